@@ -1,0 +1,41 @@
+# casa-nep: the two commands are `make demo` and `make test` (both set themselves up).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PLUGIN := casa_nep_plugin
+VERSION := $(shell sed -n 's/^version=//p' $(PLUGIN)/metadata.txt)
+export QT_QPA_PLATFORM := offscreen
+export PROJ_DATA ?= /usr/share/proj
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup test test-core demo package bench lint sample clean
+
+$(VENV)/.casanep-ready: scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+setup: $(VENV)/.casanep-ready
+
+test: setup  ## the full test suite (core, algorithms through Processing, qgis_process)
+	$(PY) -m pytest
+
+test-core: setup  ## only the QGIS-free core
+	$(PY) -m pytest tests/core
+
+demo: setup  ## the whole workflow on the embedded synthetic sample, through qgis_process
+	bash scripts/demo.sh
+
+sample:  ## regenerate the synthetic sample data shipped in resources/sample
+	$(PY) scripts/make_sample.py
+
+package: setup  ## installable plugin zip in dist/ (no tests, no caches)
+	$(PY) scripts/package.py
+
+bench: setup  ## speed and memory benchmarks (not part of the tests)
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf dist .qgis-profile demo-output .pytest_cache

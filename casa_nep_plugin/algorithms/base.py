@@ -1,0 +1,129 @@
+"""The small base class every casa-nep algorithm stands on.
+
+It bridges Processing feedback to the core's callbacks (progress, cancel,
+messages), turns the core's input errors into ``QgsProcessingException`` with
+the parameter name, and tells the user what to install when numpy or rasterio
+are missing.  No science lives here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from .. import deps
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ICON = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
+
+REFERENCES = (
+    "<p><b>References</b><br>"
+    "Potter C.S. et al. (1993) Global Biogeochem. Cycles 7, 811-841.<br>"
+    "Zhu W., Pan Y., Zhang J. (2007) J. Plant Ecol. 31, 413-424; Zhu W. et al. (2006) "
+    "Chinese Sci. Bull. 51, 457-463.<br>"
+    "Pei Z. et al. (2010) soil respiration model, Acta Ecol. Sin.<br>"
+    "Wang & Liu (2025) Carbon Footprints 4:28.</p>"
+)
+
+
+class CasaAlgorithm(QgsProcessingAlgorithm):
+    """Base: ids, groups, help, dependency check, error and feedback bridging."""
+
+    ALG_ID = ""
+    DISPLAY = ""
+    GROUP = "Carbon model"
+    GROUP_ID = "model"
+    HELP = ""
+
+    def tr(self, text: str) -> str:
+        """Translate user-facing text."""
+        return QCoreApplication.translate("casanep", text)
+
+    def name(self) -> str:  # noqa: D102
+        return self.ALG_ID
+
+    def displayName(self) -> str:  # noqa: N802,D102
+        return self.tr(self.DISPLAY)
+
+    def group(self) -> str:  # noqa: D102
+        return self.tr(self.GROUP)
+
+    def groupId(self) -> str:  # noqa: N802,D102
+        return self.GROUP_ID
+
+    def shortHelpString(self) -> str:  # noqa: N802,D102
+        return self.tr(self.HELP) + REFERENCES
+
+    def icon(self) -> QIcon:  # noqa: D102
+        return QIcon(ICON)
+
+    def createInstance(self) -> "CasaAlgorithm":  # noqa: N802,D102
+        return type(self)()
+
+    def canExecute(self) -> tuple[bool, str]:  # noqa: N802
+        """False, with one line on what to install, when numpy/rasterio are missing."""
+        missing = deps.missing()
+        if missing:
+            return False, self.tr(deps.install_hint(missing))
+        return True, ""
+
+    # -- running -----------------------------------------------------------
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
+        """Check dependencies, run :meth:`run`, translate core errors."""
+        ok, why = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(why)
+        from ..core.errors import CasaCancelled, CasaInputError
+
+        try:
+            return self.run(parameters, context, feedback)
+        except CasaInputError as exc:
+            raise QgsProcessingException(self.tr(str(exc))) from exc
+        except CasaCancelled as exc:
+            raise QgsProcessingException(self.tr(str(exc))) from exc
+
+    def run(self, parameters, context, feedback) -> dict:
+        """The algorithm's body: parameters to a core call, result to outputs."""
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------
+    @staticmethod
+    def callbacks(feedback: QgsProcessingFeedback | None):
+        """Core callbacks bound to a Processing feedback."""
+        from ..core.model import Callbacks
+
+        if feedback is None:
+            return Callbacks()
+        return Callbacks(
+            progress=feedback.setProgress,
+            is_cancelled=feedback.isCanceled,
+            info=feedback.pushInfo,
+            warning=getattr(feedback, "pushWarning", feedback.pushInfo),
+        )
+
+    def raster_path(self, parameters, name: str, context) -> str | None:
+        """Source path of a raster-layer parameter, or None when not given."""
+        layer = self.parameterAsRasterLayer(parameters, name, context)
+        if layer is None:
+            if parameters.get(name):
+                raise QgsProcessingException(self.tr(f"{name}: cannot load '{parameters.get(name)}' as a raster."))
+            return None
+        return layer.source()
+
+    def file_path(self, parameters, name: str, context) -> str | None:
+        """A file parameter's path, or None."""
+        value = self.parameterAsFile(parameters, name, context)
+        return value or None
+
+    def output_path(self, parameters, name: str, context) -> str | None:
+        """A raster destination's path, or None when the optional output is skipped."""
+        value = self.parameterAsOutputLayer(parameters, name, context)
+        return value or None

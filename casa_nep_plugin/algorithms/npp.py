@@ -1,0 +1,133 @@
+"""casanep:npp - monthly net primary productivity by the CASA model."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from .base import CasaAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, set_advanced
+
+
+class NppAlgorithm(CasaAlgorithm):
+    """CASA NPP from monthly NDVI, climate and a vegetation-class map."""
+
+    ALG_ID = "npp"
+    DISPLAY = "Net primary productivity (CASA)"
+    NDVI = "NDVI"
+    LANDCOVER = "LANDCOVER"
+    CLASS_TABLE = "CLASS_TABLE"
+    VEGETATION_TABLE = "VEGETATION_TABLE"
+    SOLAR_RADIATION = "SOLAR_RADIATION"
+    TEMPERATURE = "TEMPERATURE"
+    PRECIPITATION = "PRECIPITATION"
+    EVAPOTRANSPIRATION = "EVAPOTRANSPIRATION"
+    POTENTIAL_ET = "POTENTIAL_ET"
+    OPTIMAL_TEMPERATURE = "OPTIMAL_TEMPERATURE"
+    OPTIMAL_TEMPERATURE_VALUE = "OPTIMAL_TEMPERATURE_VALUE"
+    NDVI_SCALE = "NDVI_SCALE"
+    EPSILON_MAX = "EPSILON_MAX"
+    OUTPUT = "OUTPUT"
+    FPAR_OUTPUT = "FPAR_OUTPUT"
+    LUE_OUTPUT = "LUE_OUTPUT"
+
+    HELP = """<p>Monthly net primary productivity (gC m<sup>-2</sup> month<sup>-1</sup>) by the CASA
+light-use-efficiency model, one output band per month (described YYYY-MM).</p>
+<p><code>NPP = APAR &times; &epsilon;</code>, <code>APAR = SOL &times; FPAR &times; 0.5</code>,
+<code>&epsilon; = Te1 &times; Te2 &times; We &times; &epsilon;max(class)</code>.</p>
+<ul>
+<li><b>FPAR</b> (Zhu et al. 2007): mean of the NDVI and simple-ratio forms between the class's
+NDVI bounds, within [0.001, 0.95].</li>
+<li><b>Te1</b> = 0.8 + 0.02 Topt - 0.0005 Topt&sup2; (0 where T &le; -10 &deg;C);
+<b>Te2</b> = 1.1814 / ((1+e<sup>0.2(Topt-10-T)</sup>)(1+e<sup>0.3(-Topt-10+T)</sup>)), halved at Topt where
+T &gt; Topt+10 or T &lt; Topt-13. Topt is the temperature of the month with the highest NDVI in each
+calendar year, unless given.</li>
+<li><b>We</b> = 0.5 + 0.5 E/EP within [0.5, 1], EP = (E + Ep0)/2; Ep0 by Thornthwaite unless
+POTENTIAL_ET is given; E from EVAPOTRANSPIRATION or else Zhou &amp; Zhang (1995).</li>
+</ul>
+<p><b>Inputs</b>: monthly stacks, one band per month described YYYY-MM: NDVI (unitless; NDVI_SCALE
+0.0001 for MODIS integers), SOLAR_RADIATION (MJ m<sup>-2</sup> month<sup>-1</sup>), TEMPERATURE (&deg;C),
+PRECIPITATION, EVAPOTRANSPIRATION and POTENTIAL_ET (mm month<sup>-1</sup>). Climate stacks on another
+grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds class codes mapped by
+CLASS_TABLE (default GLC_FCS30); water and ice give nodata. Without OPTIMAL_TEMPERATURE and POTENTIAL_ET
+the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's 0.389 gC MJ<sup>-1</sup>),
+replaces the class values.</p>"""
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        """Declare parameters."""
+        add = self.addParameter
+        add(QgsProcessingParameterRasterLayer(self.NDVI, self.tr("NDVI (monthly stack)")))
+        add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
+        add(QgsProcessingParameterFile(self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterRasterLayer(self.SOLAR_RADIATION,
+                                              self.tr("Solar radiation (MJ m-2 month-1, monthly stack)")))
+        add(QgsProcessingParameterRasterLayer(self.TEMPERATURE, self.tr("Mean air temperature (degC, monthly stack)")))
+        add(QgsProcessingParameterRasterLayer(self.PRECIPITATION, self.tr("Precipitation (mm month-1, monthly stack)")))
+        add(QgsProcessingParameterRasterLayer(
+            self.EVAPOTRANSPIRATION, self.tr("Actual evapotranspiration (mm month-1; Zhou & Zhang when empty)"),
+            optional=True))
+        add(QgsProcessingParameterRasterLayer(
+            self.POTENTIAL_ET, self.tr("Potential evapotranspiration (mm month-1; Thornthwaite when empty)"),
+            optional=True))
+        add(QgsProcessingParameterRasterLayer(
+            self.OPTIMAL_TEMPERATURE, self.tr("Optimal temperature Topt (degC; NDVI-peak month when empty)"),
+            optional=True))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.OPTIMAL_TEMPERATURE_VALUE, self.tr("Optimal temperature as one value (degC)"),
+            type=NUMBER_DOUBLE, optional=True, minValue=-30, maxValue=50)))
+        add(QgsProcessingParameterNumber(self.NDVI_SCALE, self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
+                                         type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.EPSILON_MAX, self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
+            type=NUMBER_DOUBLE, optional=True, minValue=0.0, maxValue=5.0)))
+        add(set_advanced(QgsProcessingParameterFile(
+            self.VEGETATION_TABLE, self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
+            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("NPP (gC m-2 month-1)")))
+        add(QgsProcessingParameterRasterDestination(self.FPAR_OUTPUT, self.tr("FPAR (unitless)"),
+                                                    optional=True, createByDefault=False))
+        add(QgsProcessingParameterRasterDestination(self.LUE_OUTPUT, self.tr("Light-use efficiency (gC MJ-1)"),
+                                                    optional=True, createByDefault=False))
+
+    def run(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.model.run_npp`."""
+        import dataclasses
+
+        from ..core.model import run_npp
+        from ..core.params import ModelParams
+
+        params = ModelParams()
+        if parameters.get(self.EPSILON_MAX) not in (None, ""):
+            eps = self.parameterAsDouble(parameters, self.EPSILON_MAX, context)
+            params = dataclasses.replace(params, casa=dataclasses.replace(params.casa, epsilon_max_override=eps))
+        topt = self.raster_path(parameters, self.OPTIMAL_TEMPERATURE, context)
+        if topt is None and parameters.get(self.OPTIMAL_TEMPERATURE_VALUE) not in (None, ""):
+            topt = self.parameterAsDouble(parameters, self.OPTIMAL_TEMPERATURE_VALUE, context)
+        written = run_npp(
+            ndvi=self.raster_path(parameters, self.NDVI, context),
+            landcover=self.raster_path(parameters, self.LANDCOVER, context),
+            solar_radiation=self.raster_path(parameters, self.SOLAR_RADIATION, context),
+            temperature=self.raster_path(parameters, self.TEMPERATURE, context),
+            precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
+            evapotranspiration=self.raster_path(parameters, self.EVAPOTRANSPIRATION, context),
+            potential_et=self.raster_path(parameters, self.POTENTIAL_ET, context),
+            optimal_temperature=topt,
+            ndvi_scale=self.parameterAsDouble(parameters, self.NDVI_SCALE, context),
+            class_table=self.file_path(parameters, self.CLASS_TABLE, context),
+            vegetation_table=self.file_path(parameters, self.VEGETATION_TABLE, context),
+            params=params,
+            output=self.output_path(parameters, self.OUTPUT, context),
+            fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
+            lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
+            callbacks=self.callbacks(feedback),
+        )
+        return {
+            self.OUTPUT: written["npp"],
+            self.FPAR_OUTPUT: written.get("fpar"),
+            self.LUE_OUTPUT: written.get("lue"),
+        }

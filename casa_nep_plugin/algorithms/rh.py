@@ -1,0 +1,60 @@
+"""casanep:rh - monthly soil heterotrophic respiration (Pei et al. 2010)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingParameterFile,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from .base import CasaAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, set_advanced
+
+
+class RhAlgorithm(CasaAlgorithm):
+    """Soil heterotrophic respiration from monthly temperature and precipitation."""
+
+    ALG_ID = "rh"
+    DISPLAY = "Soil heterotrophic respiration (Pei)"
+    TEMPERATURE = "TEMPERATURE"
+    PRECIPITATION = "PRECIPITATION"
+    LANDCOVER = "LANDCOVER"
+    CLASS_TABLE = "CLASS_TABLE"
+    OUTPUT = "OUTPUT"
+
+    HELP = """<p>Monthly soil heterotrophic respiration RH (gC m<sup>-2</sup> month<sup>-1</sup>),
+one output band per month (described YYYY-MM):</p>
+<p><code>RH = 0.22 &times; (exp(0.0913 T) + ln(0.3145 R + 1)) &times; 30 &times; 0.465</code></p>
+<p>T: monthly mean air temperature (&deg;C); R: monthly precipitation (mm month<sup>-1</sup>), both
+monthly stacks with the same months. The factor 30 &times; 0.465 multiplies the whole bracket.</p>
+<p>With a LANDCOVER raster (class codes mapped by CLASS_TABLE, default GLC_FCS30), RH is computed on its
+grid (climate resampled bilinearly) and masked to land: water and ice give nodata. Without it, RH is on the
+temperature grid.</p>"""
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        """Declare parameters."""
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TEMPERATURE, self.tr("Mean air temperature (degC, monthly stack)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.PRECIPITATION, self.tr("Precipitation (mm month-1, monthly stack)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LANDCOVER, self.tr("Land cover (class codes; masks water and ice, sets the grid)"), optional=True))
+        self.addParameter(set_advanced(QgsProcessingParameterFile(
+            self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("RH (gC m-2 month-1)")))
+
+    def run(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.model.run_rh`."""
+        from ..core.model import run_rh
+
+        written = run_rh(
+            temperature=self.raster_path(parameters, self.TEMPERATURE, context),
+            precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
+            landcover=self.raster_path(parameters, self.LANDCOVER, context),
+            class_table=self.file_path(parameters, self.CLASS_TABLE, context),
+            output=self.output_path(parameters, self.OUTPUT, context),
+            callbacks=self.callbacks(feedback),
+        )
+        return {self.OUTPUT: written["rh"]}

@@ -1,0 +1,139 @@
+"""CASA light-use-efficiency model: FPAR, temperature and water stress, NPP.
+
+Pure numpy functions, no I/O.  Arrays broadcast; NaN marks nodata and
+propagates.  Equations: METHOD.md section 1 (Potter et al. 1993; Zhu et al.
+2006, 2007).  Constants come from :class:`~.params.CasaParams`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .params import CasaParams
+
+_DEFAULT = CasaParams()
+
+
+def simple_ratio(ndvi: ArrayLike) -> NDArray:
+    """Simple ratio SR = (1 + NDVI) / (1 - NDVI) (unitless)."""
+    n = np.asarray(ndvi)
+    return (1.0 + n) / (1.0 - n)
+
+
+def fpar(
+    ndvi: ArrayLike,
+    ndvi_min: ArrayLike,
+    ndvi_max: ArrayLike,
+    params: CasaParams = _DEFAULT,
+) -> NDArray:
+    """Fraction of absorbed PAR (unitless, within [fpar_min, fpar_max]).
+
+    FPAR = alpha*FPAR_ndvi + (1-alpha)*FPAR_sr (Zhu et al. 2007), with NDVI first
+    clipped to the class bounds [ndvi_min, ndvi_max]:
+
+        FPAR_ndvi = (N - NDVImin)/(NDVImax - NDVImin)*(FPARmax - FPARmin) + FPARmin
+        FPAR_sr   = (SR - SRmin)/(SRmax - SRmin)*(FPARmax - FPARmin) + FPARmin
+
+    ndvi: unitless in [-1, 1]; ndvi_min/ndvi_max: per-pixel class bounds.
+    """
+    ndvi = np.asarray(ndvi)
+    lo = np.asarray(ndvi_min, dtype=ndvi.dtype if ndvi.dtype.kind == "f" else float)
+    hi = np.asarray(ndvi_max, dtype=lo.dtype)
+    n = np.clip(ndvi, lo, hi)
+    span = params.fpar_max - params.fpar_min
+    f_ndvi = (n - lo) / (hi - lo) * span + params.fpar_min
+    sr, sr_lo, sr_hi = simple_ratio(n), simple_ratio(lo), simple_ratio(hi)
+    f_sr = (sr - sr_lo) / (sr_hi - sr_lo) * span + params.fpar_min
+    return params.alpha * f_ndvi + (1.0 - params.alpha) * f_sr
+
+
+def optimal_temperature(ndvi_year: ArrayLike, t_year: ArrayLike) -> NDArray:
+    """Topt (degC): the monthly mean T of the month in which NDVI peaks.
+
+    ndvi_year, t_year: arrays of shape (months, ...) for one calendar year.  The
+    first month wins on ties; where every month's NDVI is NaN, Topt is NaN.
+    Returns an array of shape ``...``.
+    """
+    ndvi_year = np.asarray(ndvi_year)
+    t_year = np.asarray(t_year)
+    valid = ~np.isnan(ndvi_year)
+    filled = np.where(valid, ndvi_year, -np.inf)
+    peak = np.argmax(filled, axis=0)  # argmax returns the first maximum
+    topt = np.take_along_axis(t_year, peak[np.newaxis], axis=0)[0]
+    return np.where(valid.any(axis=0), topt, np.nan)
+
+
+def te1(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
+    """Low-temperature stress Te1 (unitless).
+
+    Te1 = 0.8 + 0.02*Topt - 0.0005*Topt^2, and Te1 = 0 where monthly T <= -10 degC.
+    topt, t in degC (broadcast).
+    """
+    topt = np.asarray(topt)
+    t = np.asarray(t)
+    value = params.te1_a + params.te1_b * topt + params.te1_c * topt * topt
+    value = np.broadcast_to(value, np.broadcast_shapes(value.shape, t.shape))
+    return np.where(t <= params.te1_cold_limit, 0.0, value).astype(value.dtype, copy=False)
+
+
+def te2_raw(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
+    """Te2 before its edge rule (unitless), topt and t in degC.
+
+    Te2 = 1.1814 / ((1 + exp(0.2*(Topt - 10 - T))) * (1 + exp(0.3*(-Topt - 10 + T))))
+    """
+    topt = np.asarray(topt)
+    t = np.asarray(t)
+    low = 1.0 + np.exp(params.te2_k_low * (topt - params.te2_offset - t))
+    high = 1.0 + np.exp(params.te2_k_high * (-topt - params.te2_offset + t))
+    return params.te2_scale / (low * high)
+
+
+def te2(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
+    """High/low-temperature departure stress Te2 (unitless).
+
+    Te2 = Te2raw(T), except where T > Topt + 10 or T < Topt - 13 (strict), where
+    Te2 = Te2raw(Topt) / 2.  topt and t in degC.
+    """
+    topt = np.asarray(topt)
+    t = np.asarray(t)
+    inside = te2_raw(topt, t, params)
+    at_opt = te2_raw(topt, topt, params) / 2.0
+    outside = (t > topt + params.te2_upper) | (t < topt - params.te2_lower)
+    return np.where(outside, at_opt, inside)
+
+
+def water_stress(
+    e: ArrayLike, ep0: ArrayLike, params: CasaParams = _DEFAULT
+) -> NDArray:
+    """Water stress We (unitless, within [0.5, 1]).
+
+    E (actual ET, mm month-1; negatives set to 0) and Ep0 (potential ET,
+    mm month-1):  EP = (E + Ep0)/2;  We = 0.5 + 0.5*E/EP clipped to [0.5, 1];
+    We = 1 where EP <= 0.
+    """
+    e = np.maximum(np.asarray(e), 0.0)
+    ep0 = np.asarray(ep0)
+    ep = (e + ep0) / 2.0
+    floor = params.water_stress_min
+    with np.errstate(divide="ignore", invalid="ignore"):
+        we = floor + (1.0 - floor) * e / ep
+    we = np.clip(we, floor, 1.0)
+    return np.where(ep <= 0.0, 1.0, we).astype(we.dtype, copy=False)
+
+
+def light_use_efficiency(
+    te1_: ArrayLike, te2_: ArrayLike, we: ArrayLike, epsilon_max: ArrayLike
+) -> NDArray:
+    """eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1)."""
+    return np.asarray(te1_) * np.asarray(te2_) * np.asarray(we) * np.asarray(epsilon_max)
+
+
+def apar(sol: ArrayLike, fpar_: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
+    """APAR = SOL * FPAR * 0.5, MJ m-2 month-1 (SOL in MJ m-2 month-1)."""
+    return np.asarray(sol) * np.asarray(fpar_) * params.par_fraction
+
+
+def npp(apar_: ArrayLike, epsilon: ArrayLike) -> NDArray:
+    """NPP = APAR * eps, gC m-2 month-1 (APAR MJ m-2 month-1, eps gC MJ-1)."""
+    return np.asarray(apar_) * np.asarray(epsilon)

@@ -1,0 +1,26 @@
+"""Soil heterotrophic respiration (Pei et al. 2010), METHOD.md section 2."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .params import RespirationParams
+
+_DEFAULT = RespirationParams()
+
+
+def heterotrophic_respiration(
+    t: ArrayLike, r: ArrayLike, params: RespirationParams = _DEFAULT
+) -> NDArray:
+    """RH, gC m-2 month-1, from monthly mean air T (degC) and precipitation R (mm month-1).
+
+    RH = 0.22 * (exp(0.0913*T) + ln(0.3145*R + 1)) * 30 * 0.465
+
+    The factor 30*0.465 multiplies the whole bracket.  Negative R (packing noise
+    in reanalysis precipitation) is treated as 0.
+    """
+    t = np.asarray(t)
+    r = np.maximum(np.asarray(r), 0.0)
+    bracket = np.exp(params.b * t) + np.log1p(params.c * r)
+    return params.a * bracket * (params.days * params.carbon_fraction)

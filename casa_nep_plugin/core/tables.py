@@ -1,0 +1,174 @@
+"""Parameter tables: CASA vegetation classes and land-cover code maps (CSV).
+
+The shipped tables live in ``resources/tables``; users may pass their own CSV
+with the same columns.  Lines starting with ``#`` are comments.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import CasaInputError
+
+TABLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "tables"
+DEFAULT_VEGETATION_TABLE = TABLES_DIR / "vegetation_classes.csv"
+DEFAULT_CODE_TABLE = TABLES_DIR / "glc_fcs30_codes.csv"
+
+NODATA_CLASS = "nodata"
+
+
+def read_csv_rows(path: str | Path, parameter: str, required: list[str]) -> list[dict[str, str]]:
+    """Rows of a comment-tolerant CSV as dicts; checks the required columns."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CasaInputError(parameter, f"cannot read table '{path}': {exc.strerror}.") from exc
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in fields]
+    if missing:
+        raise CasaInputError(
+            parameter,
+            f"table '{path}' lacks the column(s) {', '.join(missing)}; "
+            f"expected columns: {', '.join(required)}.",
+        )
+    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+@dataclass(frozen=True)
+class VegetationClass:
+    """One CASA vegetation class: NDVI bounds (unitless) and eps_max (gC MJ-1)."""
+
+    key: str
+    name: str
+    ndvi_min: float
+    ndvi_max: float
+    epsilon_max: float
+    has_npp: bool
+
+
+def load_vegetation_table(
+    path: str | Path | None = None, parameter: str = "VEGETATION_TABLE"
+) -> dict[str, VegetationClass]:
+    """Vegetation classes by key, from ``path`` or the shipped Zhu et al. (2006) table."""
+    path = path or DEFAULT_VEGETATION_TABLE
+    rows = read_csv_rows(path, parameter, ["key", "name", "ndvi_min", "ndvi_max", "epsilon_max", "npp"])
+    classes: dict[str, VegetationClass] = {}
+    for row in rows:
+        has_npp = row["npp"].lower() in ("yes", "true", "1")
+        try:
+            nums = [float(row[c]) if row[c] else float("nan") for c in ("ndvi_min", "ndvi_max", "epsilon_max")]
+        except ValueError as exc:
+            raise CasaInputError(parameter, f"class '{row['key']}' has a value that is not a number ({exc}).") from exc
+        if has_npp and not (-1.0 <= nums[0] < nums[1] < 1.0 and nums[2] > 0):
+            raise CasaInputError(
+                parameter,
+                f"class '{row['key']}' needs -1 <= ndvi_min < ndvi_max < 1 and epsilon_max > 0 (gC MJ-1).",
+            )
+        classes[row["key"]] = VegetationClass(row["key"], row["name"], *nums, has_npp)
+    if not classes:
+        raise CasaInputError(parameter, f"table '{path}' has no classes.")
+    return classes
+
+
+@dataclass(frozen=True)
+class ClassLookup:
+    """Maps land-cover codes to per-pixel CASA parameters.
+
+    ``codes`` sorted; ``class_keys`` the vegetation key per code (or ``nodata``).
+    """
+
+    codes: NDArray
+    class_keys: tuple[str, ...]
+    ndvi_min: NDArray
+    ndvi_max: NDArray
+    epsilon_max: NDArray
+    has_npp: NDArray
+    is_data: NDArray
+
+    def missing_codes(self, values: NDArray) -> list[int]:
+        """Codes among ``values`` that the table does not list."""
+        values = np.unique(np.asarray(values))
+        return [int(v) for v in values[~np.isin(values, self.codes)]]
+
+    def index(self, landcover: NDArray) -> tuple[NDArray, NDArray]:
+        """(position in the table, known) for a code array."""
+        pos = np.searchsorted(self.codes, landcover)
+        pos = np.clip(pos, 0, len(self.codes) - 1)
+        known = self.codes[pos] == landcover
+        return pos, known
+
+    def parameters(self, landcover: NDArray, epsilon_override: float | None = None) -> tuple[NDArray, NDArray, NDArray]:
+        """Per-pixel (ndvi_min, ndvi_max, epsilon_max); NaN where no NPP.
+
+        Unknown codes and no-NPP classes (water, ice) and nodata give NaN.
+        """
+        pos, known = self.index(landcover)
+        ok = known & self.has_npp[pos]
+        eps = self.epsilon_max[pos] if epsilon_override is None else np.full(pos.shape, epsilon_override)
+        nan = np.float32(np.nan)
+        return (
+            np.where(ok, self.ndvi_min[pos], nan).astype(np.float32),
+            np.where(ok, self.ndvi_max[pos], nan).astype(np.float32),
+            np.where(ok, eps, nan).astype(np.float32),
+        )
+
+    def land_mask(self, landcover: NDArray) -> NDArray:
+        """True where the code is a class with NPP (not water, ice or nodata)."""
+        pos, known = self.index(landcover)
+        return known & self.has_npp[pos]
+
+
+def load_code_table(
+    path: str | Path | None = None,
+    vegetation: dict[str, VegetationClass] | None = None,
+    parameter: str = "CLASS_TABLE",
+) -> ClassLookup:
+    """A code -> class lookup from a CSV with columns ``code,class``.
+
+    Default: the shipped GLC_FCS30 table.  Every class must be a key of the
+    vegetation table or ``nodata``.
+    """
+    path = path or DEFAULT_CODE_TABLE
+    vegetation = vegetation or load_vegetation_table()
+    rows = read_csv_rows(path, parameter, ["code", "class"])
+    mapping: dict[int, str] = {}
+    for row in rows:
+        try:
+            code = int(float(row["code"]))
+        except ValueError as exc:
+            raise CasaInputError(parameter, f"code '{row['code']}' in '{path}' is not an integer.") from exc
+        key = row["class"]
+        if key != NODATA_CLASS and key not in vegetation:
+            raise CasaInputError(
+                parameter,
+                f"code {code} maps to class '{key}', which is not in the vegetation table "
+                f"(known: {', '.join(vegetation)}, or 'nodata').",
+            )
+        mapping[code] = key
+    if not mapping:
+        raise CasaInputError(parameter, f"table '{path}' maps no codes.")
+    codes = np.array(sorted(mapping), dtype=np.int64)
+    keys = tuple(mapping[int(c)] for c in codes)
+
+    def col(attr: str) -> NDArray:
+        return np.array(
+            [getattr(vegetation[k], attr) if k in vegetation else np.nan for k in keys], dtype=np.float64
+        )
+
+    return ClassLookup(
+        codes=codes,
+        class_keys=keys,
+        ndvi_min=col("ndvi_min"),
+        ndvi_max=col("ndvi_max"),
+        epsilon_max=col("epsilon_max"),
+        has_npp=np.array([k in vegetation and vegetation[k].has_npp for k in keys]),
+        is_data=np.array([k != NODATA_CLASS for k in keys]),
+    )
