@@ -1,0 +1,50 @@
+"""Shared fixtures: paths, the shared real data, and the provider in Processing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = ROOT / "casa_nep_plugin"
+SAMPLE = PLUGIN / "resources" / "sample"
+SHARED_DATA = Path(os.environ.get("CASANEP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The synthetic sample shipped in the plugin."""
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (real files); the test is skipped where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real sample data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real sample file not found: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def casanep_provider(qgis_processing):
+    """The casa-nep provider registered in this session's Processing registry."""
+    from qgis.core import QgsApplication
+
+    from casa_nep_plugin.provider import CasaNepProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("casanep")
+    if provider is None:
+        provider = CasaNepProvider()
+        registry.addProvider(provider)
+    return provider
