@@ -61,7 +61,9 @@ def zhou_zhang_et(p: ArrayLike, ep0: ArrayLike, params: ZhouZhangParams = _ZZ) -
     ok = (p > 0.0) & (ep0 > 0.0)
     ps = np.where(ok, p, 1.0)
     es = np.where(ok, ep0, 1.0)
-    rn = np.sqrt(es * ps) * (params.c0 + params.c1 * np.sqrt(es / ps))
+    # sqrt(Ep0*P)*(c0 + c1*sqrt(Ep0/P)) written as c0*sqrt(Ep0*P) + c1*Ep0: the same
+    # number, without overflowing Ep0/P when P is tiny
+    rn = params.c0 * np.sqrt(es * ps) + params.c1 * es
     e = ps * rn * (ps * ps + rn * rn + ps * rn) / ((ps + rn) * (ps * ps + rn * rn))
     out = np.where(ok, e, 0.0)
     return np.where(np.isnan(p) | np.isnan(ep0), np.nan, out).astype(e.dtype, copy=False)

@@ -152,7 +152,7 @@ def run_blocks(
     progress: ProgressFn | None = None,
     is_cancelled: CancelFn | None = None,
     depth: int = 12,
-    block_values: int = DEFAULT_BLOCK_VALUES,
+    block_values: int | None = None,
     progress_range: tuple[float, float] = (0.0, 100.0),
 ) -> None:
     """Walk ``grid`` window by window and write ``compute(window)`` to ``outputs``.
@@ -164,7 +164,7 @@ def run_blocks(
     """
     for spec in outputs:
         check_writable(spec.path, spec.parameter)
-    windows = list(grid.windows(block_values, depth))
+    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth))
     writers: list[_Writer] = []
     lo, hi = progress_range
     with gdal_cache():
@@ -193,11 +193,11 @@ def scan_blocks(
     progress: ProgressFn | None = None,
     is_cancelled: CancelFn | None = None,
     depth: int = 1,
-    block_values: int = DEFAULT_BLOCK_VALUES,
+    block_values: int | None = None,
     progress_range: tuple[float, float] = (0.0, 100.0),
 ) -> None:
     """Walk ``grid`` window by window calling ``visit`` (a read-only pass)."""
-    windows = list(grid.windows(block_values, depth))
+    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth))
     lo, hi = progress_range
     with gdal_cache():
         for n, window in enumerate(windows):
