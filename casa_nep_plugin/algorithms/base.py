@@ -77,20 +77,20 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
 
     # -- running -----------------------------------------------------------
     def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
-        """Check dependencies, run :meth:`run`, translate core errors."""
+        """Check dependencies, run :meth:`execute`, translate core errors."""
         ok, why = self.canExecute()
         if not ok:
             raise QgsProcessingException(why)
         from ..core.errors import CasaCancelled, CasaInputError
 
         try:
-            return self.run(parameters, context, feedback)
+            return self.execute(parameters, context, feedback)
         except CasaInputError as exc:
             raise QgsProcessingException(self.tr(str(exc))) from exc
         except CasaCancelled as exc:
             raise QgsProcessingException(self.tr(str(exc))) from exc
 
-    def run(self, parameters, context, feedback) -> dict:
+    def execute(self, parameters, context, feedback) -> dict:
         """The algorithm's body: parameters to a core call, result to outputs."""
         raise NotImplementedError
 

@@ -33,7 +33,7 @@ warning and &gt; 100 % (NEP &lt; 0) as a net source.</p>"""
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.RATIO_OUTPUT, self.tr("Annual RH/NPP ratio (percent)"), optional=True, createByDefault=False))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_nep`."""
         from ..core.model import run_nep
 

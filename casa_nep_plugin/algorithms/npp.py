@@ -94,7 +94,7 @@ replaces the class values.</p>"""
         add(QgsProcessingParameterRasterDestination(self.LUE_OUTPUT, self.tr("Light-use efficiency (gC MJ-1)"),
                                                     optional=True, createByDefault=False))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_npp`."""
         import dataclasses
 

@@ -45,7 +45,7 @@ temperature grid.</p>"""
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("RH (gC m-2 month-1)")))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_rh`."""
         from ..core.model import run_rh
 
