@@ -3,5 +3,6 @@
 from .nep import NepAlgorithm
 from .npp import NppAlgorithm
 from .rh import RhAlgorithm
+from .validate import ValidateAlgorithm
 
-ALGORITHMS = [NppAlgorithm, RhAlgorithm, NepAlgorithm]
+ALGORITHMS = [NppAlgorithm, RhAlgorithm, NepAlgorithm, ValidateAlgorithm]

@@ -65,7 +65,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
     def icon(self) -> QIcon:  # noqa: D102
         return QIcon(ICON)
 
-    def createInstance(self) -> "CasaAlgorithm":  # noqa: N802,D102
+    def createInstance(self) -> CasaAlgorithm:  # noqa: N802,D102
         return type(self)()
 
     def canExecute(self) -> tuple[bool, str]:  # noqa: N802

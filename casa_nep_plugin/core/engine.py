@@ -13,8 +13,8 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
 
 import numpy as np
 import rasterio

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 from affine import Affine
@@ -26,7 +26,7 @@ class ModelGrid:
     height: int
 
     @classmethod
-    def of(cls, dataset) -> "ModelGrid":
+    def of(cls, dataset) -> ModelGrid:
         """The grid of an open rasterio dataset."""
         return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
 
@@ -43,7 +43,7 @@ class ModelGrid:
         ys = (t.f, t.f + t.e * self.height)
         return (min(xs), min(ys), max(xs), max(ys))
 
-    def aligned_with(self, other: "ModelGrid", tolerance: float = 1e-6) -> bool:
+    def aligned_with(self, other: ModelGrid, tolerance: float = 1e-6) -> bool:
         """True where both grids share CRS, size and transform (to ``tolerance`` cells)."""
         if self.shape != other.shape:
             return False

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +20,6 @@ from rasterio.windows import Window
 from . import balance, casa, climate, respiration
 from .engine import OutputSpec, metadata_json, run_blocks, scan_blocks
 from .errors import CasaInputError
-from .grid import ModelGrid
 from .params import ModelParams
 from .raster import RasterInput
 from .tables import ClassLookup, load_code_table, load_vegetation_table
@@ -41,7 +40,7 @@ class Callbacks:
     warning: Callable[[str], None] = field(default=lambda msg: None)
 
 
-def group_years(months: list[str]) -> "OrderedDict[str, list[int]]":
+def group_years(months: list[str]) -> OrderedDict[str, list[int]]:
     """Band indices (0-based) of each calendar year, in the stack's order."""
     years: OrderedDict[str, list[int]] = OrderedDict()
     for i, m in enumerate(months):
@@ -73,7 +72,7 @@ class _Inputs:
         self.items[key] = inp
         return inp
 
-    def __enter__(self) -> "_Inputs":
+    def __enter__(self) -> _Inputs:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -268,7 +267,8 @@ def run_npp(
         partial = _partial_years(months)
         need_topt = topt_in is None and topt_const is None
         if partial and (need_topt or stacks["pet"] is None):
-            missing = [n for n, need in (("OPTIMAL_TEMPERATURE", need_topt), ("POTENTIAL_ET", stacks["pet"] is None)) if need]
+            wanted = (("OPTIMAL_TEMPERATURE", need_topt), ("POTENTIAL_ET", stacks["pet"] is None))
+            missing = [name for name, need in wanted if need]
             raise CasaInputError(
                 "NDVI",
                 f"covers part of a calendar year: {', '.join(partial)}. Topt (NDVI-peak month) and "
@@ -279,7 +279,7 @@ def run_npp(
         _check_temperature_sample(stacks["t"])
         _check_ndvi(nd.sample(), "NDVI", ndvi_scale)
         _check_codes(lc, lookup, cb, class_table)
-        for key, s in stacks.items():
+        for s in stacks.values():
             if s is not None:
                 s.attach(grid)
                 if not s.grid.aligned_with(grid):

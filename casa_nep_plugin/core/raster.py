@@ -65,7 +65,7 @@ class RasterInput:
     @classmethod
     def open(
         cls, path: str, parameter: str, categorical: bool = False, scale: float = 1.0, monthly: bool = True
-    ) -> "RasterInput":
+    ) -> RasterInput:
         """Open ``path``; a clear error names ``parameter`` if it cannot be read.
 
         ``monthly``: read the months from the band descriptions (a monthly stack).
