@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer
 
 from .base import CasaAlgorithm
+from .styles import style_on_load
 
 
 class NepAlgorithm(CasaAlgorithm):
@@ -44,4 +45,6 @@ warning and &gt; 100 % (NEP &lt; 0) as a net source.</p>"""
             ratio_output=self.output_path(parameters, self.RATIO_OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )
+        style_on_load(context, written["nep"], "nep_monthly")
+        style_on_load(context, written.get("ratio"), "ratio")
         return {self.OUTPUT: written["nep"], self.RATIO_OUTPUT: written.get("ratio")}

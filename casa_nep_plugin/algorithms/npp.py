@@ -11,6 +11,7 @@ from qgis.core import (
 
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, set_advanced
+from .styles import style_on_load
 
 
 class NppAlgorithm(CasaAlgorithm):
@@ -126,6 +127,9 @@ replaces the class values.</p>"""
             lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )
+        style_on_load(context, written["npp"], "npp_monthly")
+        style_on_load(context, written.get("fpar"), "fpar")
+        style_on_load(context, written.get("lue"), "lue")
         return {
             self.OUTPUT: written["npp"],
             self.FPAR_OUTPUT: written.get("fpar"),

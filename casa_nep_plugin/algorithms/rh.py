@@ -10,6 +10,7 @@ from qgis.core import (
 
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, set_advanced
+from .styles import style_on_load
 
 
 class RhAlgorithm(CasaAlgorithm):
@@ -57,4 +58,5 @@ temperature grid.</p>"""
             output=self.output_path(parameters, self.OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )
+        style_on_load(context, written["rh"], "rh_monthly")
         return {self.OUTPUT: written["rh"]}

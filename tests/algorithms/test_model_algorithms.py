@@ -161,3 +161,49 @@ def test_modeler_chains_npp_into_nep(casanep_provider, sample, tmp_path):
                                            "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "r.tif")})["OUTPUT"]
     one_nep = processing.run("casanep:nep", {"NPP": one_npp, "RH": one_rh, "OUTPUT": str(tmp_path / "e.tif")})
     np.testing.assert_array_equal(read(results[dest[0]]), read(one_nep["OUTPUT"]))
+
+
+@pytest.mark.parametrize("style, renderer", [
+    ("npp_monthly", "singlebandpseudocolor"), ("rh_monthly", "singlebandpseudocolor"),
+    ("nep_monthly", "singlebandpseudocolor"), ("npp_annual", "singlebandpseudocolor"),
+    ("nep_annual", "singlebandpseudocolor"), ("rh_annual", "singlebandpseudocolor"),
+    ("ratio", "singlebandpseudocolor"), ("fpar", "singlebandpseudocolor"), ("lue", "singlebandpseudocolor"),
+    ("sink_source", "paletted"),
+])
+def test_styles_load(qgis_app, sample_dir, style, renderer):
+    from qgis.core import QgsRasterLayer
+
+    from casa_nep_plugin.algorithms.styles import style_path
+
+    layer = QgsRasterLayer(str(sample_dir / "temperature_2021_2022.tif"), "t")
+    msg, ok = layer.loadNamedStyle(style_path(style))
+    assert ok, msg
+    assert layer.renderer().type() == renderer
+
+
+def test_nep_style_is_centred_on_zero(qgis_app, sample_dir):
+    from qgis.core import QgsRasterLayer
+
+    from casa_nep_plugin.algorithms.styles import style_path
+
+    layer = QgsRasterLayer(str(sample_dir / "temperature_2021_2022.tif"), "t")
+    layer.loadNamedStyle(style_path("nep_monthly"))
+    shader = layer.renderer().shader().rasterShaderFunction()
+    values = [item.value for item in shader.colorRampItemList()]
+    assert values[len(values) // 2] == 0 and values[0] == -values[-1]
+
+
+def test_outputs_are_styled_when_loaded(casanep_provider, sample, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    out = str(tmp_path / "rh.tif")
+    res = processing.runAndLoadResults("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
+                                                      "OUTPUT": out}, context=context,
+                                       feedback=QgsProcessingFeedback())
+    layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == res["OUTPUT"]]
+    assert layers, "output not loaded"
+    assert layers[0].renderer().type() == "singlebandpseudocolor"
+    QgsProject.instance().removeAllMapLayers()
