@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qgis.core import (
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -32,6 +33,8 @@ class NppAlgorithm(CasaAlgorithm):
     OPTIMAL_TEMPERATURE_VALUE = "OPTIMAL_TEMPERATURE_VALUE"
     NDVI_SCALE = "NDVI_SCALE"
     EPSILON_MAX = "EPSILON_MAX"
+    NDVI_BOUNDS = "NDVI_BOUNDS"
+    BOUNDS_OPTIONS = ["table", "percentiles"]
     OUTPUT = "OUTPUT"
     FPAR_OUTPUT = "FPAR_OUTPUT"
     LUE_OUTPUT = "LUE_OUTPUT"
@@ -56,7 +59,8 @@ PRECIPITATION, EVAPOTRANSPIRATION and POTENTIAL_ET (mm month<sup>-1</sup>). Clim
 grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds class codes mapped by
 CLASS_TABLE (default GLC_FCS30); water and ice give nodata. Without OPTIMAL_TEMPERATURE and POTENTIAL_ET
 the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's 0.389 gC MJ<sup>-1</sup>),
-replaces the class values.</p>"""
+replaces the class values. NDVI_BOUNDS "percentiles" takes each class's NDVImin/NDVImax as the 5 % / 95 %
+percentiles of the input NDVI of that class instead of the table's.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
@@ -86,6 +90,11 @@ replaces the class values.</p>"""
         add(set_advanced(QgsProcessingParameterNumber(
             self.EPSILON_MAX, self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
             type=NUMBER_DOUBLE, optional=True, minValue=0.0, maxValue=5.0)))
+        bounds = QgsProcessingParameterEnum(
+            self.NDVI_BOUNDS, self.tr("Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input"),
+            options=self.BOUNDS_OPTIONS, defaultValue="table")
+        bounds.setUsesStaticStrings(True)
+        add(set_advanced(bounds))
         add(set_advanced(QgsProcessingParameterFile(
             self.VEGETATION_TABLE, self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
@@ -125,6 +134,7 @@ replaces the class values.</p>"""
             output=self.output_path(parameters, self.OUTPUT, context),
             fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
             lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
+            ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
             callbacks=self.callbacks(feedback),
         )
         style_on_load(context, written["npp"], "npp_monthly")

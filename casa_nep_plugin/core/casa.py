@@ -137,3 +137,34 @@ def apar(sol: ArrayLike, fpar_: ArrayLike, params: CasaParams = _DEFAULT) -> NDA
 def npp(apar_: ArrayLike, epsilon: ArrayLike) -> NDArray:
     """NPP = APAR * eps, gC m-2 month-1 (APAR MJ m-2 month-1, eps gC MJ-1)."""
     return np.asarray(apar_) * np.asarray(epsilon)
+
+
+#: NDVI histogram used for class percentiles: bins of 0.0005 over [-1, 1].
+NDVI_BINS = 4000
+
+
+def ndvi_histogram(ndvi: ArrayLike, class_index: ArrayLike, n_classes: int) -> NDArray:
+    """Counts of NDVI per class in NDVI_BINS bins over [-1, 1] (int64, shape (n_classes, NDVI_BINS)).
+
+    ``class_index`` (same shape as ``ndvi`` or broadcastable) is the class row,
+    -1 for cells to skip; NaN NDVI is skipped.
+    """
+    ndvi = np.asarray(ndvi)
+    cls = np.broadcast_to(np.asarray(class_index), ndvi.shape)
+    ok = np.isfinite(ndvi) & (cls >= 0)
+    b = np.clip(((ndvi[ok] + 1.0) / 2.0 * NDVI_BINS).astype(np.int64), 0, NDVI_BINS - 1)
+    flat = cls[ok].astype(np.int64) * NDVI_BINS + b
+    return np.bincount(flat, minlength=n_classes * NDVI_BINS).reshape(n_classes, NDVI_BINS)
+
+
+def histogram_percentile(counts: ArrayLike, q: float) -> float:
+    """The q-th percentile (0-100) of NDVI from one class's histogram (bin centres), NaN if empty.
+
+    Resolution: one bin, 0.0005 NDVI.
+    """
+    counts = np.asarray(counts)
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    k = int(np.searchsorted(np.cumsum(counts), q / 100.0 * total, side="left"))
+    return -1.0 + (min(k, NDVI_BINS - 1) + 0.5) * 2.0 / NDVI_BINS

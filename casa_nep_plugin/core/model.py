@@ -20,6 +20,7 @@ from rasterio.windows import Window
 from . import balance, casa, climate, respiration
 from .engine import OutputSpec, metadata_json, run_blocks, scan_blocks
 from .errors import CasaInputError
+from .grid import ModelGrid
 from .params import ModelParams
 from .raster import RasterInput
 from .tables import ClassLookup, load_code_table, load_vegetation_table
@@ -209,6 +210,7 @@ def run_npp(
     params: ModelParams | None = None,
     fpar_output: str | None = None,
     lue_output: str | None = None,
+    ndvi_bounds: str = "table",
     callbacks: Callbacks | None = None,
 ) -> dict[str, str]:
     """Monthly CASA NPP (gC m-2 month-1) on the NDVI grid; returns the written paths.
@@ -219,7 +221,10 @@ def run_npp(
     potential ET (mm month-1); ``landcover`` holds class codes mapped through
     ``class_table``; ``optimal_temperature`` a raster (one band, or one per
     calendar year) or a constant in degC.  Climate stacks on another grid are
-    resampled bilinearly onto the NDVI grid.
+    resampled bilinearly onto the NDVI grid.  ``ndvi_bounds``: ``table`` takes
+    each class's NDVImin/NDVImax from the vegetation table; ``percentiles``
+    computes them as the 5 % / 95 % percentiles of the input NDVI of each class
+    (all months, one extra pass; classes with no NDVI keep the table values).
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
@@ -293,6 +298,10 @@ def run_npp(
             )
         if topt_in is not None:
             topt_in.attach(grid)
+        if ndvi_bounds == "percentiles":
+            lookup = _percentile_bounds(nd, lc, lookup, grid, len(months), cb)
+        elif ndvi_bounds != "table":
+            raise CasaInputError("NDVI_BOUNDS", f"must be 'table' or 'percentiles', not '{ndvi_bounds}'.")
 
         def compute(window: Window) -> dict[str, NDArray]:
             n = nd.read(window)
@@ -352,6 +361,31 @@ def run_npp(
                 f"{grid.width} x {grid.height} grid.")
         run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=depth)
     return {s.key: s.path for s in specs}
+
+
+def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, grid: ModelGrid, depth: int,
+                       cb: Callbacks) -> ClassLookup:
+    """Class NDVI bounds as the 5 % / 95 % percentiles of the input NDVI (METHOD.md section 1)."""
+    keys = sorted({k for k, has in zip(lookup.class_keys, lookup.has_npp) if has})
+    row_of_code = np.array([keys.index(k) if k in keys else -1 for k in lookup.class_keys])
+    hist = np.zeros((len(keys), casa.NDVI_BINS), np.int64)
+
+    def visit(window: Window) -> None:
+        n = nd.read(window)
+        pos, known = lookup.index(_landcover_codes(lc.read(window)[0]))
+        cls = np.where(known, row_of_code[pos], -1)
+        hist[:] += casa.ndvi_histogram(n, cls[np.newaxis], len(keys))
+
+    scan_blocks(grid, visit, is_cancelled=cb.is_cancelled, depth=depth)
+    bounds = {}
+    for i, key in enumerate(keys):
+        lo, hi = casa.histogram_percentile(hist[i], 5), casa.histogram_percentile(hist[i], 95)
+        if np.isfinite(lo) and hi > lo:
+            bounds[key] = (lo, hi)
+            cb.info(f"NDVI bounds of class '{key}' from the input: {lo:.4f} .. {hi:.4f} (5 % / 95 %).")
+        else:
+            cb.warning(f"NDVI_BOUNDS: class '{key}' has too little NDVI for percentiles; table values kept.")
+    return lookup.with_ndvi_bounds(bounds)
 
 
 def run_rh(

@@ -7,6 +7,7 @@ with the same columns.  Lines starting with ``#`` are comments.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,14 @@ class ClassLookup:
             np.where(ok, self.ndvi_max[pos], nan).astype(np.float32),
             np.where(ok, eps, nan).astype(np.float32),
         )
+
+    def with_ndvi_bounds(self, bounds: dict[str, tuple[float, float]]) -> ClassLookup:
+        """A copy whose NDVI bounds are replaced for the classes in ``bounds`` (key -> (min, max))."""
+        lo, hi = self.ndvi_min.copy(), self.ndvi_max.copy()
+        for i, key in enumerate(self.class_keys):
+            if key in bounds:
+                lo[i], hi[i] = bounds[key]
+        return dataclasses.replace(self, ndvi_min=lo, ndvi_max=hi)
 
     def land_mask(self, landcover: NDArray) -> NDArray:
         """True where the code is a class with NPP (not water, ice or nodata)."""

@@ -341,3 +341,50 @@ def test_missing_input_file(scene):
     out = str(tmp / "o.tif")
     _expect_error("SOLAR_RADIATION", ["cannot open"],
                   lambda: run_npp(paths["ndvi"], paths["lc"], str(tmp / "nope.tif"), paths["t"], paths["p"], out), out)
+
+
+def test_ndvi_bounds_from_percentiles(tmp_path):
+    """The percentile option equals a vegetation table holding np.percentile's 5 %/95 % values (to one bin)."""
+    from casa_nep_plugin.core import casa
+
+    rng = np.random.default_rng(11)
+    months = months_of([2021])
+    shape = (12, 60, 80)  # about 29,000 NDVI values per class: ~24 per 0.0005 bin
+    lc = np.full(shape[1:], 12, np.uint8)
+    lc[:, 40:] = 52
+    ndvi = np.where(lc == 12, rng.uniform(0.1, 0.7, shape), rng.uniform(0.3, 0.9, shape)).astype(np.float32)
+    clim = {"sol": 400.0, "t": 22.0, "p": 150.0, "e": 80.0}
+    paths = {k: write(tmp_path / f"{k}.tif", np.full(shape, v, np.float32), months) for k, v in clim.items()}
+    nd, lcp = write(tmp_path / "ndvi.tif", ndvi, months), write(tmp_path / "lc.tif", lc, nodata=None)
+    out = tmp_path / "pct.tif"
+    from casa_nep_plugin.core.model import Callbacks
+
+    said: list[str] = []
+    run_npp(nd, lcp, paths["sol"], paths["t"], paths["p"], str(out), evapotranspiration=paths["e"],
+            ndvi_bounds="percentiles", callbacks=Callbacks(info=said.append))
+    # independent: numpy's percentiles of each class's NDVI, over all months
+    crop, ebf = ndvi[:, lc == 12], ndvi[:, lc == 52]
+    b = {k: (np.percentile(v, 5), np.percentile(v, 95)) for k, v in (("crop", crop), ("ebf", ebf))}
+    table = tmp_path / "veg.csv"
+    table.write_text(
+        "key,name,ndvi_min,ndvi_max,epsilon_max,npp\n"
+        f"crop,cropland,{b['crop'][0]},{b['crop'][1]},0.542,yes\nebf,evergreen broadleaf,{b['ebf'][0]},{b['ebf'][1]},"
+        "0.985,yes\nother,other,0.023,0.634,0.542,yes\nwater,water,,,,no\nice,ice,,,,no\n"
+        "enf,x,0.023,0.647,0.389,yes\ndnf,x,0.023,0.738,0.485,yes\ndbf,x,0.023,0.747,0.692,yes\n"
+        "mf,x,0.023,0.702,0.475,yes\nshrub,x,0.023,0.636,0.429,yes\ngrass,x,0.023,0.634,0.542,yes\n")
+    ref_out = tmp_path / "ref.tif"
+    run_npp(nd, lcp, paths["sol"], paths["t"], paths["p"], str(ref_out), evapotranspiration=paths["e"],
+            vegetation_table=str(table))
+    for key in ("crop", "ebf"):
+        line = next(m for m in said if f"class '{key}'" in m)
+        lo, hi = (float(v) for v in line.split(": ")[1].split(" (")[0].split(" .. "))
+        # one bin (0.0005) plus the 4-decimal message
+        assert lo == pytest.approx(b[key][0], abs=5.5e-4) and hi == pytest.approx(b[key][1], abs=5.5e-4)
+    # one histogram bin is 0.0005 NDVI: FPAR moves by up to 0.0005/0.6*0.949 = 0.0008, NPP by
+    # 400*0.5*0.0008*0.985 = 0.16 gC m-2 month-1 at most
+    np.testing.assert_allclose(read(out), read(ref_out), rtol=5e-3, atol=0.2)
+    assert abs(casa.histogram_percentile(np.bincount([10, 10, 20], minlength=casa.NDVI_BINS), 50)
+               - (-1 + 10.5 * 2 / casa.NDVI_BINS)) < 1e-12
+    with pytest.raises(CasaInputError) as err:
+        run_npp(nd, lcp, paths["sol"], paths["t"], paths["p"], str(tmp_path / "x.tif"), ndvi_bounds="median")
+    assert err.value.parameter == "NDVI_BOUNDS"
