@@ -112,6 +112,8 @@ class _Writer:
             width=grid.width,
             height=grid.height,
         )
+        if not spec.dtype.startswith("float"):
+            profile.update(predictor=2)  # the floating-point predictor is for float rasters only
         if grid.width < TILE or grid.height < TILE:
             profile.update(tiled=False)
             profile.pop("blockxsize")

@@ -497,3 +497,74 @@ def run_nep(
         run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=len(months) * 4)
     return {s.key: s.path for s in specs}
 
+
+
+def run_annual(
+    npp: str,
+    rh: str,
+    npp_output: str | None = None,
+    rh_output: str | None = None,
+    nep_output: str | None = None,
+    ratio_output: str | None = None,
+    class_output: str | None = None,
+    threshold: float = balance.DEFAULT_WARNING_THRESHOLD,
+    callbacks: Callbacks | None = None,
+) -> dict[str, str]:
+    """Annual NPP, RH, NEP (gC m-2 a-1), RH/NPP (percent) and the sink/warning/source
+    map (1/2/3) from monthly NPP and RH stacks, one band per calendar year
+    (described YYYY).  A year with missing months is summed over the months
+    present, with a warning; a cell missing any month of a year is nodata.
+    """
+    cb = callbacks or Callbacks()
+    wanted = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
+    params = {"npp": "NPP_OUTPUT", "rh": "RH_OUTPUT", "nep": "NEP_OUTPUT", "ratio": "RATIO_OUTPUT",
+              "class": "CLASS_OUTPUT"}
+    from .engine import check_writable
+
+    wanted = {k: v for k, v in wanted.items() if v}
+    if not wanted:
+        raise CasaInputError("OUTPUT", "no output was asked for.")
+    for k, v in wanted.items():
+        check_writable(v, params[k])
+    if not (0 < threshold <= 100):
+        raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {threshold}.")
+    with _Inputs() as inp:
+        n = inp.open("npp", npp, "NPP")
+        months = _reference_months(n)
+        r = inp.open("rh", rh, "RH")
+        _match_stack(r, months, n, cb)
+        grid = n.grid
+        n.attach(grid)
+        r.attach(grid)
+        years = group_years(months)
+        partial = _partial_years(months)
+        if partial:
+            cb.warning(f"annual sums over part of a year for {', '.join(partial)}.")
+        groups = list(years.values())
+
+        def compute(window: Window) -> dict[str, NDArray]:
+            a = balance.annual_sum(n.read(window), groups)
+            b = balance.annual_sum(r.read(window), groups)
+            return {"npp": a, "rh": b, "nep": balance.nep(a, b), "ratio": balance.respiration_ratio(a, b),
+                    "class": balance.sink_source_class(a, b, threshold)}
+
+        inputs = {"npp": npp, "rh": rh}
+        meta = {
+            "npp": ("annual NPP", "gC m-2 a-1", "sum of the monthly NPP of each calendar year"),
+            "rh": ("annual RH", "gC m-2 a-1", "sum of the monthly RH of each calendar year"),
+            "nep": ("annual NEP", "gC m-2 a-1", "annual NPP - annual RH"),
+            "ratio": ("RH/NPP", "percent", "100 * annual RH / annual NPP; nodata where NPP <= 0"),
+            "class": ("sink/source", "class", f"1 sink (RH/NPP < {threshold:g} %), 2 warning ({threshold:g} % to "
+                      "100 %), 3 source (RH/NPP > 100 %, NEP < 0)"),
+        }
+        specs = []
+        for key, path in wanted.items():
+            kind, units, eq = meta[key]
+            spec = OutputSpec(key, path, list(years), units,
+                              _common_tags(kind, units, eq, {"threshold_percent": threshold}, inputs),
+                              parameter=params[key])
+            if key == "class":
+                spec.dtype, spec.nodata = "uint8", 0
+            specs.append(spec)
+        run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=len(months) * 3)
+    return {s.key: s.path for s in specs}

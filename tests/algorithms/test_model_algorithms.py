@@ -207,3 +207,22 @@ def test_outputs_are_styled_when_loaded(casanep_provider, sample, tmp_path):
     assert layers, "output not loaded"
     assert layers[0].renderer().type() == "singlebandpseudocolor"
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_annual_through_processing_equals_core(casanep_provider, sample, tmp_path):
+    import processing
+
+    from casa_nep_plugin.core.model import run_annual
+
+    npp = processing.run("casanep:npp", npp_params(sample, tmp_path / "npp.tif"))["OUTPUT"]
+    rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
+                                       "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "rh.tif")})["OUTPUT"]
+    res = processing.run("casanep:annual", {"NPP": npp, "RH": rh, "THRESHOLD": 70,
+                                            "NEP_OUTPUT": str(tmp_path / "nep_a.tif"),
+                                            "CLASS_OUTPUT": str(tmp_path / "cls.tif")})
+    assert res["NPP_OUTPUT"] is None and res["NEP_OUTPUT"] == str(tmp_path / "nep_a.tif")
+    run_annual(npp, rh, nep_output=str(tmp_path / "core_nep.tif"), class_output=str(tmp_path / "core_cls.tif"),
+               threshold=70)
+    np.testing.assert_array_equal(read(res["NEP_OUTPUT"]), read(tmp_path / "core_nep.tif"))
+    np.testing.assert_array_equal(read(res["CLASS_OUTPUT"]), read(tmp_path / "core_cls.tif"))
+    assert set(np.unique(read(res["CLASS_OUTPUT"])[np.isfinite(read(res["CLASS_OUTPUT"]))])) <= {1, 2, 3}
