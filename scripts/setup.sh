@@ -38,6 +38,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 "$VENV/bin/python" - <<'PY'
 import numpy, rasterio, geopandas
-from osgeo import gdal_array  # breaks under a pip numpy 2: fail early, loudly
-assert numpy.__version__.startswith("1."), f"numpy {numpy.__version__} is not Debian's"
+from osgeo import gdal_array  # breaks under a pip numpy of another ABI: fail early, loudly
+for mod in (numpy, rasterio, geopandas):
+    assert mod.__file__.startswith("/usr/"), f"{mod.__name__} comes from {mod.__file__}, not Debian: remove it from the venv"
 PY
