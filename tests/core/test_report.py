@@ -38,8 +38,8 @@ def test_charts_and_report_files(tmp_path):
     s = report.chart_shares({"NPP": {"forest": 60.0, "cropland": 40.0}}, str(tmp_path / "s.png"))
     for p in (m, a, s):
         assert open(p, "rb").read(8) == PNG
-    html_path = report.write_report(str(tmp_path / "report.html"), "Test run", {"THRESHOLD": 80},
-                                    [{"title": "Zones", "table": t, "images": [m], "files": [("table", str(tmp_path / "t.csv"))]}])
+    section = {"title": "Zones", "table": t, "images": [m], "files": [("table", str(tmp_path / "t.csv"))]}
+    html_path = report.write_report(str(tmp_path / "report.html"), "Test run", {"THRESHOLD": 80}, [section])
     text = open(html_path, encoding="utf-8").read()
     assert "<code>80</code>" in text and "src='m.png'" in text and "href='t.csv'" in text
     assert "North" in text and "600.0" in text and "14.5" in text  # the table's numbers are in the report
