@@ -33,12 +33,14 @@ KELVIN_SUSPECT = 100.0
 
 @dataclass
 class Callbacks:
-    """How the core talks back: progress (0-100), cancel check, messages."""
+    """How the core talks back: progress (0-100), cancel check, messages, and
+    for multi-step runs the step starting (index from 0, name)."""
 
     progress: Callable[[float], None] | None = None
     is_cancelled: Callable[[], bool] | None = None
     info: Callable[[str], None] = field(default=lambda msg: None)
     warning: Callable[[str], None] = field(default=lambda msg: None)
+    step: Callable[[int, str], None] = field(default=lambda index, name: None)
 
 
 def group_years(months: list[str]) -> OrderedDict[str, list[int]]:

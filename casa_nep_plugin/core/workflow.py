@@ -1,0 +1,200 @@
+"""The whole study in one run: model, annual budget, zone tables, land-cover
+budget, charts and report, into one folder.
+
+Every file is first written into a hidden staging folder inside the output
+folder and moved into place only when every step has succeeded; an error or
+a cancellation removes the staging folder, so a run leaves either all of its
+outputs or none.  Progress is reported per step: ``callbacks.step(i, name)``
+when step ``i`` starts, then ``callbacks.progress`` from 0 to 100 within it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+
+from . import report
+from .balance import DEFAULT_WARNING_THRESHOLD
+from .errors import CasaInputError
+from .model import Callbacks, run_annual, run_nep, run_npp, run_rh
+
+#: File names inside the output folder.
+FILES = {
+    "npp": "npp_monthly.tif",
+    "rh": "rh_monthly.tif",
+    "nep": "nep_monthly.tif",
+    "npp_annual": "npp_annual.tif",
+    "rh_annual": "rh_annual.tif",
+    "nep_annual": "nep_annual.tif",
+    "ratio": "rh_npp_ratio_annual.tif",
+    "sink_source": "sink_source_annual.tif",
+    "zones": "zone_statistics.gpkg",
+    "zones_csv": "zone_statistics.csv",
+    "fractions": "landcover_fractions.tif",
+    "budget": "landcover_budget.csv",
+    "chart_monthly": "chart_monthly_by_zone.png",
+    "chart_annual": "chart_annual_by_zone.png",
+    "chart_shares": "chart_landcover_shares.png",
+    "map_nep": "map_nep_annual.png",
+    "map_npp": "map_npp_annual.png",
+    "map_class": "map_sink_source.png",
+    "report": "report.html",
+}
+
+
+@dataclass
+class WorkflowInputs:
+    """Inputs of a run: prepared monthly stacks (see :func:`core.model.run_npp`),
+    optional zones and fine land cover, and options."""
+
+    ndvi: str
+    landcover: str
+    solar_radiation: str
+    temperature: str
+    precipitation: str
+    evapotranspiration: str | None = None
+    potential_et: str | None = None
+    optimal_temperature: str | float | None = None
+    ndvi_scale: float = 1.0
+    class_table: str | None = None
+    zones: str | None = None
+    zone_field: str | None = None
+    weighting: str = "centre"
+    fine_landcover: str | None = None
+    fine_class_table: str | None = None
+    threshold: float = DEFAULT_WARNING_THRESHOLD
+    title: str = "casa-nep carbon budget"
+
+
+def plan(inp: WorkflowInputs) -> list[str]:
+    """Names of the steps this run will take."""
+    steps = ["NPP (CASA)", "soil heterotrophic respiration", "NEP", "annual budget and sink/source map"]
+    if inp.zones:
+        steps.append("zonal statistics")
+    if inp.fine_landcover:
+        steps += ["land-cover fractions", "land-cover budget"]
+    steps.append("charts and report")
+    return steps
+
+
+def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None = None) -> dict[str, str]:
+    """Run the study into ``out_dir`` (created if missing); returns the written files by key."""
+    cb = callbacks or Callbacks()
+    if not out_dir:
+        raise CasaInputError("OUTPUT_FOLDER", "no output folder was given.")
+    os.makedirs(out_dir, exist_ok=True)
+    if not os.access(out_dir, os.W_OK):
+        raise CasaInputError("OUTPUT_FOLDER", f"'{out_dir}' is not writable; choose another folder.")
+    steps = plan(inp)
+    stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
+    written: dict[str, str] = {}
+
+    def path(key: str) -> str:
+        written[key] = os.path.join(stage, FILES[key])
+        return written[key]
+
+    def sub(i: int) -> Callbacks:
+        cb.step(i, steps[i])
+        cb.info(f"Step {i + 1}/{len(steps)}: {steps[i]}")
+        return Callbacks(progress=cb.progress, is_cancelled=cb.is_cancelled, info=cb.info, warning=cb.warning)
+
+    try:
+        k = 0
+        run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, path("npp"),
+                evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
+                optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
+                class_table=inp.class_table, callbacks=sub(k))
+        k += 1
+        run_rh(inp.temperature, inp.precipitation, path("rh"), landcover=inp.landcover, class_table=inp.class_table,
+               callbacks=sub(k))
+        k += 1
+        run_nep(written["npp"], written["rh"], path("nep"), callbacks=sub(k))
+        k += 1
+        run_annual(written["npp"], written["rh"], path("npp_annual"), path("rh_annual"), path("nep_annual"),
+                   path("ratio"), path("sink_source"), threshold=inp.threshold, callbacks=sub(k))
+        k += 1
+        zone_table = None
+        if inp.zones:
+            from .zonal import write_table, zonal_statistics
+
+            zone_table = zonal_statistics(
+                inp.zones, {"npp": written["npp"], "rh": written["rh"], "nep": written["nep"]},
+                output=path("zones"), weighting=inp.weighting, callbacks=sub(k))
+            write_table(zone_table, path("zones_csv"))
+            k += 1
+        shares = None
+        budget_table = None
+        if inp.fine_landcover:
+            shares, budget_table = _landcover_steps(inp, written, path, sub, k)
+            k += 2
+        sub(k)
+        _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps)
+        if cb.is_cancelled is not None and cb.is_cancelled():
+            from .errors import CasaCancelled
+
+            raise CasaCancelled()
+        final = {}
+        for key, p in written.items():
+            target = os.path.join(out_dir, os.path.basename(p))
+            os.replace(p, target)
+            final[key] = target
+        return final
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _landcover_steps(inp, written, path, sub, k):
+    """Fractions of the fine land cover on the model grid, then per-class budgets."""
+    raise CasaInputError("FINE_LANDCOVER", "land-cover budgets are not available in this version.")
+
+
+def _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps) -> None:
+    label = inp.zone_field
+    if zone_table is not None and (label is None or label not in zone_table.columns):
+        label = next((c for c in zone_table.columns if c.lower() in ("name", "name_en", "zone", "city")), None)
+    report.map_quicklook(written["nep_annual"], path("map_nep"), title="Annual NEP", units="gC m-2 a-1",
+                         cmap="RdBu", centre_zero=True)
+    report.map_quicklook(written["npp_annual"], path("map_npp"), title="Annual NPP", units="gC m-2 a-1",
+                         cmap="YlGn", vmin=0)
+    report.map_quicklook(written["sink_source"], path("map_class"), title="1 sink, 2 warning, 3 source",
+                         units="class", cmap="RdYlGn_r", vmin=1, vmax=3)
+    sections = [{
+        "title": "Maps",
+        "text": "Annual NEP (positive: net sink), annual NPP, and the sink / warning / source classes "
+                f"(RH/NPP below {inp.threshold:g} %, {inp.threshold:g} to 100 %, above 100 %). First year shown; "
+                "the GeoTIFFs hold every year and month.",
+        "images": [written["map_nep"], written["map_npp"], written["map_class"]],
+        "files": [(os.path.basename(written[k]), written[k]) for k in
+                  ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio", "sink_source")],
+    }]
+    if zone_table is not None:
+        import pandas as pd
+
+        report.chart_monthly(zone_table, path("chart_monthly"), label)
+        report.chart_annual(zone_table, path("chart_annual"), label)
+        keep = [c for c in zone_table.columns if c == label or c in ("area_km2", "cells")
+                or report.ANNUAL_MEAN.match(c) or c.endswith("_total_ktC") and c.count("_") == 3
+                or (c.startswith("rh_npp_") and c.count("_") == 4)]
+        sections.append({
+            "title": "Zones",
+            "text": "Area-weighted means (gC m<sup>-2</sup> a<sup>-1</sup>), totals (ktC a<sup>-1</sup>) and the "
+                    f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
+                    "tables.",
+            "images": [written["chart_monthly"], written["chart_annual"]],
+            "table": pd.DataFrame(zone_table[keep]),
+            "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv")],
+        })
+    if budget_table is not None:
+        report.chart_shares(shares, path("chart_shares"), "Shares of the regional totals by land cover")
+        sections.append({
+            "title": "Land cover",
+            "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
+            "images": [written["chart_shares"]],
+            "table": budget_table,
+            "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "budget")],
+        })
+    params = {k: v for k, v in asdict(inp).items() if v not in (None, "")}
+    params["steps"] = ", ".join(steps)
+    report.write_report(path("report"), inp.title, params, sections)
