@@ -133,14 +133,18 @@ def chart_shares(shares: dict[str, dict[str, float]], path: str, title: str = "L
                "built-up": "#c62828", "bare": "#8d6e63"}
     fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=110)
     try:
-        bottom = np.zeros(len(quantities))
+        up = np.zeros(len(quantities))  # positive shares stack upwards, negative (net sources of NEP) downwards
+        down = np.zeros(len(quantities))
         for c in classes:
-            vals = np.array([shares[q].get(c, 0.0) for q in quantities])
+            vals = np.nan_to_num(np.array([shares[q].get(c, 0.0) for q in quantities], dtype=float))
+            bottom = np.where(vals >= 0, up, down)
             ax.bar(quantities, vals, bottom=bottom, label=c, color=palette.get(c))
             for k, v in enumerate(vals):
                 if abs(v) >= 6:
                     ax.text(k, bottom[k] + v / 2, f"{v:.0f} %", ha="center", va="center", fontsize=7, color="white")
-            bottom += vals
+            up += np.where(vals >= 0, vals, 0)
+            down += np.where(vals < 0, vals, 0)
+        ax.axhline(0, color="0.3", lw=0.6)
         ax.set_ylabel("share of the regional total (%)")
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")

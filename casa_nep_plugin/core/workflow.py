@@ -11,6 +11,7 @@ when step ``i`` starts, then ``callbacks.progress`` from 0 to 100 within it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -33,7 +34,9 @@ FILES = {
     "zones": "zone_statistics.gpkg",
     "zones_csv": "zone_statistics.csv",
     "fractions": "landcover_fractions.tif",
+    "majority": "landcover_majority.tif",
     "budget": "landcover_budget.csv",
+    "zone_budget": "zone_landcover_budget.csv",
     "chart_monthly": "chart_monthly_by_zone.png",
     "chart_annual": "chart_annual_by_zone.png",
     "chart_shares": "chart_landcover_shares.png",
@@ -146,8 +149,32 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
 
 
 def _landcover_steps(inp, written, path, sub, k):
-    """Fractions of the fine land cover on the model grid, then per-class budgets."""
-    raise CasaInputError("FINE_LANDCOVER", "land-cover budgets are not available in this version.")
+    """Fractions of the fine land cover on the model grid, then per-class (and zone x class) budgets.
+
+    Returns the shares of the first year ({quantity: {class: percent}}) and the
+    region's budget table.
+    """
+    from .budget import landcover_budget
+    from .fractions import landcover_fractions
+
+    landcover_fractions(inp.fine_landcover, path("fractions"), class_table=inp.fine_class_table or "worldcover",
+                        reference=written["npp"], majority_output=path("majority"), callbacks=sub(k))
+    stacks = {"npp": written["npp"], "rh": written["rh"], "nep": written["nep"]}
+    cb = sub(k + 1)
+    table = landcover_budget(stacks, written["fractions"], output=path("budget"), callbacks=cb)
+    if inp.zones:
+        landcover_budget(stacks, written["fractions"], output=path("zone_budget"), zones=inp.zones,
+                         weighting=inp.weighting, callbacks=cb)
+    rows = table[~table["class"].isin(["all", "unclassified"])]
+    years = sorted({c.split("_")[1] for c in table.columns if re.fullmatch(r"npp_\d{4}_share_pct", c)})
+    shares = {}
+    if years:
+        for q in ("npp", "rh", "nep"):
+            col = f"{q}_{years[0]}_share_pct"
+            shares[f"{q.upper()} {years[0]}"] = {str(c): float(v) for c, v in zip(rows["class"], rows[col])}
+    annual = re.compile(r"(npp|rh|nep)_\d{4}_(total_ktC|share_pct)")
+    keep = ["class", "area_km2"] + [c for c in table.columns if annual.fullmatch(c)]
+    return shares, table[keep]
 
 
 def _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps) -> None:
@@ -193,7 +220,8 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
             "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
             "images": [written["chart_shares"]],
             "table": budget_table,
-            "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "budget")],
+            "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "majority", "budget",
+                                                                           "zone_budget") if k in written],
         })
     params = {k: v for k, v in asdict(inp).items() if v not in (None, "")}
     params["steps"] = ", ".join(steps)
