@@ -38,6 +38,8 @@ class NppAlgorithm(CasaAlgorithm):
     OUTPUT = "OUTPUT"
     FPAR_OUTPUT = "FPAR_OUTPUT"
     LUE_OUTPUT = "LUE_OUTPUT"
+    RH_OUTPUT = "RH_OUTPUT"
+    NEP_OUTPUT = "NEP_OUTPUT"
 
     HELP = """<p>Monthly net primary productivity (gC m<sup>-2</sup> month<sup>-1</sup>) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).</p>
@@ -60,7 +62,9 @@ grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds class c
 CLASS_TABLE (default GLC_FCS30); water and ice give nodata. Without OPTIMAL_TEMPERATURE and POTENTIAL_ET
 the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's 0.389 gC MJ<sup>-1</sup>),
 replaces the class values. NDVI_BOUNDS "percentiles" takes each class's NDVImin/NDVImax as the 5 % / 95 %
-percentiles of the input NDVI of that class instead of the table's.</p>"""
+percentiles of the input NDVI of that class instead of the table's.</p>
+<p>Optional RH_OUTPUT and NEP_OUTPUT compute soil heterotrophic respiration (as casanep:rh, masked to land) and
+NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole chain.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
@@ -103,6 +107,10 @@ percentiles of the input NDVI of that class instead of the table's.</p>"""
                                                     optional=True, createByDefault=False))
         add(QgsProcessingParameterRasterDestination(self.LUE_OUTPUT, self.tr("Light-use efficiency (gC MJ-1)"),
                                                     optional=True, createByDefault=False))
+        add(QgsProcessingParameterRasterDestination(
+            self.RH_OUTPUT, self.tr("RH in the same pass (gC m-2 month-1)"), optional=True, createByDefault=False))
+        add(QgsProcessingParameterRasterDestination(
+            self.NEP_OUTPUT, self.tr("NEP in the same pass (gC m-2 month-1)"), optional=True, createByDefault=False))
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_npp`."""
@@ -135,13 +143,19 @@ percentiles of the input NDVI of that class instead of the table's.</p>"""
             fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
             lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
             ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
+            rh_output=self.output_path(parameters, self.RH_OUTPUT, context),
+            nep_output=self.output_path(parameters, self.NEP_OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )
         style_on_load(context, written["npp"], "npp_monthly")
         style_on_load(context, written.get("fpar"), "fpar")
         style_on_load(context, written.get("lue"), "lue")
+        style_on_load(context, written.get("rh"), "rh_monthly")
+        style_on_load(context, written.get("nep"), "nep_monthly")
         return {
             self.OUTPUT: written["npp"],
             self.FPAR_OUTPUT: written.get("fpar"),
             self.LUE_OUTPUT: written.get("lue"),
+            self.RH_OUTPUT: written.get("rh"),
+            self.NEP_OUTPUT: written.get("nep"),
         }

@@ -31,15 +31,17 @@ DEFAULT_BLOCK_VALUES = 1 << 22
 #: GDAL block cache used while the engine runs, bytes.
 GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
-#: GeoTIFF creation options: tiled, deflate with the floating-point predictor.
+#: GeoTIFF creation options: tiled, ZSTD level 1 with the floating-point predictor
+#: (measured in bench/bench_chain.py: deflate cost 38 % of the chain's time; ZSTD 1
+#: writes files of the same size 30 % faster; any GDAL >= 2.3 reads them).
 GTIFF_PROFILE = dict(
     driver="GTiff",
     tiled=True,
     blockxsize=TILE,
     blockysize=TILE,
-    compress="deflate",
+    compress="zstd",
     predictor=3,
-    zlevel=1,
+    zstd_level=1,
     interleave="band",
     bigtiff="if_safer",
 )

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from . import balance, casa, climate, respiration
-from .engine import OutputSpec, metadata_json, run_blocks, scan_blocks
+from .engine import OutputSpec, gdal_cache, metadata_json, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .params import ModelParams
@@ -61,10 +61,12 @@ def _partial_years(months: list[str]) -> list[str]:
 
 
 class _Inputs:
-    """Opened inputs, closed together."""
+    """Opened inputs, closed together; GDAL's block cache is bounded while they are open
+    (the plausibility checks read through it too)."""
 
     def __init__(self) -> None:
         self._stack = contextlib.ExitStack()
+        self._stack.enter_context(gdal_cache())
         self.items: dict[str, RasterInput] = {}
 
     def open(self, key: str, path: str | None, parameter: str, **kw) -> RasterInput | None:
@@ -213,6 +215,8 @@ def run_npp(
     fpar_output: str | None = None,
     lue_output: str | None = None,
     ndvi_bounds: str = "table",
+    rh_output: str | None = None,
+    nep_output: str | None = None,
     callbacks: Callbacks | None = None,
 ) -> dict[str, str]:
     """Monthly CASA NPP (gC m-2 month-1) on the NDVI grid; returns the written paths.
@@ -227,13 +231,17 @@ def run_npp(
     each class's NDVImin/NDVImax from the vegetation table; ``percentiles``
     computes them as the 5 % / 95 % percentiles of the input NDVI of each class
     (all months, one extra pass; classes with no NDVI keep the table values).
+    ``rh_output`` and ``nep_output``: RH (as :func:`run_rh` with this land
+    cover, but on the NDVI grid) and NEP = NPP - RH written in the same pass,
+    which saves re-reading the climate and the NPP just written.
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
     cp = params.casa
     if not (ndvi_scale > 0):
         raise CasaInputError("NDVI_SCALE", f"must be a positive number, not {ndvi_scale}.")
-    outs = {"npp": (output, "OUTPUT"), "fpar": (fpar_output, "FPAR_OUTPUT"), "lue": (lue_output, "LUE_OUTPUT")}
+    outs = {"npp": (output, "OUTPUT"), "fpar": (fpar_output, "FPAR_OUTPUT"), "lue": (lue_output, "LUE_OUTPUT"),
+            "rh": (rh_output, "RH_OUTPUT"), "nep": (nep_output, "NEP_OUTPUT")}
     from .engine import check_writable
 
     for path, param in outs.values():
@@ -337,11 +345,13 @@ def run_npp(
             lue = casa.light_use_efficiency(casa.te1(topt, t, cp), casa.te2(topt, t, cp), we, eps_max)
             npp = casa.npp(casa.apar(sol, fp, cp), lue)
             valid = np.isfinite(eps_max)
-            return {
-                "npp": npp,
-                "fpar": np.where(valid, fp, np.nan),
-                "lue": lue,
-            }
+            out = {"npp": npp, "fpar": np.where(valid, fp, np.nan), "lue": lue}
+            if rh_output or nep_output:
+                rh = respiration.heterotrophic_respiration(t, p, params.respiration)
+                rh = np.where(lookup.land_mask(codes)[np.newaxis], rh, np.nan)
+                out["rh"] = rh
+                out["nep"] = balance.nep(npp, rh)
+            return out
 
         inputs = {k: v.path for k, v in inp.items.items()}
         specs = [
@@ -358,6 +368,15 @@ def run_npp(
             specs.append(OutputSpec("lue", lue_output, months, "gC MJ-1",
                                     _common_tags("LUE", "gC MJ-1", "eps = Te1*Te2*We*eps_max",
                                                  params.as_dict(), inputs), parameter="LUE_OUTPUT"))
+        if rh_output:
+            specs.append(OutputSpec("rh", rh_output, months, "gC m-2 month-1",
+                                    _common_tags("RH", "gC m-2 month-1", RH_EQUATION,
+                                                 {"respiration": params.as_dict()["respiration"]}, inputs),
+                                    parameter="RH_OUTPUT"))
+        if nep_output:
+            specs.append(OutputSpec("nep", nep_output, months, "gC m-2 month-1",
+                                    _common_tags("NEP", "gC m-2 month-1", NEP_EQUATION, params.as_dict(), inputs),
+                                    parameter="NEP_OUTPUT"))
         depth = len(months) * (6 + len(specs))
         cb.info(f"NPP for {len(months)} months ({months[0]} .. {months[-1]}) on a "
                 f"{grid.width} x {grid.height} grid.")

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from . import report
 from .balance import DEFAULT_WARNING_THRESHOLD
 from .errors import CasaInputError
-from .model import Callbacks, run_annual, run_nep, run_npp, run_rh
+from .model import Callbacks, run_annual, run_npp
 
 #: File names inside the output folder.
 FILES = {
@@ -73,7 +73,7 @@ class WorkflowInputs:
 
 def plan(inp: WorkflowInputs) -> list[str]:
     """Names of the steps this run will take."""
-    steps = ["NPP (CASA)", "soil heterotrophic respiration", "NEP", "annual budget and sink/source map"]
+    steps = ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map"]
     if inp.zones:
         steps.append("zonal statistics")
     if inp.fine_landcover:
@@ -108,12 +108,7 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
         run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, path("npp"),
                 evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
                 optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
-                class_table=inp.class_table, callbacks=sub(k))
-        k += 1
-        run_rh(inp.temperature, inp.precipitation, path("rh"), landcover=inp.landcover, class_table=inp.class_table,
-               callbacks=sub(k))
-        k += 1
-        run_nep(written["npp"], written["rh"], path("nep"), callbacks=sub(k))
+                class_table=inp.class_table, rh_output=path("rh"), nep_output=path("nep"), callbacks=sub(k))
         k += 1
         run_annual(written["npp"], written["rh"], path("npp_annual"), path("rh_annual"), path("nep_annual"),
                    path("ratio"), path("sink_source"), threshold=inp.threshold, callbacks=sub(k))

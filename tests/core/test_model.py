@@ -388,3 +388,16 @@ def test_ndvi_bounds_from_percentiles(tmp_path):
     with pytest.raises(CasaInputError) as err:
         run_npp(nd, lcp, paths["sol"], paths["t"], paths["p"], str(tmp_path / "x.tif"), ndvi_bounds="median")
     assert err.value.parameter == "NDVI_BOUNDS"
+
+
+def test_one_pass_rh_and_nep_equal_separate_runs(scene):
+    """RH and NEP written by run_npp's single pass equal run_rh + run_nep (land cover on the NDVI grid)."""
+    paths, _, tmp = scene
+    npp, rh, nep = (str(tmp / f"one_{k}.tif") for k in ("npp", "rh", "nep"))
+    run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], npp, evapotranspiration=paths["e"],
+            rh_output=rh, nep_output=nep)
+    rh2, nep2 = str(tmp / "rh2.tif"), str(tmp / "nep2.tif")
+    run_rh(paths["t"], paths["p"], rh2, landcover=paths["lc"])
+    run_nep(npp, rh2, nep2)
+    np.testing.assert_array_equal(read(rh), read(rh2))
+    np.testing.assert_array_equal(read(nep), read(nep2))
