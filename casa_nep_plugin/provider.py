@@ -41,13 +41,29 @@ class CasaNepProvider(QgsProcessingProvider):
         return ["tif"]
 
     def loadAlgorithms(self) -> None:  # noqa: N802
-        """Add every algorithm, then every shipped model (resources/models/*.model3)."""
+        """Add every algorithm, then every shipped model (resources/models/*.model3).
+
+        A model's steps are this provider's own algorithms, which the registry
+        only knows once the provider is added; the models are re-resolved then
+        (their outputs depend on their steps)."""
+        from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
+
         for cls in ALGORITHMS:
             self.addAlgorithm(cls())
-        from qgis.core import QgsProcessingModelAlgorithm
-
+        self._models = []
         for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
             model = QgsProcessingModelAlgorithm()
             if model.fromFile(path):
                 model.setSourceFilePath(path)
                 self.addAlgorithm(model)
+                self._models.append(model)
+        if self._models and not getattr(self, "_listening", False):
+            QgsApplication.processingRegistry().providerAdded.connect(self._resolve_models)
+            self._listening = True
+
+    def _resolve_models(self, provider_id: str) -> None:
+        if provider_id != self.id():
+            return
+        for model in getattr(self, "_models", []):
+            model.fromFile(model.sourceFilePath())
+            model.updateDestinationParameters()
