@@ -1,0 +1,291 @@
+"""Land-cover carbon budgets: flux stacks and class fractions to per-class totals and shares.
+
+For every class ``c`` (bands of the fractions raster from
+:mod:`.fractions`), every band and every calendar year of every stack:
+
+    total_c = sum_x flux(x) * area(x) * f_c(x)          (fractional weighting)
+    share_c = total_c / sum_c' total_c'
+
+and, side by side, the majority variant, where each cell counts wholly for
+its majority class (``f_c`` replaced by 1 for the class with the largest
+fraction, ties to the first class, 0 for the others).  With zones, the sums
+run over each zone's cells (``centre`` or ``exact`` weighting, as in
+:mod:`.zonal`), giving a zone x class table.
+
+The fractions must be on the fluxes' grid (make them with
+``casanep:landcoverfractions`` and the flux stack as reference): a budget never
+resamples silently.  Cells with flux data but no land-cover fractions are
+reported in an ``unclassified`` row and left out of the shares.
+
+Output columns (one row per class, then ``unclassified`` when any cell lacks
+fractions, then ``all`` = the sum over the classes; per zone when zones are
+given, zones in layer order):
+
+- with zones: the zone's fields, ``zone_index`` (1-based);
+- ``class``;
+- ``area_km2`` / ``area_km2_majority``: sum of area x fraction (x zone weight),
+  and of the area of the cells whose majority class it is;
+- for each stack ``s`` and period ``p`` (months ``YYYY_MM`` and calendar years
+  ``YYYY``, as in :mod:`.zonal`), each followed by its ``_majority`` twin:
+  ``s_p_mean`` (gC m-2 per period over the class's cells with data: total /
+  area with data; a year's mean is the sum of the monthly means),
+  ``s_p_total_tC``, ``s_p_total_ktC``, ``s_p_share_pct`` (percent of the sum
+  over the classes; empty for ``unclassified``; NEP shares can be negative or
+  exceed 100 where classes are net sources);
+- with NPP and RH: ``rh_npp_p_ratio_pct`` (and ``_majority``): 100 x RH total /
+  NPP total of the class (empty where NPP total <= 0).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+import numpy as np
+from numpy.typing import NDArray
+from rasterio.windows import Window
+
+from .engine import DEFAULT_BLOCK_VALUES, check_writable
+from .errors import CasaInputError
+from .grid import ModelGrid
+from .raster import RasterInput
+from .zonal import (
+    G_PER_KT,
+    G_PER_T,
+    READ_THREADS,
+    WEIGHTINGS,
+    Stack,
+    ZoneSet,
+    check_field_clash,
+    close_stacks,
+    open_stacks,
+    period_sums,
+    ratio_periods,
+    scan_stacks,
+    table_format,
+    write_table,
+)
+
+__all__ = ["landcover_budget", "METHODS"]
+
+#: Column suffix of each weighting method.
+METHODS = (("fractional", ""), ("majority", "_majority"))
+UNCLASSIFIED = "unclassified"
+ALL = "all"
+
+
+def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, list[str]]:
+    inp = RasterInput.open(path, "FRACTIONS", monthly=False)
+    try:
+        own = inp.grid
+        if not own.aligned_with(grid):
+            t, g = own.transform, grid.transform
+            raise CasaInputError(
+                "FRACTIONS",
+                f"'{os.path.basename(path)}' is not on the grid of {reference} "
+                f"({own.width} x {own.height} cells of {abs(t.a):g} x {abs(t.e):g} from ({t.c:g}, {t.f:g})"
+                f"{'' if own.crs == grid.crs else ', another CRS'} vs {grid.width} x {grid.height} of "
+                f"{abs(g.a):g} x {abs(g.e):g} from ({g.c:g}, {g.f:g})). Make the fractions with "
+                f"casanep:landcoverfractions and the flux stack as the reference grid.",
+            )
+        names = [(d or "").strip() for d in inp.dataset.descriptions]
+        if not all(names) or len(set(names)) != len(names):
+            raise CasaInputError(
+                "FRACTIONS",
+                f"'{os.path.basename(path)}' must have one band per class, each described by the class name "
+                "(as casanep:landcoverfractions writes them).",
+            )
+        clash = [n for n in names if n.lower() in (UNCLASSIFIED, ALL)]
+        if clash:
+            raise CasaInputError("FRACTIONS", f"class name(s) {', '.join(clash)} are reserved; rename the classes.")
+    except BaseException:
+        inp.close()
+        raise
+    return Stack("fractions", inp, names, None), names
+
+
+def _budget_columns(stacks: list[Stack], include_ratio: bool = True) -> list[str]:
+    cols = ["class"] + [f"area_km2{s}" for _, s in METHODS]
+    for st in stacks:
+        for lab in [*st.labels, *st.years]:
+            for k in ("mean", "total_tC", "total_ktC", "share_pct"):
+                cols += [f"{st.name}_{lab}_{k}{s}" for _, s in METHODS]
+    if include_ratio:
+        for lab, _, _ in ratio_periods(stacks):
+            cols += [f"rh_npp_{lab}_ratio_pct{s}" for _, s in METHODS]
+    return cols
+
+
+def landcover_budget(
+    stacks: dict[str, str | None],
+    fractions: str,
+    output: str | None = None,
+    zones=None,
+    weighting: str = "centre",
+    fields: list[str] | None = None,
+    callbacks=None,
+    block_values: int = DEFAULT_BLOCK_VALUES,
+    layer: str | None = None,
+    threads: int = READ_THREADS,
+):
+    """Per-class (and per zone x class) totals and shares of the flux ``stacks``.
+
+    ``stacks``: name (``npp``, ``rh``, ``nep``) -> raster path, all on one grid;
+    ``fractions``: the class-fraction raster on that grid.  ``zones``: optional
+    polygons (path or GeoDataFrame) with ``weighting`` ``centre``/``exact`` and
+    the ``fields`` to carry.  ``output``: ``.gpkg`` (attribute table) or
+    ``.csv``.  Returns the table as a pandas DataFrame (columns in this
+    module's docstring).
+    """
+    import pandas as pd
+
+    from .model import Callbacks
+
+    cb = callbacks or Callbacks()
+    if weighting not in WEIGHTINGS:
+        raise CasaInputError("WEIGHTING", f"must be one of {', '.join(WEIGHTINGS)}, not '{weighting}'.")
+    if output:
+        table_format(output)
+        check_writable(output, "OUTPUT")
+    if not fractions:
+        raise CasaInputError("FRACTIONS", "no class-fraction raster was given.")
+    grid, sts = open_stacks(stacks, cb.warning, cb.info, same_grid=True)
+    try:
+        frac, classes = _open_fractions(fractions, grid, sts[0].name.upper())
+        sts_all = [*sts, frac]
+        nc = len(classes)
+        zs = None
+        attr: list[str] = []
+        if zones is not None and not (isinstance(zones, str) and not zones):
+            zs = ZoneSet.build(zones, grid, weighting, "ZONES", cb.warning)
+            attr = [c for c in zs.frame.columns if c != zs.frame.geometry.name]
+            if fields is not None:
+                missing = [f for f in fields if f not in attr]
+                if missing:
+                    raise CasaInputError("FIELDS", f"the zone layer has no field(s) {', '.join(missing)}.")
+                attr = list(fields)
+            check_field_clash(attr, ["zone_index", *_budget_columns(sts)], "ZONES")
+        nz = len(zs) if zs is not None else 1
+        # accumulators: [method][zone, class(+unclassified)] areas and per stack [zone, class, band]
+        area = np.zeros((2, nz, nc + 1))
+        total = {st.name: np.zeros((2, nz, nc + 1, len(st.labels))) for st in sts}
+        valid = {st.name: np.zeros((2, nz, nc + 1, len(st.labels))) for st in sts}
+        row_area = grid.row_cell_areas()
+        cb.info(f"Land-cover budget of {', '.join(s.name.upper() for s in sts)} over {nc} classes "
+                f"({', '.join(classes)}){f' in {nz} zones ({weighting})' if zs is not None else ''}.")
+
+        def sets(window: Window):
+            """(zone, flat cell indices or None for all, rows, weight) of each cell set."""
+            h, w = int(window.height), int(window.width)
+            if zs is None:
+                yield 0, None, np.repeat(np.arange(h), w), None
+            else:
+                for z, rr, cc, wt in zs.cells(window):
+                    yield z, rr * w + cc, rr, wt
+
+        def visit(window: Window, arrays: list[NDArray]) -> None:
+            wr0 = int(window.row_off)
+            f2 = arrays[-1].reshape(nc, -1)
+            for z, flat, rr, wt in sets(window):
+                a = row_area[rr + wr0]
+                if wt is not None:
+                    a = a * wt
+                fg = (f2 if flat is None else f2[:, flat]).astype(np.float64)
+                unclassified = np.isnan(fg).any(axis=0)
+                fg[:, unclassified] = 0.0
+                m = fg.shape[1]
+                maj = np.zeros_like(fg)
+                maj[np.argmax(fg, axis=0), np.arange(m)] = 1.0
+                maj[:, unclassified] = 0.0
+                # rows: fractional classes, unclassified, majority classes, unclassified
+                wa = np.vstack([fg, unclassified, maj, unclassified]) * a
+                area[:, z] += wa.sum(axis=1).reshape(2, nc + 1)
+                for st, data in zip(sts, arrays):
+                    d2 = data.reshape(data.shape[0], -1)
+                    v = (d2 if flat is None else d2[:, flat]).astype(np.float64)
+                    nan = np.isnan(v)
+                    gaps = nan.any(axis=0)
+                    if not gaps.any():
+                        val = np.broadcast_to(wa.sum(axis=1)[:, None], (wa.shape[0], v.shape[0]))
+                    else:
+                        np.copyto(v, 0.0, where=nan)
+                        if nan.all(axis=0).sum() == gaps.sum():  # the same cells lack data in every band
+                            val = np.broadcast_to((wa @ ~gaps)[:, None], (wa.shape[0], v.shape[0]))
+                        else:
+                            val = wa @ (~nan).T.astype(np.float64)
+                    tot = wa @ v.T
+                    total[st.name][:, z] += tot.reshape(2, nc + 1, -1)
+                    valid[st.name][:, z] += val.reshape(2, nc + 1, -1)
+
+        scan_stacks(grid, sts_all, visit, cb, block_values, threads)
+    finally:
+        close_stacks(sts)
+        if "frac" in locals():
+            frac.raster.close()
+    if area[0, :, nc].sum() > 0:
+        cb.warning(f"FRACTIONS: {area[0, :, nc].sum() / 1e6:.3g} km2 of cells have no land-cover fractions; "
+                   "their fluxes are in the 'unclassified' row, outside the shares.")
+    table = _assemble(sts, classes, area, total, valid, zs, attr)
+    if output:
+        write_table(table, output, layer, "OUTPUT")
+        cb.info(f"Wrote {len(table)} rows x {len(table.columns)} columns to {output}.")
+    return pd.DataFrame(table)
+
+
+def _assemble(sts, classes, area, total, valid, zs, attr):
+    """The wide table: rows zone x (classes, unclassified, all)."""
+    import pandas as pd
+
+    nc = len(classes)
+    nz = area.shape[1]
+    has_uncl = bool(area[0, :, nc].sum() > 0) or any(
+        np.any(valid[st.name][0, :, nc] > 0) for st in sts
+    )
+    names = [*classes, *([UNCLASSIFIED] if has_uncl else []), ALL]
+    keep = list(range(nc)) + ([nc] if has_uncl else [])
+    nrow = len(names)
+    cols: OrderedDict[str, object] = OrderedDict()
+    for c in attr:
+        cols[c] = np.repeat(zs.frame[c].to_numpy(), nrow)
+    if zs is not None:
+        cols["zone_index"] = np.repeat(np.arange(1, nz + 1), nrow)
+    cols["class"] = np.tile(np.array(names, dtype=object), nz)
+
+    def rows(x: NDArray) -> NDArray:
+        """(nz, nc+1, ...) to (nz*nrow, ...) with the 'all' row summed over the classes."""
+        parts = [x[:, keep], x[:, :nc].sum(axis=1, keepdims=True)]
+        out = np.concatenate(parts, axis=1)
+        return out.reshape(nz * nrow, *x.shape[2:])
+
+    for k, (_, suf) in enumerate(METHODS):
+        cols[f"area_km2{suf}"] = rows(area[k]) / 1e6
+    per: dict = {}
+    for st in sts:
+        for k in range(len(METHODS)):
+            labels, mean, tot = period_sums(st, rows(total[st.name][k]), rows(valid[st.name][k]))
+            t3 = tot.reshape(nz, nrow, -1)
+            cls_sum = np.nansum(t3[:, :nc], axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(cls_sum != 0, 100.0 * t3 / np.where(cls_sum != 0, cls_sum, 1), np.nan)
+            if has_uncl:
+                share[:, nc] = np.nan
+            per[(st.name, k)] = (labels, mean, tot, share.reshape(nz * nrow, -1))
+        labels = per[(st.name, 0)][0]
+        for p, lab in enumerate(labels):
+            for kind in ("mean", "total_tC", "total_ktC", "share_pct"):
+                for k, (_, suf) in enumerate(METHODS):
+                    _, mean, tot, share = per[(st.name, k)]
+                    val = {"mean": mean, "total_tC": tot / G_PER_T, "total_ktC": tot / G_PER_KT,
+                           "share_pct": share}[kind][:, p]
+                    cols[f"{st.name}_{lab}_{kind}{suf}"] = val
+    for lab, ri, ni in ratio_periods(sts):
+        for k, (_, suf) in enumerate(METHODS):
+            r = rows(total["rh"][k])
+            n = rows(total["npp"][k])
+            if isinstance(ri, list):
+                r, n = r[:, ri].sum(axis=1), n[:, ni].sum(axis=1)
+            else:
+                r, n = r[:, ri], n[:, ni]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cols[f"rh_npp_{lab}_ratio_pct{suf}"] = np.where(n > 0, 100.0 * r / np.where(n > 0, n, 1), np.nan)
+    return pd.DataFrame(cols)
