@@ -1,0 +1,148 @@
+"""casanep:workflow - the whole study in one run, into one folder."""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputHtml,
+    QgsProcessingOutputRasterLayer,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from .base import CasaAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, set_advanced
+from .styles import StylePostProcessor, style_path
+
+
+class WorkflowAlgorithm(CasaAlgorithm):
+    """Monthly and annual NPP, RH, NEP, sink/source map, zone tables, land-cover budget, charts, report."""
+
+    ALG_ID = "workflow"
+    DISPLAY = "Carbon budget workflow (NPP, RH, NEP, tables, charts, report)"
+    GROUP = "Workflow"
+    GROUP_ID = "workflow"
+    WEIGHTINGS = ["centre", "exact"]
+    LOADED = {  # output -> (file key, layer name, style)
+        "NPP": ("npp", "NPP monthly", "npp_monthly"),
+        "RH": ("rh", "RH monthly", "rh_monthly"),
+        "NEP": ("nep", "NEP monthly", "nep_monthly"),
+        "NEP_ANNUAL": ("nep_annual", "NEP annual", "nep_annual"),
+        "NPP_ANNUAL": ("npp_annual", "NPP annual", "npp_annual"),
+        "RATIO": ("ratio", "RH/NPP annual", "ratio"),
+        "SINK_SOURCE": ("sink_source", "Sink / warning / source", "sink_source"),
+    }
+
+    HELP = """<p>Runs the whole study on prepared monthly stacks, step by step (cancellable at any step) into one
+OUTPUT_FOLDER; every file is staged and moved into place only when all steps succeed, so a failed or cancelled
+run leaves nothing behind.</p>
+<ol><li>monthly NPP by CASA (as casanep:npp), RH by Pei et al. (as casanep:rh, masked to land), NEP = NPP - RH;</li>
+<li>annual NPP, RH, NEP, the RH/NPP ratio and the sink / warning / source map (THRESHOLD, default 80 %)
+(as casanep:annual);</li>
+<li>with ZONES: per zone area, mean (gC m<sup>-2</sup>) and total (tC, ktC) of NPP, RH and NEP for every month and
+year, and RH/NPP (as casanep:zonalstatistics; WEIGHTING centre or exact);</li>
+<li>with FINE_LANDCOVER (e.g. ESA WorldCover 10 m): the fraction of each of the study's six classes in every model
+cell and the per-class totals and shares of NPP, RH and NEP (as casanep:landcoverfractions and
+casanep:landcoverbudget);</li>
+<li>charts (monthly NPP, RH and NEP per zone; annual values per zone; land-cover shares) and an HTML report with
+the parameters, maps, tables and charts.</li></ol>
+<p>Inputs and units as in casanep:npp: monthly stacks with bands described YYYY-MM; NDVI (NDVI_SCALE 0.0001 for
+MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes
+mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        """Declare parameters and outputs."""
+        add = self.addParameter
+        add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
+        add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
+        add(QgsProcessingParameterFile("CLASS_TABLE", self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
+        add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
+        add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
+        add(QgsProcessingParameterRasterLayer("EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"),
+                                              optional=True))
+        add(QgsProcessingParameterRasterLayer("POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"),
+                                              optional=True))
+        add(QgsProcessingParameterRasterLayer("OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"),
+                                              optional=True))
+        add(QgsProcessingParameterNumber("NDVI_SCALE", self.tr("NDVI scale factor"), type=NUMBER_DOUBLE,
+                                         defaultValue=1.0, minValue=0.0))
+        add(QgsProcessingParameterFeatureSource("ZONES", self.tr("Zones (e.g. cities)"), [SOURCE_POLYGON],
+                                                optional=True))
+        add(QgsProcessingParameterField("ZONE_FIELD", self.tr("Zone name field"), parentLayerParameterName="ZONES",
+                                        optional=True))
+        weighting = QgsProcessingParameterEnum("WEIGHTING", self.tr("Cell weighting"), options=self.WEIGHTINGS,
+                                               defaultValue="centre")
+        weighting.setUsesStaticStrings(True)
+        add(weighting)
+        add(QgsProcessingParameterRasterLayer("FINE_LANDCOVER", self.tr("Fine land cover (e.g. WorldCover 10 m)"),
+                                              optional=True))
+        add(set_advanced(QgsProcessingParameterFile(
+            "FINE_CLASS_TABLE", self.tr("Fine land-cover mapping to the six classes (CSV; default WorldCover)"),
+            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        add(QgsProcessingParameterNumber("THRESHOLD", self.tr("Warning threshold of RH/NPP (percent)"),
+                                         type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0))
+        add(set_advanced(QgsProcessingParameterString("TITLE", self.tr("Report title"),
+                                                      defaultValue="casa-nep carbon budget")))
+        add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Output folder")))
+        self.addOutput(QgsProcessingOutputHtml("REPORT", self.tr("Report")))
+        for name, (_, label, _) in self.LOADED.items():
+            self.addOutput(QgsProcessingOutputRasterLayer(name, self.tr(label)))
+        self.addOutput(QgsProcessingOutputFile("ZONE_TABLE", self.tr("Zone table (CSV)")))
+        self.addOutput(QgsProcessingOutputFile("LANDCOVER_BUDGET", self.tr("Land-cover budget (CSV)")))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
+        from ..core.model import Callbacks
+        from ..core.workflow import WorkflowInputs, plan, run_workflow
+
+        zones = None
+        if parameters.get("ZONES"):
+            zones = self.parameterAsCompatibleSourceLayerPath(parameters, "ZONES", context, ["gpkg"], "gpkg", feedback)
+        topt = self.raster_path(parameters, "OPTIMAL_TEMPERATURE", context)
+        inp = WorkflowInputs(
+            ndvi=self.raster_path(parameters, "NDVI", context),
+            landcover=self.raster_path(parameters, "LANDCOVER", context),
+            solar_radiation=self.raster_path(parameters, "SOLAR_RADIATION", context),
+            temperature=self.raster_path(parameters, "TEMPERATURE", context),
+            precipitation=self.raster_path(parameters, "PRECIPITATION", context),
+            evapotranspiration=self.raster_path(parameters, "EVAPOTRANSPIRATION", context),
+            potential_et=self.raster_path(parameters, "POTENTIAL_ET", context),
+            optimal_temperature=topt,
+            ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
+            class_table=self.file_path(parameters, "CLASS_TABLE", context),
+            zones=zones,
+            zone_field=(self.parameterAsFields(parameters, "ZONE_FIELD", context) or [None])[0],
+            weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
+            fine_landcover=self.raster_path(parameters, "FINE_LANDCOVER", context),
+            fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),
+            threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
+            title=self.parameterAsString(parameters, "TITLE", context) or "casa-nep carbon budget",
+        )
+        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
+        multi = QgsProcessingMultiStepFeedback(len(plan(inp)), feedback)
+        callbacks = Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
+                              warning=getattr(multi, "pushWarning", multi.pushInfo),
+                              step=lambda i, name: multi.setCurrentStep(i))
+        files = run_workflow(inp, folder, callbacks)
+        result = {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
+                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget")}
+        for name, (key, label, style) in self.LOADED.items():
+            result[name] = files.get(key)
+            if files.get(key) and context.project() is not None:
+                details = QgsProcessingContext.LayerDetails(label, context.project(), name)
+                details.setPostProcessor(StylePostProcessor.create(style_path(style)))
+                context.addLayerToLoadOnCompletion(files[key], details)
+        feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
+        return result
