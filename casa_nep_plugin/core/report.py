@@ -155,8 +155,10 @@ def chart_shares(shares: dict[str, dict[str, float]], path: str, title: str = "L
 
 def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units: str = "",
                   cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None,
-                  centre_zero: bool = False, max_side: int = 800) -> str:
-    """A PNG picture of one band (decimated to ``max_side`` cells), with a colour bar."""
+                  centre_zero: bool = False, max_side: int = 800,
+                  classes: dict[int, tuple[str, str]] | None = None) -> str:
+    """A PNG picture of one band (decimated to ``max_side`` cells), with a colour bar, or with
+    a legend when ``classes`` ({value: (label, colour)}) describes a class raster."""
     import rasterio
     from rasterio.enums import Resampling
 
@@ -171,11 +173,22 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
         vmin, vmax = -m, m
     fig, ax = plt.subplots(figsize=(5.2, 4.2), dpi=110)
     try:
-        im = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_axis_off()
         ax.set_title(f"{title} {label}".strip(), fontsize=10)
-        cb = fig.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label(units)
+        if classes:
+            from matplotlib.colors import BoundaryNorm, ListedColormap
+            from matplotlib.patches import Patch
+
+            values = sorted(classes)
+            colours = ListedColormap([classes[v][1] for v in values])
+            norm = BoundaryNorm([v - 0.5 for v in values] + [values[-1] + 0.5], len(values))
+            ax.imshow(data, cmap=colours, norm=norm, interpolation="nearest")
+            ax.legend(handles=[Patch(color=classes[v][1], label=classes[v][0]) for v in values], fontsize=7,
+                      loc="upper left", bbox_to_anchor=(1.01, 1))
+        else:
+            im = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            cb = fig.colorbar(im, ax=ax, shrink=0.8)
+            cb.set_label(units)
         return _save(fig, path)
     finally:
         plt.close(fig)

@@ -180,8 +180,10 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
                          cmap="RdBu", centre_zero=True)
     report.map_quicklook(written["npp_annual"], path("map_npp"), title="Annual NPP", units="gC m-2 a-1",
                          cmap="YlGn", vmin=0)
-    report.map_quicklook(written["sink_source"], path("map_class"), title="1 sink, 2 warning, 3 source",
-                         units="class", cmap="RdYlGn_r", vmin=1, vmax=3)
+    report.map_quicklook(written["sink_source"], path("map_class"), title="Carbon sink / source",
+                         classes={1: (f"sink (RH/NPP < {inp.threshold:g} %)", "#1a9850"),
+                                  2: (f"warning ({inp.threshold:g}-100 %)", "#fee08b"),
+                                  3: ("source (RH/NPP > 100 %)", "#d73027")})
     sections = [{
         "title": "Maps",
         "text": "Annual NEP (positive: net sink), annual NPP, and the sink / warning / source classes "
