@@ -48,3 +48,24 @@ def casanep_provider(qgis_processing):
         provider = CasaNepProvider()
         registry.addProvider(provider)
     return provider
+
+
+# --- a clean exit ------------------------------------------------------------------
+# QGIS 3.22 can segfault while Python tears down QGIS objects after exitQgis()
+# (QGIS_NOTES.md: "exitQgis() can segfault at the end of a script"), turning a green
+# run into exit code 139. Once pytest has reported, leave with its own exit status.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config):
+    if _EXIT_STATUS and os.environ.get("CASANEP_NO_HARD_EXIT") != "1":
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
