@@ -212,6 +212,25 @@ def scan_blocks(
                 progress(lo + (hi - lo) * (n + 1) / len(windows))
 
 
+@contextlib.contextmanager
+def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
+    """A temporary path beside ``path`` to write to; moved onto ``path`` on success,
+    removed on failure, so ``path`` is never half-written.  ``remove_first``: the
+    temporary file does not exist yet (for writers that refuse to overwrite)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    base, ext = os.path.splitext(os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{ext}", dir=folder)
+    os.close(fd)
+    if remove_first:
+        os.remove(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def metadata_json(value: object) -> str:
     """Compact JSON for GeoTIFF metadata tags."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -467,6 +467,20 @@ def run_rh(
     return {"rh": output}
 
 
+def _open_pair(inp: _Inputs, npp: str, rh: str, cb: Callbacks):
+    """NPP and RH monthly stacks with the same months, RH read onto the NPP grid.
+
+    Returns (npp input, rh input, months, grid, band indices per year, partial years)."""
+    n = inp.open("npp", npp, "NPP")
+    months = _reference_months(n)
+    r = inp.open("rh", rh, "RH")
+    _match_stack(r, months, n, cb)
+    grid = n.grid
+    n.attach(grid)
+    r.attach(grid)
+    return n, r, months, grid, group_years(months), _partial_years(months)
+
+
 def run_nep(
     npp: str,
     rh: str,
@@ -484,15 +498,7 @@ def run_nep(
     if ratio_output:
         check_writable(ratio_output, "RATIO_OUTPUT")
     with _Inputs() as inp:
-        n = inp.open("npp", npp, "NPP")
-        months = _reference_months(n)
-        r = inp.open("rh", rh, "RH")
-        _match_stack(r, months, n, cb)
-        grid = n.grid
-        n.attach(grid)
-        r.attach(grid)
-        years = group_years(months)
-        partial = _partial_years(months)
+        n, r, months, grid, years, partial = _open_pair(inp, npp, rh, cb)
         if ratio_output and partial:
             cb.warning(f"RH/NPP ratio from part of a year for {', '.join(partial)}.")
 
@@ -550,15 +556,7 @@ def run_annual(
     if not (0 < threshold <= 100):
         raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {threshold}.")
     with _Inputs() as inp:
-        n = inp.open("npp", npp, "NPP")
-        months = _reference_months(n)
-        r = inp.open("rh", rh, "RH")
-        _match_stack(r, months, n, cb)
-        grid = n.grid
-        n.attach(grid)
-        r.attach(grid)
-        years = group_years(months)
-        partial = _partial_years(months)
+        n, r, months, grid, years, partial = _open_pair(inp, npp, rh, cb)
         if partial:
             cb.warning(f"annual sums over part of a year for {', '.join(partial)}.")
         groups = list(years.values())

@@ -12,10 +12,11 @@ import datetime as _dt
 import html
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 
 import numpy as np
+
+from .engine import atomic_path
 
 MONTHLY_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_(\d{2})_mean$")
 ANNUAL_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_mean$")
@@ -33,15 +34,8 @@ def _plt():
 
 
 def _save(fig, path: str) -> str:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".chart.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, bbox_inches="tight", format="png")
     return path
 
 
@@ -242,8 +236,6 @@ def write_report(path: str, title: str, parameters: dict[str, object], sections:
             parts.append("<ul>" + "".join(f"<li><a href='{rel(p)}'>{html.escape(lbl)}</a></li>" for lbl, p in files)
                          + "</ul>")
     parts.append("</body></html>")
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write("\n".join(parts))
-    os.replace(tmp, path)
     return path

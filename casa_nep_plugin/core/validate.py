@@ -25,7 +25,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 
-from .engine import OutputSpec, run_blocks, scan_blocks
+from .engine import OutputSpec, atomic_path, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .model import Callbacks, group_years
@@ -257,17 +257,14 @@ def write_points(result: ValidationResult, path: str) -> str:
         {"reference_npp": result.x, "casa_npp": result.y, "difference": result.y - result.x},
         geometry=gpd.points_from_xy(result.xs, result.ys), crs=str(result.crs) if result.crs else None,
     )
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".points.", suffix=os.path.splitext(path)[1] or ".gpkg", dir=folder)
-    os.close(fd)
-    os.remove(tmp)
-    try:
-        df.to_file(tmp, layer="validation_points")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp:
+        df.to_file(tmp, layer="validation_points", driver=_ogr_driver(path))
     return path
+
+
+def _ogr_driver(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    return {".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV"}.get(ext, "GPKG")
 
 
 def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP against reference NPP") -> str:
@@ -294,11 +291,8 @@ def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP aga
         ax.text(0.03, 0.97, f"N = {result.n}\nR² = {result.r2:.3f}\nRMSE = {result.rmse:.1f}\nbias = {result.bias:.1f}",
                 transform=ax.transAxes, va="top", fontsize=9)
         ax.legend(loc="lower right", fontsize=8)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".plot.", suffix=".png", dir=folder)
-        os.close(fd)
-        fig.savefig(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)
     return path

@@ -62,7 +62,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,7 +70,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from .engine import DEFAULT_BLOCK_VALUES, check_writable, gdal_cache, scan_blocks
+from .engine import DEFAULT_BLOCK_VALUES, atomic_path, check_writable, gdal_cache, scan_blocks
 from .errors import CasaCancelled, CasaInputError
 from .grid import ModelGrid
 from .raster import MONTH_RE, RasterInput
@@ -724,12 +723,7 @@ def write_table(frame, path: str, layer: str | None = None, parameter: str = "OU
 
     fmt = table_format(path, parameter)
     check_writable(path, parameter)
-    folder = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=f".part{suffix}", dir=folder)
-    os.close(fd)
-    os.remove(tmp)
-    try:
+    with atomic_path(path) as tmp:
         if fmt == "CSV":
             plain = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if isinstance(
                 frame, gpd.GeoDataFrame) else pd.DataFrame(frame)
@@ -746,11 +740,6 @@ def write_table(frame, path: str, layer: str | None = None, parameter: str = "OU
                 out.to_file(tmp, layer=layer, driver="GPKG")
             else:
                 _write_gpkg_table(pd.DataFrame(frame), tmp, layer)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 
