@@ -30,6 +30,8 @@ FILE_BEHAVIOR_FOLDER = _pick(Qgis, "ProcessingFileParameterBehavior", "Folder", 
 FLAG_ADVANCED = _pick(Qgis, "ProcessingParameterFlag", "Advanced", QgsProcessingParameterDefinition, "FlagAdvanced")
 SOURCE_POLYGON = _pick(Qgis, "ProcessingSourceType", "VectorPolygon", QgsProcessing, "TypeVectorPolygon")
 SOURCE_ANY_VECTOR = _pick(Qgis, "ProcessingSourceType", "VectorAnyGeometry", QgsProcessing, "TypeVectorAnyGeometry")
+SOURCE_TABLE = _pick(Qgis, "ProcessingSourceType", "Vector", QgsProcessing, "TypeVector")
+SOURCE_FILE = _pick(Qgis, "ProcessingSourceType", "File", QgsProcessing, "TypeFile")
 SOURCE_RASTER = _pick(Qgis, "ProcessingSourceType", "Raster", QgsProcessing, "TypeRaster")
 ALG_FLAG_NO_THREADING = _pick(Qgis, "ProcessingAlgorithmFlag", "NoThreading", QgsProcessingAlgorithm, "FlagNoThreading")
 

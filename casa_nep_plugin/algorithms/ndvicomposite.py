@@ -11,17 +11,8 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, set_advanced
+from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE, set_advanced
 from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
-
-try:  # QGIS 3.36+
-    from qgis.core import Qgis
-
-    SOURCE_FILE = Qgis.ProcessingSourceType.File
-except AttributeError:  # QGIS 3.22 .. 3.34
-    from qgis.core import QgsProcessing
-
-    SOURCE_FILE = QgsProcessing.TypeFile
 
 RELIABILITY_MODES = ["good_marginal", "good", "none"]
 RESAMPLINGS = ["bilinear", "nearest", "average"]

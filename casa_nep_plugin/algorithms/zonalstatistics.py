@@ -7,7 +7,6 @@ Also holds the parameter helpers the other "Aggregation" algorithms share
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -17,15 +16,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import SOURCE_POLYGON, _pick
-
-#: A table without geometry (QGIS 3.36 moved the enum into Qgis).
-try:
-    from qgis.core import Qgis
-
-    SOURCE_TABLE = _pick(Qgis, "ProcessingSourceType", "Vector", QgsProcessing, "TypeVector")
-except ImportError:  # pragma: no cover
-    SOURCE_TABLE = QgsProcessing.TypeVector
+from .compat import SOURCE_POLYGON
 
 WEIGHTING_OPTIONS = ["centre", "exact"]
 WEIGHTING_HELP = """<p><b>Cell weighting</b>: <i>centre</i> counts a cell when its centre lies inside the zone
