@@ -62,3 +62,26 @@ def test_bad_input_message_on_the_command_line(tmp_path, sample_dir):
     assert res.returncode != 0
     assert "TEMPERATURE" in res.stdout + res.stderr and "YYYY-MM" in res.stdout + res.stderr
     assert not out.exists()
+
+
+def test_raw_era5_to_respiration_on_the_command_line(tmp_path, sample_dir):
+    """era5land (CDS-style NetCDF onto the sample's grid) then rh, both through qgis_process, equal the core."""
+    from casa_nep_plugin.core.era5 import run_era5land
+    from casa_nep_plugin.core.model import run_rh
+    from casa_nep_plugin.core.modelgrid import grid_from_reference
+    from tests.algorithms.test_prepare_algorithms import monthly_nc
+
+    nc = monthly_nc(tmp_path / "era5.nc")
+    ref = str(sample_dir / "landcover_glcfcs30.tif")
+    t, p, rh = (tmp_path / f"{k}.tif" for k in ("t", "p", "rh"))
+    res = qgis_process(tmp_path, "run", "casanep:era5land", "--", f"INPUT={nc}", f"GRID_REFERENCE={ref}",
+                       f"OUTPUT_T={t}", f"OUTPUT_P={p}")
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    res = qgis_process(tmp_path, "run", "casanep:rh", "--", f"TEMPERATURE={t}", f"PRECIPITATION={p}",
+                       f"LANDCOVER={ref}", f"OUTPUT={rh}")
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    core = {"T": str(tmp_path / "core_t.tif"), "P": str(tmp_path / "core_p.tif")}
+    run_era5land(nc, core, grid=grid_from_reference(ref))
+    run_rh(core["T"], core["P"], str(tmp_path / "core_rh.tif"), landcover=ref)
+    np.testing.assert_array_equal(read(rh), read(tmp_path / "core_rh.tif"))
+    assert np.isfinite(read(rh)).sum() > 1000
