@@ -109,7 +109,8 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
 
         zones = None
         if parameters.get("ZONES"):
-            zones = self.parameterAsCompatibleSourceLayerPath(parameters, "ZONES", context, ["gpkg"], "gpkg", feedback)
+            zones = self.parameterAsCompatibleSourceLayerPath(
+                parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback)
         topt = self.raster_path(parameters, "OPTIMAL_TEMPERATURE", context)
         inp = WorkflowInputs(
             ndvi=self.raster_path(parameters, "NDVI", context),

@@ -188,7 +188,26 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
         plt.close(fig)
 
 
+_HEADERS = [
+    (re.compile(r"^(npp|rh|nep)_(\d{4})_mean$"), lambda m: f"{LABELS[m[1]]} {m[2]} mean (gC m-2 a-1)"),
+    (re.compile(r"^(npp|rh|nep)_(\d{4})_total_ktC$"), lambda m: f"{LABELS[m[1]]} {m[2]} total (ktC)"),
+    (re.compile(r"^(npp|rh|nep)_(\d{4})_share_pct$"), lambda m: f"{LABELS[m[1]]} {m[2]} share (%)"),
+    (re.compile(r"^rh_npp_(\d{4})_ratio_pct$"), lambda m: f"RH/NPP {m[1]} (%)"),
+    (re.compile(r"^area_km2$"), lambda m: "area (km2)"),
+]
+
+
+def readable(column: str) -> str:
+    """A column name as a planner reads it, e.g. npp_2021_mean -> 'NPP 2021 mean (gC m-2 a-1)'."""
+    for pattern, fmt in _HEADERS:
+        m = pattern.match(column)
+        if m:
+            return fmt(m)
+    return column
+
+
 def _table_html(frame, max_rows: int = 60) -> str:
+    frame = frame.rename(columns=readable)
     return frame.head(max_rows).to_html(index=False, float_format=lambda v: f"{v:,.1f}", na_rep="", border=0,
                                         classes="t")
 

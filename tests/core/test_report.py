@@ -44,3 +44,10 @@ def test_charts_and_report_files(tmp_path):
     assert "<code>80</code>" in text and "src='m.png'" in text and "href='t.csv'" in text
     assert "North" in text and "600.0" in text and "14.5" in text  # the table's numbers are in the report
     assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".")] == []
+
+
+def test_readable_headers():
+    assert report.readable("npp_2021_mean") == "NPP 2021 mean (gC m-2 a-1)"
+    assert report.readable("nep_2022_total_ktC") == "NEP 2022 total (ktC)"
+    assert report.readable("rh_npp_2021_ratio_pct") == "RH/NPP 2021 (%)"
+    assert report.readable("zone") == "zone"
