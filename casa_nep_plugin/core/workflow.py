@@ -90,6 +90,7 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
     os.makedirs(out_dir, exist_ok=True)
     if not os.access(out_dir, os.W_OK):
         raise CasaInputError("OUTPUT_FOLDER", f"'{out_dir}' is not writable; choose another folder.")
+    _preflight(inp)
     steps = plan(inp)
     stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
     written: dict[str, str] = {}
@@ -141,6 +142,27 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
         return final
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _preflight(inp: WorkflowInputs) -> None:
+    """Fail before any work on what can be checked cheaply: zones, field, fine land cover, options."""
+    if not (0 < inp.threshold <= 100):
+        raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {inp.threshold}.")
+    if inp.zones:
+        from .zonal import WEIGHTINGS, read_zones
+
+        if inp.weighting not in WEIGHTINGS:
+            raise CasaInputError("WEIGHTING", f"must be one of {', '.join(WEIGHTINGS)}, not '{inp.weighting}'.")
+        frame = read_zones(inp.zones, "ZONES")
+        if inp.zone_field and inp.zone_field not in frame.columns:
+            raise CasaInputError("ZONE_FIELD", f"the zone layer has no field '{inp.zone_field}' "
+                                 f"(fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)}).")
+    if inp.fine_landcover:
+        from .fractions import load_class_map
+        from .raster import RasterInput
+
+        RasterInput.open(inp.fine_landcover, "FINE_LANDCOVER", monthly=False).close()
+        load_class_map(inp.fine_class_table or "worldcover")
 
 
 def _landcover_steps(inp, written, path, sub, k):

@@ -1,0 +1,63 @@
+"""core.workflow without QGIS: minimal runs, all-or-nothing outputs."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from casa_nep_plugin.core.errors import CasaInputError
+from casa_nep_plugin.core.workflow import FILES, WorkflowInputs, plan, run_workflow
+from tests.rasters import read
+
+
+def inputs(sample_dir, **kw) -> WorkflowInputs:
+    s = sample_dir
+    return WorkflowInputs(str(s / "ndvi_2021_2022.tif"), str(s / "landcover_glcfcs30.tif"),
+                          str(s / "solar_radiation_2021_2022.tif"), str(s / "temperature_2021_2022.tif"),
+                          str(s / "precipitation_2021_2022.tif"), str(s / "evapotranspiration_2021_2022.tif"),
+                          ndvi_scale=0.0001, **kw)
+
+
+def test_minimal_run_without_zones_or_fine_landcover(sample_dir, tmp_path):
+    inp = inputs(sample_dir)
+    assert plan(inp) == ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map",
+                         "charts and report"]
+    steps = []
+    from casa_nep_plugin.core.model import Callbacks
+
+    files = run_workflow(inp, str(tmp_path), Callbacks(step=lambda i, name: steps.append(i)))
+    assert steps == [0, 1, 2]
+    assert set(files) == {"npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio", "sink_source",
+                          "map_nep", "map_npp", "map_class", "report"}
+    assert sorted(os.listdir(tmp_path)) == sorted(FILES[k] for k in files)
+    # annual NEP = annual NPP - annual RH, cell by cell
+    np.testing.assert_allclose(read(files["nep_annual"]), read(files["npp_annual"]) - read(files["rh_annual"]),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_a_failing_step_leaves_nothing_and_keeps_older_results(sample_dir, tmp_path):
+    (tmp_path / "report.html").write_text("an earlier run")
+    inp = inputs(sample_dir, zones=str(tmp_path / "missing.geojson"))
+    with pytest.raises(CasaInputError) as err:
+        run_workflow(inp, str(tmp_path))
+    assert err.value.parameter == "ZONES"
+    assert os.listdir(tmp_path) == ["report.html"]
+    assert (tmp_path / "report.html").read_text() == "an earlier run"
+
+
+def test_bad_options_fail_before_any_work(sample_dir, tmp_path):
+    from casa_nep_plugin.core.model import Callbacks
+
+    zones = str(sample_dir / "zones.geojson")
+    for kw, parameter in (({"zones": zones, "zone_field": "nom"}, "ZONE_FIELD"),
+                          ({"zones": zones, "weighting": "area"}, "WEIGHTING"),
+                          ({"fine_landcover": str(tmp_path / "none.tif")}, "FINE_LANDCOVER"),
+                          ({"threshold": 0}, "THRESHOLD")):
+        steps = []
+        with pytest.raises(CasaInputError) as err:
+            run_workflow(inputs(sample_dir, **kw), str(tmp_path / "out"), Callbacks(step=lambda i, n: steps.append(i)))
+        assert err.value.parameter == parameter
+        assert steps == []  # not even the first step started
+        assert os.listdir(tmp_path / "out") == []
