@@ -55,9 +55,10 @@ def test_bad_options_fail_before_any_work(sample_dir, tmp_path):
                           ({"zones": zones, "weighting": "area"}, "WEIGHTING"),
                           ({"fine_landcover": str(tmp_path / "none.tif")}, "FINE_LANDCOVER"),
                           ({"threshold": 0}, "THRESHOLD")):
-        steps = []
+        steps: list[int] = []
+        cb = Callbacks(step=lambda i, n, seen=steps: seen.append(i))
         with pytest.raises(CasaInputError) as err:
-            run_workflow(inputs(sample_dir, **kw), str(tmp_path / "out"), Callbacks(step=lambda i, n: steps.append(i)))
+            run_workflow(inputs(sample_dir, **kw), str(tmp_path / "out"), cb)
         assert err.value.parameter == parameter
         assert steps == []  # not even the first step started
         assert os.listdir(tmp_path / "out") == []
