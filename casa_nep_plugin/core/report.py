@@ -162,9 +162,9 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
         data = ds.read(band, out_shape=(max(1, ds.height // f), max(1, ds.width // f)), masked=True,
                        resampling=Resampling.nearest).astype(float).filled(np.nan)
         label = ds.descriptions[band - 1] or f"band {band}"
-    if centre_zero:
-        m = float(np.nanmax(np.abs(data))) if np.isfinite(data).any() else 1.0
-        vmin, vmax = -m, m
+    if centre_zero:  # symmetric around zero, at the 98th percentile of |value| so outliers do not wash it out
+        m = float(np.nanpercentile(np.abs(data), 98)) if np.isfinite(data).any() else 1.0
+        vmin, vmax = -(m or 1.0), (m or 1.0)
     fig, ax = plt.subplots(figsize=(5.2, 4.2), dpi=110)
     try:
         ax.set_axis_off()
@@ -208,8 +208,9 @@ def readable(column: str) -> str:
 
 def _table_html(frame, max_rows: int = 60) -> str:
     frame = frame.rename(columns=readable)
-    return frame.head(max_rows).to_html(index=False, float_format=lambda v: f"{v:,.1f}", na_rep="", border=0,
+    body = frame.head(max_rows).to_html(index=False, float_format=lambda v: f"{v:,.1f}", na_rep="", border=0,
                                         classes="t")
+    return f"<div class='tw'>{body}</div>"
 
 
 def write_report(path: str, title: str, parameters: dict[str, object], sections: list[dict]) -> str:
@@ -231,7 +232,8 @@ def write_report(path: str, title: str, parameters: dict[str, object], sections:
         f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;"
         "color:#222}} h1{{color:#1b5e20}} table.t{{border-collapse:collapse;font-size:12px}} "
         "table.t td,table.t th{{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}} "
-        "img{{max-width:100%;margin:6px 0}} .p td{{padding:1px 8px}} code{{background:#f3f3f3}}</style></head><body>",
+        "img{{max-width:100%;margin:6px 0}} .tw{{overflow-x:auto}} "
+        ".p td{{padding:1px 8px}} code{{background:#f3f3f3}}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>casa-nep {html.escape(__version__)}, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}. "
         "NPP by the CASA light-use-efficiency model, soil heterotrophic respiration RH by Pei et al. (2010), "
