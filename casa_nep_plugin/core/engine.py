@@ -33,8 +33,8 @@ GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
 #: GeoTIFF creation options: tiled, ZSTD level 1 with the floating-point predictor,
 #: compressed on all cores (measured in bench/bench_chain.py: deflate cost 38 % of the
-#: chain's time; ZSTD 1 writes files of the same size 30 % faster, and GDAL's
-#: compression threads take another 25 % off; any GDAL >= 2.3 reads them).
+#: chain's time; ZSTD 1 writes files of the same size 30 % faster; GDAL's compression
+#: threads take another 5-10 %, within run-to-run noise; any GDAL >= 2.3 reads them).
 GTIFF_PROFILE = dict(
     driver="GTiff",
     tiled=True,
