@@ -90,8 +90,6 @@ def apply_patches(patches: dict) -> None:
         import contextlib
 
         engine.gdal_cache = model.gdal_cache = contextlib.contextmanager(patched)
-    if patches.get("fast_read"):
-        _patch_fast_read()
     if "profile" in patches:
         prof = dict(engine.GTIFF_PROFILE)
         for k, v in patches["profile"].items():
@@ -101,34 +99,6 @@ def apply_patches(patches: dict) -> None:
                 prof[k] = v
         engine.GTIFF_PROFILE.clear()
         engine.GTIFF_PROFILE.update(prof)
-
-
-def _patch_fast_read() -> None:
-    """RasterInput.read without ``masked=True``: nodata replaced by NaN in numpy.
-
-    rasterio's masked read asks GDAL for the mask band, which reads every
-    block a second time; comparing with the nodata value in numpy gives the
-    same array (NaN where the value is the nodata value or NaN).
-    """
-    from casa_nep_plugin.core import raster
-
-    def read(self, window, bands=None):
-        view = self._view if self._view is not None else self.dataset
-        idx = bands or list(range(1, self.count + 1))
-        data = view.read(idx, window=window)
-        nodata = view.nodata
-        out = data.astype(np.float32, copy=False)
-        if nodata is not None and not np.isnan(nodata):
-            out = np.where(data == nodata, np.float32(np.nan), out)
-        scales = [self.dataset.scales[i - 1] for i in idx]
-        offsets = [self.dataset.offsets[i - 1] for i in idx]
-        if any(s != 1.0 for s in scales) or any(o != 0.0 for o in offsets):
-            out = out * np.asarray(scales, np.float32)[:, None, None] + np.asarray(offsets, np.float32)[:, None, None]
-        if self.scale != 1.0:
-            out *= np.float32(self.scale)
-        return out
-
-    raster.RasterInput.read = read
 
 
 def engine_settings() -> dict:

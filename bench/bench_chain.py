@@ -486,7 +486,6 @@ def main() -> int:
                 threads,
                 ("DEFAULT_BLOCK_VALUES = 16M (4x larger windows)", {"patches": {"block_values": 1 << 24}}),
                 ("DEFAULT_BLOCK_VALUES = 1M (4x smaller windows)", {"patches": {"block_values": 1 << 20}}),
-                ("unmasked reads, nodata -> NaN in numpy (RasterInput.read patched)", {"patches": {"fast_read": True}}),
             ]
             r["experiments"] = []
             for i, (label, patch) in enumerate(exps):
