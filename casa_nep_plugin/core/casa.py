@@ -35,17 +35,31 @@ def fpar(
         FPAR_ndvi = (N - NDVImin)/(NDVImax - NDVImin)*(FPARmax - FPARmin) + FPARmin
         FPAR_sr   = (SR - SRmin)/(SRmax - SRmin)*(FPARmax - FPARmin) + FPARmin
 
-    ndvi: unitless in [-1, 1]; ndvi_min/ndvi_max: per-pixel class bounds.
+    ndvi: unitless in [-1, 1]; ndvi_min/ndvi_max: per-pixel class bounds
+    (broadcast against ndvi, e.g. (rows, cols) against (months, rows, cols)).
+    Both forms are linear, so the per-pixel coefficients are computed once on
+    the bounds' shape and the monthly array sees only multiply-adds.
     """
     ndvi = np.asarray(ndvi)
-    lo = np.asarray(ndvi_min, dtype=ndvi.dtype if ndvi.dtype.kind == "f" else float)
-    hi = np.asarray(ndvi_max, dtype=lo.dtype)
-    n = np.clip(ndvi, lo, hi)
+    ft = ndvi.dtype if ndvi.dtype.kind == "f" else np.float64
+    lo = np.asarray(ndvi_min, dtype=ft)
+    hi = np.asarray(ndvi_max, dtype=ft)
     span = params.fpar_max - params.fpar_min
-    f_ndvi = (n - lo) / (hi - lo) * span + params.fpar_min
-    sr, sr_lo, sr_hi = simple_ratio(n), simple_ratio(lo), simple_ratio(hi)
-    f_sr = (sr - sr_lo) / (sr_hi - sr_lo) * span + params.fpar_min
-    return params.alpha * f_ndvi + (1.0 - params.alpha) * f_sr
+    sr_lo, sr_hi = simple_ratio(lo), simple_ratio(hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_ndvi = (params.alpha * span) / (hi - lo)
+        k_sr = ((1.0 - params.alpha) * span) / (sr_hi - sr_lo)
+    base = params.fpar_min - k_ndvi * lo - k_sr * sr_lo
+    n = np.atleast_1d(np.maximum(ndvi, lo))  # a new array: safe to work in place
+    np.minimum(n, hi, out=n)
+    sr = 1.0 + n  # SR = (1 + N) / (1 - N), in place
+    sr /= 1.0 - n
+    sr *= k_sr
+    n *= k_ndvi
+    n += sr
+    n += base
+    np.clip(n, params.fpar_min, params.fpar_max, out=n)  # the bounds hold exactly, whatever the rounding
+    return n if np.ndim(ndvi) or np.ndim(base) else n[0]
 
 
 def optimal_temperature(ndvi_year: ArrayLike, t_year: ArrayLike) -> NDArray:

@@ -326,23 +326,25 @@ def run_npp(
             codes = _landcover_codes(lc.read(window)[0])
             nmin, nmax, eps_max = lookup.parameters(codes, cp.epsilon_max_override)
             fp = casa.fpar(n, nmin, nmax, cp)
-            topt = np.empty_like(n)
             ep0 = np.empty_like(n) if pet is None else pet
+            temp_stress = np.empty_like(n)  # Te1 * Te2
             if topt_in is not None:
                 given = topt_in.read(window)
             for yi, idx in enumerate(years.values()):
                 if topt_in is not None:
-                    topt[idx] = given[yi if given.shape[0] > 1 else 0]
+                    topt = given[yi if given.shape[0] > 1 else 0]
                 elif topt_const is not None:
-                    topt[idx] = topt_const
+                    topt = np.float32(topt_const)
                 else:
-                    topt[idx] = casa.optimal_temperature(n[idx], t[idx])
+                    topt = casa.optimal_temperature(n[idx], t[idx])
+                # Topt is one value per pixel and year: the stresses broadcast it over the year's months
+                temp_stress[idx] = casa.te1(topt, t[idx], cp) * casa.te2(topt, t[idx], cp)
                 if pet is None:
                     ep0[idx] = climate.thornthwaite_ep0(t[idx], params.thornthwaite)
             if e is None:
                 e = climate.zhou_zhang_et(p, ep0, params.zhou_zhang)
             we = casa.water_stress(e, ep0, cp)
-            lue = casa.light_use_efficiency(casa.te1(topt, t, cp), casa.te2(topt, t, cp), we, eps_max)
+            lue = casa.light_use_efficiency(temp_stress, 1.0, we, eps_max)
             npp = casa.npp(casa.apar(sol, fp, cp), lue)
             valid = np.isfinite(eps_max)
             out = {"npp": npp, "fpar": np.where(valid, fp, np.nan), "lue": lue}
