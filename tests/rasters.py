@@ -17,14 +17,17 @@ def months_of(years: list[int]) -> list[str]:
 
 
 def write(path: Path | str, data: np.ndarray, descriptions: list[str] | None = None, crs: str | None = UTM,
-          transform=None, nodata: float | None = -9999.0) -> str:
-    """Write (bands, rows, cols) or (rows, cols) to a GeoTIFF; returns the path."""
+          transform=None, nodata: float | None = -9999.0, **layout) -> str:
+    """Write (bands, rows, cols) or (rows, cols) to a GeoTIFF; returns the path.
+
+    ``layout``: extra creation options (``tiled``, ``blockxsize``, ``interleave``, ...);
+    GDAL's default is a striped, pixel-interleaved file."""
     data = np.asarray(data)
     if data.ndim == 2:
         data = data[None]
     transform = transform or from_origin(730000, 2565000, 250, 250)
     profile = dict(driver="GTiff", count=data.shape[0], height=data.shape[1], width=data.shape[2],
-                   dtype=data.dtype, crs=crs, transform=transform, nodata=nodata)
+                   dtype=data.dtype, crs=crs, transform=transform, nodata=nodata, **layout)
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(data)
         for i, d in enumerate(descriptions or [], start=1):

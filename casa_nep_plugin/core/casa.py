@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import fmath
 from .params import CasaParams
 
 _DEFAULT = CasaParams()
@@ -98,8 +99,8 @@ def te2_raw(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDA
     """
     topt = np.asarray(topt)
     t = np.asarray(t)
-    low = 1.0 + np.exp(params.te2_k_low * (topt - params.te2_offset - t))
-    high = 1.0 + np.exp(params.te2_k_high * (-topt - params.te2_offset + t))
+    low = 1.0 + fmath.exp(params.te2_k_low * (topt - params.te2_offset - t))
+    high = 1.0 + fmath.exp(params.te2_k_high * (-topt - params.te2_offset + t))
     return params.te2_scale / (low * high)
 
 
@@ -139,18 +140,27 @@ def water_stress(
 def light_use_efficiency(
     te1_: ArrayLike, te2_: ArrayLike, we: ArrayLike, epsilon_max: ArrayLike
 ) -> NDArray:
-    """eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1)."""
-    return np.asarray(te1_) * np.asarray(te2_) * np.asarray(we) * np.asarray(epsilon_max)
+    """eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1).
+
+    Python numbers stay weak scalars, so float32 arrays stay float32 on numpy 1
+    and numpy 2 alike (``np.asarray(1.0)`` would promote to float64 under NEP 50).
+    """
+    return _arr(_arr(_arr(te1_) * _arr(te2_)) * _arr(we)) * _arr(epsilon_max)
+
+
+def _arr(x: ArrayLike) -> ArrayLike:
+    """Arrays as arrays; Python numbers left as they are (weak in numpy's promotion)."""
+    return x if isinstance(x, (int, float)) else np.asarray(x)
 
 
 def apar(sol: ArrayLike, fpar_: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
     """APAR = SOL * FPAR * 0.5, MJ m-2 month-1 (SOL in MJ m-2 month-1)."""
-    return np.asarray(sol) * np.asarray(fpar_) * params.par_fraction
+    return _arr(_arr(sol) * _arr(fpar_)) * params.par_fraction
 
 
 def npp(apar_: ArrayLike, epsilon: ArrayLike) -> NDArray:
     """NPP = APAR * eps, gC m-2 month-1 (APAR MJ m-2 month-1, eps gC MJ-1)."""
-    return np.asarray(apar_) * np.asarray(epsilon)
+    return _arr(apar_) * _arr(epsilon)
 
 
 #: NDVI histogram used for class percentiles: bins of 0.0005 over [-1, 1].

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import fmath
 from .params import ThornthwaiteParams, ZhouZhangParams
 
 _THORN = ThornthwaiteParams()
@@ -22,7 +23,7 @@ def heat_index(t_year: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArra
     """
     t = np.asarray(t_year)
     warm = np.where(t > 0.0, t, 0.0)
-    return np.sum((warm / 5.0) ** params.heat_exponent, axis=0)
+    return np.sum(fmath.power(warm / 5.0, params.heat_exponent), axis=0)
 
 
 def thornthwaite_exponent(i: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArray:
@@ -43,7 +44,7 @@ def thornthwaite_ep0(t_year: ArrayLike, params: ThornthwaiteParams = _THORN) -> 
     a = thornthwaite_exponent(i, params)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(i > 0.0, 10.0 * np.maximum(t, 0.0) / i, 0.0)
-        mid = params.base * ratio**a
+        mid = params.base * fmath.power(ratio, a)
     hot = params.h0 + params.h1 * t + params.h2 * t * t
     ep0 = np.where(t >= params.hot_limit, hot, np.where(t > 0.0, mid, 0.0))
     return np.where(np.isnan(t), np.nan, ep0).astype(t.dtype if t.dtype.kind == "f" else float)

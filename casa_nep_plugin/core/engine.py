@@ -12,8 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,10 +36,11 @@ DEFAULT_BLOCK_VALUES = 1 << 22
 #: GDAL block cache used while the engine runs, bytes.
 GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
-#: GeoTIFF creation options: tiled, ZSTD level 1 with the floating-point predictor,
-#: compressed on all cores (measured in bench/bench_chain.py: deflate cost 38 % of the
-#: chain's time; ZSTD 1 writes files of the same size 30 % faster; GDAL's compression
-#: threads take another 5-10 %, within run-to-run noise; any GDAL >= 2.3 reads them).
+#: GeoTIFF creation options: tiled, ZSTD level 1 with the floating-point predictor
+#: (measured in bench/bench_chain.py: deflate cost 38 % of the chain's time; ZSTD 1
+#: writes files of the same size 30 % faster; any GDAL >= 2.3 reads them).  No GDAL
+#: compression threads: the engine's own workers already use every core, and
+#: GDAL's hand-off cost made ALL_CPUS 35 % slower in paired runs (issue 8).
 GTIFF_PROFILE = dict(
     driver="GTiff",
     tiled=True,
@@ -43,13 +49,93 @@ GTIFF_PROFILE = dict(
     compress="zstd",
     predictor=3,
     zstd_level=1,
-    num_threads="ALL_CPUS",
     interleave="band",
     bigtiff="if_safer",
 )
 
+#: Output compressions offered (Processing setting, ``COMPRESSION`` parameters, ``CASANEP_COMPRESS``).
+COMPRESSIONS = ("zstd", "deflate", "none")
+
 ProgressFn = Callable[[float], None]
 CancelFn = Callable[[], bool]
+
+
+def _ignore(*_args) -> None:
+    return None
+
+
+@dataclass
+class Callbacks:
+    """How the core talks back: progress (0-100), cancel check, messages, and
+    for multi-step runs the step starting (index from 0, name)."""
+
+    progress: ProgressFn | None = None
+    is_cancelled: CancelFn | None = None
+    info: Callable[[str], None] = _ignore
+    warning: Callable[[str], None] = _ignore
+    step: Callable[[int, str], None] = _ignore
+
+    def for_step(self, index: int, name: str, span: tuple[float, float] = (0.0, 100.0)) -> Callbacks:
+        """Callbacks for step ``index`` of a multi-step run: announces the step and maps
+        the step's progress (0-100) onto ``span`` of the whole run."""
+        self.step(index, name)
+        lo, hi = span
+        outer = self.progress
+        progress = None if outer is None else (lambda pct: outer(lo + (hi - lo) * pct / 100.0))
+        return Callbacks(progress, self.is_cancelled, self.info, self.warning, self.step)
+#: A window task: (window, part) in, output arrays out (see :func:`run_chunks`).
+ChunkResult = Mapping[str, "NDArray | tuple[NDArray, Sequence[int]]"]
+
+#: How often (seconds) the engine looks at the cancel flag while it waits for work.
+POLL_SECONDS = 0.2
+
+
+# -- settings: workers and output format ----------------------------------------------
+@dataclass
+class EngineSettings:
+    """Engine settings: worker threads (0 = all cores), output compression
+    (``zstd``, ``deflate`` or ``none``) and Cloud-Optimized GeoTIFF output.
+
+    The Processing provider sets them from its options; ``CASANEP_THREADS``,
+    ``CASANEP_COMPRESS`` and ``CASANEP_COG`` in the environment override them
+    (for ``qgis_process`` and scripts).
+    """
+
+    threads: int = 0
+    compress: str = "zstd"
+    cog: bool = False
+
+
+SETTINGS = EngineSettings()
+
+
+def default_threads() -> int:
+    """Worker threads for the window tasks: ``CASANEP_THREADS``, else the setting, else all cores."""
+    env = os.environ.get("CASANEP_THREADS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise CasaInputError("CASANEP_THREADS", f"must be a whole number of threads, not '{env}'.") from None
+        if n < 1:
+            raise CasaInputError("CASANEP_THREADS", f"must be at least 1, not {n}.")
+        return n
+    if SETTINGS.threads and SETTINGS.threads > 0:
+        return int(SETTINGS.threads)
+    return max(1, os.cpu_count() or 1)
+
+
+def output_format(compress: str | None = None, cog: bool | None = None) -> tuple[str, bool]:
+    """(compression, COG) for outputs: the arguments, else the environment, else the settings."""
+    if compress is None:
+        compress = os.environ.get("CASANEP_COMPRESS", "").strip().lower() or SETTINGS.compress
+    compress = compress.lower()
+    if compress not in COMPRESSIONS:
+        raise CasaInputError("COMPRESSION", f"must be one of {', '.join(COMPRESSIONS)}, not '{compress}'.")
+    if cog is None:
+        env = os.environ.get("CASANEP_COG", "").strip().lower()
+        cog = env in ("1", "yes", "true") if env else SETTINGS.cog
+    return compress, bool(cog)
 
 
 @dataclass
@@ -64,6 +150,8 @@ class OutputSpec:
     nodata: float = NODATA
     dtype: str = "float32"
     parameter: str = "OUTPUT"
+    #: refuse a result without a single valid cell (the file at ``path`` is kept)
+    require_valid: bool = True
 
 
 def check_writable(path: str, parameter: str) -> None:
@@ -71,14 +159,24 @@ def check_writable(path: str, parameter: str) -> None:
     if not path:
         raise CasaInputError(parameter, "no output path was given.")
     folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CasaInputError(parameter, f"'{folder}' is a file, not a folder; choose another output path.")
     if not os.path.isdir(folder):
         raise CasaInputError(parameter, f"the folder '{folder}' does not exist; create it or choose another path.")
     if not os.access(folder, os.W_OK):
         raise CasaInputError(parameter, f"the folder '{folder}' is not writable; choose another path.")
     if os.path.isdir(path):
         raise CasaInputError(parameter, f"'{path}' is a folder; give a file name ending in .tif.")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise CasaInputError(parameter, f"'{path}' is not a regular file (a device or a pipe); choose a file path.")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise CasaInputError(parameter, f"'{path}' exists and cannot be overwritten.")
+
+
+def destination(path: str) -> str:
+    """Where an output really goes: the target of a symbolic link (written through
+    atomically, so the link stays a link), else ``path`` itself."""
+    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 @contextlib.contextmanager
@@ -91,21 +189,124 @@ def gdal_cache(limit_bytes: int = GDAL_CACHE_BYTES) -> Iterator[None]:
             yield
         return
     old = gdal.GetCacheMax()
-    gdal.SetCacheMax(limit_bytes)
+    gdal.SetCacheMax(max(old if _CACHE_DEPTH else 0, limit_bytes))
+    _CACHE_DEPTH.append(1)
     try:
         yield
     finally:
+        _CACHE_DEPTH.pop()
         gdal.SetCacheMax(old)
+
+
+_CACHE_DEPTH: list[int] = []
+
+
+# -- temporary files removed on SIGTERM / SIGINT -----------------------------------
+_TEMPS: set[str] = set()
+_TEMPS_LOCK = threading.Lock()
+_PREVIOUS_HANDLERS: dict[int, object] = {}
+
+
+def register_temp(path: str) -> None:
+    """Remove ``path`` (file or folder) if the process is stopped by SIGTERM or SIGINT."""
+    with _TEMPS_LOCK:
+        _TEMPS.add(path)
+    _install_signal_cleanup()
+
+
+def unregister_temp(path: str) -> None:
+    """``path`` is no longer temporary (moved into place, or removed)."""
+    with _TEMPS_LOCK:
+        _TEMPS.discard(path)
+
+
+def remove_temps() -> None:
+    """Remove every registered temporary file and folder now."""
+    import shutil
+
+    with _TEMPS_LOCK:
+        paths, _ = list(_TEMPS), _TEMPS.clear()
+    for p in paths:
+        with contextlib.suppress(OSError):
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                os.remove(p)
+
+
+def _on_signal(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
+    remove_temps()
+    previous = _PREVIOUS_HANDLERS.get(signum)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if signum == signal.SIGINT and previous in (None, signal.default_int_handler):
+        raise KeyboardInterrupt
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_signal_cleanup() -> None:
+    """Install the handlers once, from the main thread (elsewhere Python cannot)."""
+    if _PREVIOUS_HANDLERS or threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous = signal.getsignal(sig)
+            if previous is signal.SIG_IGN:
+                continue
+            signal.signal(sig, _on_signal)
+            _PREVIOUS_HANDLERS[sig] = previous
+        except (ValueError, OSError):  # not the main thread of the interpreter
+            return
+
+
+def _umask() -> int:
+    """The process umask (read without changing it where /proc tells)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    with _TEMPS_LOCK:  # pragma: no cover - not Linux
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def apply_umask(path: str) -> None:
+    """Give ``path`` the mode any new file of the user gets (0666 less the umask):
+    ``mkstemp`` creates 0600."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~_umask())
+
+
+def _gdal_errors():
+    try:
+        from osgeo import gdal
+    except ImportError:  # pragma: no cover
+        return None
+    return gdal
+
+
+class OutputWriteError(CasaInputError):
+    """An output could not be written (disk full, I/O error)."""
 
 
 class _Writer:
     """An output being written to its temporary file."""
 
-    def __init__(self, spec: OutputSpec, grid: ModelGrid) -> None:
+    def __init__(self, spec: OutputSpec, grid: ModelGrid, compress: str = "zstd", cog: bool = False) -> None:
         self.spec = spec
-        folder = os.path.dirname(os.path.abspath(spec.path))
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(spec.path)}.", suffix=".part.tif", dir=folder)
+        self.target = destination(spec.path)
+        self.cog = cog
+        self.valid = 0
+        folder = os.path.dirname(os.path.abspath(self.target))
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.target)}.", suffix=".part.tif", dir=folder)
         os.close(fd)
+        register_temp(self.tmp)
         profile = dict(GTIFF_PROFILE)
         profile.update(
             count=len(spec.descriptions),
@@ -116,13 +317,20 @@ class _Writer:
             width=grid.width,
             height=grid.height,
         )
-        if not spec.dtype.startswith("float"):
+        if compress == "none":
+            for k in ("compress", "predictor", "zstd_level"):
+                profile.pop(k, None)
+        elif compress == "deflate":
+            profile.update(compress="deflate", zlevel=1)
+            profile.pop("zstd_level", None)
+        if "predictor" in profile and not spec.dtype.startswith("float"):
             profile.update(predictor=2)  # the floating-point predictor is for float rasters only
         if grid.width < TILE or grid.height < TILE:
             profile.update(tiled=False)
             profile.pop("blockxsize")
             profile.pop("blockysize")
-        self.ds = rasterio.open(self.tmp, "w", **profile)
+        self.profile = profile
+        self.ds = self._guard("create", lambda: rasterio.open(self.tmp, "w", **profile))
         for i, d in enumerate(spec.descriptions, start=1):
             self.ds.set_band_description(i, d)
             if spec.units:
@@ -131,24 +339,252 @@ class _Writer:
         if spec.units:
             self.ds.update_tags(units=spec.units)
 
-    def write(self, data: NDArray, window: Window) -> None:
-        if data.shape[0] != len(self.spec.descriptions):
-            raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {len(self.spec.descriptions)} outputs")
-        out = np.where(np.isfinite(data), data, self.spec.nodata).astype(self.spec.dtype, copy=False)
-        self.ds.write(out, window=window)
+    def _guard(self, what: str, action):
+        """Run a GDAL action; any GDAL failure (disk full, I/O error) becomes a clear error."""
+        gdal = _gdal_errors()
+        if gdal is not None:
+            gdal.ErrorReset()
+        try:
+            result = action()
+        except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise many kinds
+            raise self._failure(what, str(exc)) from exc
+        if gdal is not None and gdal.GetLastErrorType() >= gdal.CE_Failure:
+            raise self._failure(what, gdal.GetLastErrorMsg())
+        return result
+
+    def _failure(self, what: str, cause: str) -> OutputWriteError:
+        cause = " ".join(cause.split()) or "unknown GDAL error"
+        return OutputWriteError(
+            self.spec.parameter,
+            f"writing '{self.spec.path}' failed ({what}: {cause}). Nothing was replaced: check the free "
+            "space and the disk, then run again.",
+        )
+
+    def write(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
+        """Write ``data`` (bands, rows, cols; NaN = nodata) to ``window`` (all bands, or ``bands``, 1-based)."""
+        n = len(bands) if bands is not None else len(self.spec.descriptions)
+        if data.shape[0] != n:
+            raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
+        ok = np.isfinite(data)
+        self.valid += int(np.count_nonzero(ok))
+        if self.spec.dtype == "float32" and data.dtype == np.float32:
+            out = data if ok.all() else np.where(ok, data, np.float32(self.spec.nodata))
+        else:
+            out = np.where(ok, data, self.spec.nodata).astype(self.spec.dtype, copy=False)
+        idx = list(bands) if bands is not None else list(range(1, n + 1))
+        self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))
 
     def commit(self) -> None:
-        self.ds.close()
-        for stale in (self.spec.path + ".aux.xml",):
+        """Close, check and move the file into place (the previous file stays on any failure)."""
+        self._guard("close", self.ds.close)
+        if self.spec.require_valid and self.valid == 0:
+            raise CasaInputError(
+                self.spec.parameter,
+                "the result has no valid cell (every cell is nodata): check that the inputs overlap and hold "
+                f"data. '{self.spec.path}' was left as it was.",
+            )
+        self._check_readable(self.tmp)
+        if self.cog:
+            self._to_cog()
+        for stale in (self.target + ".aux.xml",):
             if os.path.exists(stale):
                 os.remove(stale)
-        os.replace(self.tmp, self.spec.path)
+        apply_umask(self.tmp)
+        os.replace(self.tmp, self.target)
+        unregister_temp(self.tmp)
+
+    def _check_readable(self, path: str) -> None:
+        def check() -> None:
+            with rasterio.open(path) as ds:
+                if (ds.count, ds.width, ds.height) != (self.profile["count"], self.profile["width"],
+                                                       self.profile["height"]):
+                    raise OSError("the written file has the wrong size")
+                ds.read(ds.count, window=Window(ds.width - 1, ds.height - 1, 1, 1))  # the last block exists
+
+        self._guard("check", check)
+
+    def _to_cog(self) -> None:
+        from rasterio.shutil import copy as gdal_copy
+
+        folder = os.path.dirname(self.tmp)
+        fd, cog_tmp = tempfile.mkstemp(prefix=".cog.", suffix=".part.tif", dir=folder)
+        os.close(fd)
+        register_temp(cog_tmp)
+        try:
+            opts = {k: v for k, v in self.profile.items() if k in ("compress", "predictor", "zstd_level", "zlevel")}
+            self._guard("COG", lambda: gdal_copy(self.tmp, cog_tmp, driver="COG", blocksize=TILE,
+                                                 bigtiff="if_safer", overviews="auto", **opts))
+            self._check_readable(cog_tmp)
+            os.replace(cog_tmp, self.tmp)
+        finally:
+            if os.path.exists(cog_tmp):
+                os.remove(cog_tmp)
+            unregister_temp(cog_tmp)
 
     def discard(self) -> None:
+        """Remove the temporary file (the destination is untouched)."""
         with contextlib.suppress(Exception):
             self.ds.close()
         with contextlib.suppress(OSError):
             os.remove(self.tmp)
+        unregister_temp(self.tmp)
+
+
+def check_output_paths(specs: Sequence[OutputSpec], inputs: Mapping[str, str | None] | None = None) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or each other,
+    or that are not GeoTIFF file paths."""
+    seen: dict[str, str] = {}
+    for spec in specs:
+        check_writable(spec.path, spec.parameter)
+        ext = os.path.splitext(spec.path)[1].lower()
+        if ext not in (".tif", ".tiff"):
+            raise CasaInputError(
+                spec.parameter,
+                f"'{os.path.basename(spec.path)}' does not end in .tif or .tiff; outputs are GeoTIFF files "
+                "(accepted extensions: .tif, .tiff).",
+            )
+        real = os.path.realpath(spec.path)
+        if real in seen:
+            raise CasaInputError(
+                spec.parameter, f"is the same file as {seen[real]} ('{spec.path}'); give each output its own path."
+            )
+        seen[real] = spec.parameter
+    for param, path in (inputs or {}).items():
+        if not path:
+            continue
+        real_in = os.path.realpath(path)
+        for real, out_param in seen.items():
+            same = real == real_in
+            if not same and os.path.exists(real) and os.path.exists(real_in):
+                with contextlib.suppress(OSError):
+                    same = os.path.samefile(real, real_in)
+            if same:
+                raise CasaInputError(
+                    out_param, f"is the input {param} ('{path}'); writing there would destroy it. Choose another path."
+                )
+
+
+@dataclass
+class RunStats:
+    """What a run computed: valid values written per output, and the sums of the
+    tasks' ``_``-prefixed counters."""
+
+    valid: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, NDArray] = field(default_factory=dict)
+
+
+def _cache_for(windows: list[Window], depth: int, threads: int, extra_bytes: int = 0) -> int:
+    biggest = max((int(w.width) * int(w.height) for w in windows), default=0)
+    need = biggest * max(depth, 1) * 4 * (threads + 1) + extra_bytes
+    return int(min(max(GDAL_CACHE_BYTES, need), 4 * GDAL_CACHE_BYTES))
+
+
+def run_chunks(
+    grid: ModelGrid,
+    task: Callable[[Window, int], ChunkResult],
+    outputs: list[OutputSpec],
+    *,
+    parts: int = 1,
+    progress: ProgressFn | None = None,
+    is_cancelled: CancelFn | None = None,
+    depth: int = 12,
+    block_values: int | None = None,
+    block: tuple[int, int] | None = None,
+    threads: int | None = None,
+    progress_range: tuple[float, float] = (0.0, 100.0),
+    compress: str | None = None,
+    cog: bool | None = None,
+    cache_bytes: int | None = None,
+    finish: Callable[[RunStats], Mapping[str, str] | None] | None = None,
+) -> RunStats:
+    """Run ``task(window, part)`` over every window of ``grid`` and every part, and
+    write what it returns to ``outputs``.
+
+    The task is a pure function of its window (it reads its inputs, computes and
+    returns arrays), so windows run concurrently on ``threads`` workers (default
+    :func:`default_threads`), while this thread writes and compresses finished
+    windows in order: outputs are bit-identical for any number of workers.
+    ``task`` returns, for each output key, a float array (bands, rows, cols) with
+    NaN for nodata, or ``(array, bands)`` to write only those bands (1-based; a
+    part of the months); keys starting with ``_`` are counters summed over the run.
+    ``depth`` is the deepest band count read per window and part (sizes the
+    windows, with ``block`` the main input's block layout).  Cancel is checked
+    every 0.2 s; outputs appear only when every window has succeeded, and are
+    written to temporary files removed on any failure, cancel, SIGINT or SIGTERM.
+    ``finish(stats)``, called once every window is written, may refuse the run
+    (raise) or return metadata tags added to every output.
+    """
+    check_output_paths(outputs)
+    compress, cog = output_format(compress, cog)
+    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth, block))
+    jobs = [(w, p) for w in windows for p in range(parts)]
+    n_threads = max(1, threads if threads is not None else default_threads())
+    lo, hi = progress_range
+    stats = RunStats()
+    writers: list[_Writer] = []
+    cancelled = is_cancelled or (lambda: False)
+
+    def consume(result: ChunkResult, window: Window) -> None:
+        for key, value in result.items():
+            if key.startswith("_"):
+                arr = np.asarray(value)
+                stats.counters[key] = stats.counters[key] + arr if key in stats.counters else arr.copy()
+        for w in writers:
+            if w.spec.key not in result:
+                continue
+            value = result[w.spec.key]
+            if isinstance(value, tuple):
+                w.write(value[0], window, value[1])
+            else:
+                w.write(value, window)
+
+    with gdal_cache(cache_bytes or _cache_for(windows, depth, n_threads)):
+        try:
+            for spec in outputs:
+                writers.append(_Writer(spec, grid, compress, cog))
+            with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep") as pool:
+                pending: deque = deque()
+                todo = iter(enumerate(jobs))
+                ahead = 2 * n_threads  # tasks in flight: bounds memory by the window, not the raster
+                try:
+                    while True:
+                        while len(pending) < ahead:
+                            nxt = next(todo, None)
+                            if nxt is None:
+                                break
+                            if cancelled():
+                                raise CasaCancelled()
+                            n, (window, part) = nxt
+                            pending.append((n, window, pool.submit(task, window, part)))
+                        if not pending:
+                            break
+                        n, window, fut = pending.popleft()
+                        while True:
+                            try:
+                                result = fut.result(timeout=POLL_SECONDS)
+                                break
+                            except FutureTimeout:
+                                if cancelled():
+                                    raise CasaCancelled() from None
+                        consume(result, window)
+                        if progress is not None:
+                            progress(lo + (hi - lo) * (n + 1) / len(jobs))
+                except BaseException:
+                    for _, _, f in pending:
+                        f.cancel()
+                    raise
+            for w in writers:
+                stats.valid[w.spec.key] = w.valid
+            extra = finish(stats) if finish is not None else None
+            for w in writers:
+                if extra:
+                    w.ds.update_tags(**extra)
+                w.commit()
+        except BaseException:
+            for w in writers:
+                w.discard()
+            raise
+    return stats
 
 
 def run_blocks(
@@ -160,37 +596,19 @@ def run_blocks(
     depth: int = 12,
     block_values: int | None = None,
     progress_range: tuple[float, float] = (0.0, 100.0),
-) -> None:
+    threads: int = 1,
+) -> RunStats:
     """Walk ``grid`` window by window and write ``compute(window)`` to ``outputs``.
 
     ``compute`` returns, for each output key, a float array (bands, rows, cols)
-    with NaN for nodata.  ``depth`` is the deepest band count read per window
-    (sizes the windows).  ``progress`` gets percentages within ``progress_range``;
-    ``is_cancelled`` is asked before each window.  Outputs appear only on success.
+    with NaN for nodata.  It runs on ``threads`` workers (default one, for
+    computations that read through shared file handles) while this thread
+    writes; see :func:`run_chunks`.  Outputs appear only on success.
     """
-    for spec in outputs:
-        check_writable(spec.path, spec.parameter)
-    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth))
-    writers: list[_Writer] = []
-    lo, hi = progress_range
-    with gdal_cache():
-        try:
-            for spec in outputs:
-                writers.append(_Writer(spec, grid))
-            for n, window in enumerate(windows):
-                if is_cancelled is not None and is_cancelled():
-                    raise CasaCancelled()
-                result = compute(window)
-                for w in writers:
-                    w.write(result[w.spec.key], window)
-                if progress is not None:
-                    progress(lo + (hi - lo) * (n + 1) / len(windows))
-        except BaseException:
-            for w in writers:
-                w.discard()
-            raise
-        for w in writers:
-            w.commit()
+    return run_chunks(
+        grid, lambda window, _part: compute(window), outputs, progress=progress, is_cancelled=is_cancelled,
+        depth=depth, block_values=block_values, progress_range=progress_range, threads=threads,
+    )
 
 
 def scan_blocks(
@@ -201,9 +619,10 @@ def scan_blocks(
     depth: int = 1,
     block_values: int | None = None,
     progress_range: tuple[float, float] = (0.0, 100.0),
+    block: tuple[int, int] | None = None,
 ) -> None:
     """Walk ``grid`` window by window calling ``visit`` (a read-only pass)."""
-    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth))
+    windows = list(grid.windows(block_values or DEFAULT_BLOCK_VALUES, depth, block))
     lo, hi = progress_range
     with gdal_cache():
         for n, window in enumerate(windows):
@@ -219,18 +638,22 @@ def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
     """A temporary path beside ``path`` to write to; moved onto ``path`` on success,
     removed on failure, so ``path`` is never half-written.  ``remove_first``: the
     temporary file does not exist yet (for writers that refuse to overwrite)."""
+    path = destination(path)
     folder = os.path.dirname(os.path.abspath(path))
     base, ext = os.path.splitext(os.path.basename(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{ext}", dir=folder)
     os.close(fd)
+    register_temp(tmp)
     if remove_first:
         os.remove(tmp)
     try:
         yield tmp
+        apply_umask(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+        unregister_temp(tmp)
 
 
 def metadata_json(value: object) -> str:

@@ -57,18 +57,32 @@ class ModelGrid:
             math.isclose(x, y, rel_tol=0, abs_tol=tolerance * cell) for x, y in zip(a[:6], b[:6])
         )
 
-    def windows(self, max_values: int, bands: int = 1) -> Iterator[Window]:
+    def windows(self, max_values: int, bands: int = 1, block: tuple[int, int] | None = None) -> Iterator[Window]:
         """Windows covering the grid, each holding at most about ``max_values``.
 
-        Windows are rows of TILE cells high and a whole number of TILE cells wide
-        (so tiled outputs are written tile by tile), read and written in order.
-        ``bands`` is the deepest stack read per window.
+        Windows are a whole number of TILE cells high and wide (so tiled outputs
+        are written tile by tile), read and written in order.  ``bands`` is the
+        deepest stack read per window.  ``block`` (rows, cols): the block layout of
+        the main input on this grid; windows then hold whole blocks of it, so no
+        block is decompressed twice (whole-width strips: full-width windows).
         """
-        per_tile = TILE * TILE * max(bands, 1)
-        tiles_across = max(1, max_values // per_tile)
-        step_x = tiles_across * TILE
-        for row in range(0, self.height, TILE):
-            h = min(TILE, self.height - row)
+        step_y, unit_x = TILE, TILE
+        if block is not None:
+            rows, cols = block
+            if 0 < rows <= 4 * TILE:
+                step_y = math.lcm(TILE, rows)
+            if cols >= self.width:  # strips: a window spans the width
+                unit_x = max(TILE, self.width)
+            elif 0 < cols <= 4 * TILE:
+                unit_x = math.lcm(TILE, cols)
+        per_unit = step_y * unit_x * max(bands, 1)
+        while step_y > TILE and step_y % (2 * TILE) == 0 and per_unit > max_values:  # within the budget
+            step_y //= 2
+            per_unit //= 2
+        units_across = max(1, max_values // per_unit)
+        step_x = units_across * unit_x
+        for row in range(0, self.height, step_y):
+            h = min(step_y, self.height - row)
             for col in range(0, self.width, step_x):
                 yield Window(col, row, min(step_x, self.width - col), h)
 

@@ -1,8 +1,12 @@
 """Runs of the model over rasters: NPP (CASA), RH (Pei) and NEP.
 
-This module checks inputs, builds the per-window computation from the pure
-science functions and hands it to the block engine.  It reads and writes
-nothing itself beyond what the engine asks for.
+Each run opens and checks its inputs, builds a window task and a table of
+output specs, and hands them to the block engine.  A window task is a pure,
+picklable object: called with a window and a calendar year (the engine's
+``part``), it reads its inputs' window, computes, and returns arrays; so the
+same task runs on the engine's local threads or on other processes.  Topt and
+Thornthwaite's Ep0 are per calendar year, so each task holds one year: memory
+follows the window, not the length of the stack.
 """
 
 from __future__ import annotations
@@ -10,45 +14,41 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from . import balance, casa, climate, respiration
-from .engine import OutputSpec, gdal_cache, metadata_json, run_blocks, scan_blocks
+from . import balance, casa, chain, respiration
+from .engine import (
+    Callbacks,
+    OutputSpec,
+    RunStats,
+    check_output_paths,
+    gdal_cache,
+    metadata_json,
+    run_chunks,
+    scan_blocks,
+)
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .params import ModelParams
 from .raster import RasterInput
+from .raster import group_years as _group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
 
-__all__ = ["Callbacks", "run_npp", "run_rh", "run_nep", "group_years"]
+__all__ = ["Callbacks", "run_npp", "run_rh", "run_nep", "run_annual", "group_years"]
 
 #: Above this a "degC" temperature is taken for Kelvin.
 KELVIN_SUSPECT = 100.0
-
-
-@dataclass
-class Callbacks:
-    """How the core talks back: progress (0-100), cancel check, messages, and
-    for multi-step runs the step starting (index from 0, name)."""
-
-    progress: Callable[[float], None] | None = None
-    is_cancelled: Callable[[], bool] | None = None
-    info: Callable[[str], None] = field(default=lambda msg: None)
-    warning: Callable[[str], None] = field(default=lambda msg: None)
-    step: Callable[[int, str], None] = field(default=lambda index, name: None)
+#: Below this share of computable cell-months a run warns (issue 9).
+COVERAGE_WARNING = 0.95
 
 
 def group_years(months: list[str]) -> OrderedDict[str, list[int]]:
     """Band indices (0-based) of each calendar year, in the stack's order."""
-    years: OrderedDict[str, list[int]] = OrderedDict()
-    for i, m in enumerate(months):
-        years.setdefault(m[:4], []).append(i)
-    return years
+    return OrderedDict(_group_years(months))
 
 
 def _partial_years(months: list[str]) -> list[str]:
@@ -61,8 +61,7 @@ def _partial_years(months: list[str]) -> list[str]:
 
 
 class _Inputs:
-    """Opened inputs, closed together; GDAL's block cache is bounded while they are open
-    (the plausibility checks read through it too)."""
+    """Opened inputs, closed together; GDAL's block cache is bounded while they are open."""
 
     def __init__(self) -> None:
         self._stack = contextlib.ExitStack()
@@ -76,6 +75,10 @@ class _Inputs:
         self._stack.callback(inp.close)
         self.items[key] = inp
         return inp
+
+    def paths(self) -> dict[str, str]:
+        """Parameter -> path of every input opened (to keep outputs off them)."""
+        return {v.parameter: v.path for v in self.items.values()}
 
     def __enter__(self) -> _Inputs:
         return self
@@ -116,10 +119,30 @@ def _match_stack(stack: RasterInput, months: list[str], ref: RasterInput, cb: Ca
         )
 
 
-def _check_temperature_sample(t: RasterInput) -> None:
-    sample = t.sample()
-    if np.isfinite(sample).any() and np.nanmedian(sample) > KELVIN_SUSPECT:
-        _raise_kelvin(t.parameter, float(np.nanmedian(sample)))
+def _quick_look(inp: RasterInput, bands: int = 12) -> NDArray:
+    """A small block-aligned window at the centre of the file, on its own grid (the
+    first ``bands`` bands): enough to refuse wrong units before any work, and a
+    read of a few blocks whatever the file's layout.  Every window of the main
+    pass is checked again."""
+    g = inp.grid
+    lay = inp.layout
+    h = min(g.height, max(lay.block_rows, 64))
+    w = min(g.width, max(lay.block_cols if not lay.striped else 256, 64))
+    row = (g.height // 2 // max(lay.block_rows, 1)) * max(lay.block_rows, 1)
+    col = 0 if lay.striped else (g.width // 2 // max(lay.block_cols, 1)) * max(lay.block_cols, 1)
+    row, col = min(row, g.height - h), min(col, g.width - w)
+    idx = list(range(1, min(inp.count, bands) + 1))
+    was = (inp.target, inp.aligned)
+    inp.target, inp.aligned = None, True
+    try:
+        return inp.read(Window(col, row, w, h), idx)
+    finally:
+        inp.target, inp.aligned = was
+
+
+def _check_temperature(values: NDArray, parameter: str = "TEMPERATURE") -> None:
+    if values.size and np.isfinite(values).any() and np.nanmax(values) > KELVIN_SUSPECT:
+        _raise_kelvin(parameter, float(np.nanmedian(values)))
 
 
 def _raise_kelvin(parameter: str, value: float) -> None:
@@ -156,7 +179,8 @@ def _check_codes(lc: RasterInput, lookup: ClassLookup, cb: Callbacks, table: str
         vals = np.unique(block.compressed())
         seen.update(int(v) for v in vals)
 
-    scan_blocks(grid, visit, is_cancelled=cb.is_cancelled)
+    lay = lc.layout
+    scan_blocks(grid, visit, is_cancelled=cb.is_cancelled, block=(lay.block_rows, lay.block_cols))
     missing = lookup.missing_codes(np.array(sorted(seen), dtype=np.int64)) if seen else []
     if missing:
         shown = ", ".join(str(c) for c in missing[:30])
@@ -173,7 +197,9 @@ def _lookup(class_table: str | None, vegetation_table: str | None) -> ClassLooku
     return load_code_table(class_table, veg) if class_table else load_code_table(None, veg)
 
 
-def _common_tags(kind: str, units: str, equation: str, params: dict, inputs: dict[str, str | None]) -> dict[str, str]:
+def provenance_tags(kind: str, units: str, equation: str, params: dict,
+                    inputs: dict[str, str | None]) -> dict[str, str]:
+    """GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version."""
     from .. import __version__
 
     return {
@@ -186,9 +212,21 @@ def _common_tags(kind: str, units: str, equation: str, params: dict, inputs: dic
     }
 
 
+_common_tags = provenance_tags
+
+
 def _landcover_codes(block: NDArray) -> NDArray:
     """Float codes (NaN nodata) to int64 codes with -1 for nodata."""
     return np.where(np.isfinite(block), block, -1).astype(np.int64)
+
+
+def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:
+    """The block layout windows follow: that of the deepest input read on its own grid."""
+    own = [i for i in inputs if i is not None and i.aligned]
+    if not own:
+        return None
+    lay = max(own, key=lambda i: i.count).layout
+    return (lay.block_rows, lay.block_cols)
 
 
 NPP_EQUATION = (
@@ -196,6 +234,98 @@ NPP_EQUATION = (
 )
 RH_EQUATION = "RH = 0.22 * (exp(0.0913*T) + ln(0.3145*R + 1)) * 30 * 0.465 (Pei et al. 2010)"
 NEP_EQUATION = "NEP = NPP - RH"
+
+#: Coverage counters of the NPP task: NDVI-valid cell-months on classes with NPP, those
+#: computed, and those lost to each climate input (in this order).
+_LIMITS = ("SOLAR_RADIATION", "TEMPERATURE", "PRECIPITATION", "EVAPOTRANSPIRATION", "POTENTIAL_ET")
+
+
+@dataclass
+class NppTask:
+    """The NPP window task: ``task(window, year_index)`` -> output arrays for the
+    months of that year (bands 1-based), plus coverage counters.
+
+    Pure and picklable: it holds the opened inputs (reopened where it lands), the
+    class lookup and the parameters, and writes nothing.
+    """
+
+    ndvi: RasterInput
+    landcover: RasterInput
+    stacks: dict[str, RasterInput | None]
+    topt_raster: RasterInput | None
+    topt_const: float | None
+    lookup: ClassLookup
+    params: ModelParams
+    years: list[list[int]]
+    want: tuple[str, ...]
+    ndvi_scale: float = 1.0
+    fused: bool = True
+
+    def __call__(self, window: Window, part: int) -> dict[str, object]:
+        idx = self.years[part]
+        bands = [i + 1 for i in idx]
+        n = self.ndvi.read(window, bands)
+        _check_ndvi(n, "NDVI", self.ndvi_scale)
+        t = self.stacks["t"].read(window, bands)
+        _check_temperature(t)
+        sol = self.stacks["sol"].read(window, bands)
+        p = self.stacks["p"].read(window, bands)
+        e = self.stacks["e"].read(window, bands) if self.stacks["e"] is not None else None
+        pet = self.stacks["pet"].read(window, bands) if self.stacks["pet"] is not None else None
+        codes = _landcover_codes(self.landcover.read(window)[0])
+        nmin, nmax, eps = self.lookup.parameters(codes, self.params.casa.epsilon_max_override)
+        if self.topt_raster is not None:
+            given = self.topt_raster.read(window, [part + 1 if self.topt_raster.count > 1 else 1])[0]
+        elif self.topt_const is not None:
+            given = np.full(n.shape[1:], self.topt_const, np.float32)
+        else:
+            given = None
+        land = self.lookup.land_mask(codes)
+        x = chain.YearInputs(n, sol, t, p, e, pet, given, nmin, nmax, eps, land)
+        out: dict[str, object] = {k: (v, bands) for k, v in
+                                  chain.compute_year(x, self.params, self.want, self.fused).items()}
+        out["_coverage"] = self._coverage(n, np.isfinite(eps), out["npp"][0], (sol, t, p, e, pet))
+        return out
+
+    @staticmethod
+    def _coverage(n: NDArray, has_npp: NDArray, npp: NDArray, climate: tuple) -> NDArray:
+        """[NDVI-valid cell-months on NPP classes, NPP-valid cell-months, lost to each climate input]."""
+        wanted = np.isfinite(n) & has_npp[np.newaxis]
+        total = int(np.count_nonzero(wanted))
+        got = int(np.count_nonzero(np.isfinite(npp)))
+        lost = [0] * len(_LIMITS)
+        if got < total:
+            for i, c in enumerate(climate):
+                if c is not None:
+                    lost[i] = int(np.count_nonzero(wanted & ~np.isfinite(c)))
+        return np.array([total, got, *lost], dtype=np.int64)
+
+
+def _coverage_report(stats: RunStats, cb: Callbacks) -> dict[str, str]:
+    """Log the share of NDVI-valid cell-months the run computed; warn below 95 %
+    naming the input that limits it; refuse a run that computed nothing."""
+    c = stats.counters.get("_coverage")
+    if c is None:
+        return {}
+    total, got = int(c[0]), int(c[1])
+    lost = {name: int(v) for name, v in zip(_LIMITS, c[2:]) if v}
+    share = got / total if total else 0.0
+    worst = max(lost, key=lost.get) if lost else None
+    if total == 0:
+        raise CasaInputError("NDVI", "has no valid cell on a land-cover class with NPP: nothing could be computed. "
+                             "Check NDVI_SCALE, the NDVI nodata value and that NDVI and LANDCOVER overlap.")
+    if got == 0:
+        raise CasaInputError(worst or "NDVI", "does not overlap the NDVI cells: no NPP could be computed. Check the "
+                             "extent and CRS of the climate inputs.")
+    text = (f"coverage: NPP computed for {got} of {total} NDVI-valid cell-months on classes with NPP "
+            f"({100.0 * share:.1f} %).")
+    cb.info(text)
+    if share < COVERAGE_WARNING:
+        cb.warning(f"{worst or 'NDVI'}: only {100.0 * share:.1f} % of the NDVI-valid cell-months could be computed "
+                   f"({lost.get(worst, total - got) if worst else total - got} lost to {worst or 'the inputs'}); "
+                   "zone totals will be too low. Extend that input to cover the NDVI grid.")
+    return {"casanep_coverage": metadata_json({"cell_months_ndvi_valid": total, "cell_months_computed": got,
+                                               "share": round(share, 6), "lost_to": lost})}
 
 
 def run_npp(
@@ -218,6 +348,9 @@ def run_npp(
     rh_output: str | None = None,
     nep_output: str | None = None,
     callbacks: Callbacks | None = None,
+    threads: int | None = None,
+    compress: str | None = None,
+    cog: bool | None = None,
 ) -> dict[str, str]:
     """Monthly CASA NPP (gC m-2 month-1) on the NDVI grid; returns the written paths.
 
@@ -233,20 +366,26 @@ def run_npp(
     (all months, one extra pass; classes with no NDVI keep the table values).
     ``rh_output`` and ``nep_output``: RH (as :func:`run_rh` with this land
     cover, but on the NDVI grid) and NEP = NPP - RH written in the same pass,
-    which saves re-reading the climate and the NPP just written.
+    which saves re-reading the climate and the NPP just written.  ``threads``,
+    ``compress``, ``cog``: the engine's workers and output format (default: the
+    engine settings).
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
-    cp = params.casa
     if not (ndvi_scale > 0):
         raise CasaInputError("NDVI_SCALE", f"must be a positive number, not {ndvi_scale}.")
     outs = {"npp": (output, "OUTPUT"), "fpar": (fpar_output, "FPAR_OUTPUT"), "lue": (lue_output, "LUE_OUTPUT"),
             "rh": (rh_output, "RH_OUTPUT"), "nep": (nep_output, "NEP_OUTPUT")}
-    from .engine import check_writable
-
-    for path, param in outs.values():
-        if path is not None:
-            check_writable(path, param)
+    if ndvi_bounds not in ("table", "percentiles"):
+        raise CasaInputError("NDVI_BOUNDS", f"must be 'table' or 'percentiles', not '{ndvi_bounds}'.")
+    inputs_given = {"NDVI": ndvi, "LANDCOVER": landcover, "SOLAR_RADIATION": solar_radiation,
+                    "TEMPERATURE": temperature, "PRECIPITATION": precipitation,
+                    "EVAPOTRANSPIRATION": evapotranspiration, "POTENTIAL_ET": potential_et,
+                    "OPTIMAL_TEMPERATURE": optimal_temperature if isinstance(optimal_temperature, str) else None,
+                    "CLASS_TABLE": class_table, "VEGETATION_TABLE": vegetation_table}
+    # output paths first: nothing is read before a wrong output is refused
+    check_output_paths([OutputSpec(k, path, [], parameter=param) for k, (path, param) in outs.items() if path],
+                       inputs_given)
     lookup = _lookup(class_table, vegetation_table)
     with _Inputs() as inp:
         nd = inp.open("ndvi", ndvi, "NDVI", scale=ndvi_scale)
@@ -290,18 +429,18 @@ def run_npp(
                 "Thornthwaite Ep0 need all 12 months of each year; give whole years or provide "
                 f"{' and '.join(missing)}.",
             )
-        # plausibility checks on a decimated read, before any work
-        _check_temperature_sample(stacks["t"])
-        _check_ndvi(nd.sample(), "NDVI", ndvi_scale)
+        # plausibility on a few blocks of each file before any work; every window is checked again
+        _check_temperature(_quick_look(stacks["t"]))
+        _check_ndvi(_quick_look(nd), "NDVI", ndvi_scale)
         _check_codes(lc, lookup, cb, class_table)
         for s in stacks.values():
             if s is not None:
                 s.attach(grid)
-                if not s.grid.aligned_with(grid):
-                    cb.info(f"{s.parameter}: resampled bilinearly onto the NDVI grid.")
+                if not s.aligned:
+                    cb.info(f"{s.parameter}: resampled bilinearly onto the NDVI grid, window by window.")
         nd.attach(grid)
         lc.attach(grid)
-        if not lc.grid.aligned_with(grid):
+        if not lc.aligned:
             cb.warning(
                 "LANDCOVER: not on the NDVI grid; read by nearest neighbour. For a majority "
                 "resampling prepare it with casanep:landcoverclasses."
@@ -309,97 +448,46 @@ def run_npp(
         if topt_in is not None:
             topt_in.attach(grid)
         if ndvi_bounds == "percentiles":
-            lookup = _percentile_bounds(nd, lc, lookup, grid, len(months), cb)
-        elif ndvi_bounds != "table":
-            raise CasaInputError("NDVI_BOUNDS", f"must be 'table' or 'percentiles', not '{ndvi_bounds}'.")
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            n = nd.read(window)
-            _check_ndvi(n, "NDVI", ndvi_scale)
-            t = stacks["t"].read(window)
-            if np.isfinite(t).any() and np.nanmax(t) > KELVIN_SUSPECT:
-                _raise_kelvin("TEMPERATURE", float(np.nanmax(t)))
-            sol = stacks["sol"].read(window)
-            p = stacks["p"].read(window)
-            e = stacks["e"].read(window) if stacks["e"] is not None else None
-            pet = stacks["pet"].read(window) if stacks["pet"] is not None else None
-            codes = _landcover_codes(lc.read(window)[0])
-            nmin, nmax, eps_max = lookup.parameters(codes, cp.epsilon_max_override)
-            fp = casa.fpar(n, nmin, nmax, cp)
-            ep0 = np.empty_like(n) if pet is None else pet
-            temp_stress = np.empty_like(n)  # Te1 * Te2
-            if topt_in is not None:
-                given = topt_in.read(window)
-            for yi, idx in enumerate(years.values()):
-                if topt_in is not None:
-                    topt = given[yi if given.shape[0] > 1 else 0]
-                elif topt_const is not None:
-                    topt = np.float32(topt_const)
-                else:
-                    topt = casa.optimal_temperature(n[idx], t[idx])
-                # Topt is one value per pixel and year: the stresses broadcast it over the year's months
-                temp_stress[idx] = casa.te1(topt, t[idx], cp) * casa.te2(topt, t[idx], cp)
-                if pet is None:
-                    ep0[idx] = climate.thornthwaite_ep0(t[idx], params.thornthwaite)
-            if e is None:
-                e = climate.zhou_zhang_et(p, ep0, params.zhou_zhang)
-            we = casa.water_stress(e, ep0, cp)
-            lue = casa.light_use_efficiency(temp_stress, 1.0, we, eps_max)
-            npp = casa.npp(casa.apar(sol, fp, cp), lue)
-            valid = np.isfinite(eps_max)
-            out = {"npp": npp, "fpar": np.where(valid, fp, np.nan), "lue": lue}
-            if rh_output or nep_output:
-                rh = respiration.heterotrophic_respiration(t, p, params.respiration)
-                rh = np.where(lookup.land_mask(codes)[np.newaxis], rh, np.nan)
-                out["rh"] = rh
-                out["nep"] = balance.nep(npp, rh)
-            return out
+            lookup = _percentile_bounds(nd, lc, lookup, grid, list(years.values()), cb)
 
         inputs = {k: v.path for k, v in inp.items.items()}
-        specs = [
-            OutputSpec(
-                "npp", output, months, "gC m-2 month-1",
-                _common_tags("NPP", "gC m-2 month-1", NPP_EQUATION, params.as_dict(), inputs),
-            )
+        pd = params.as_dict()
+        table = [  # key, path, parameter, units, quantity, equation, parameters recorded
+            ("npp", output, "OUTPUT", "gC m-2 month-1", "NPP", NPP_EQUATION, pd),
+            ("fpar", fpar_output, "FPAR_OUTPUT", "1", "FPAR", "FPAR = alpha*FPAR_ndvi + (1-alpha)*FPAR_sr", pd),
+            ("lue", lue_output, "LUE_OUTPUT", "gC MJ-1", "LUE", "eps = Te1*Te2*We*eps_max", pd),
+            ("rh", rh_output, "RH_OUTPUT", "gC m-2 month-1", "RH", RH_EQUATION, {"respiration": pd["respiration"]}),
+            ("nep", nep_output, "NEP_OUTPUT", "gC m-2 month-1", "NEP", NEP_EQUATION, pd),
         ]
-        if fpar_output:
-            specs.append(OutputSpec("fpar", fpar_output, months, "1",
-                                    _common_tags("FPAR", "1", "FPAR = alpha*FPAR_ndvi + (1-alpha)*FPAR_sr",
-                                                 params.as_dict(), inputs), parameter="FPAR_OUTPUT"))
-        if lue_output:
-            specs.append(OutputSpec("lue", lue_output, months, "gC MJ-1",
-                                    _common_tags("LUE", "gC MJ-1", "eps = Te1*Te2*We*eps_max",
-                                                 params.as_dict(), inputs), parameter="LUE_OUTPUT"))
-        if rh_output:
-            specs.append(OutputSpec("rh", rh_output, months, "gC m-2 month-1",
-                                    _common_tags("RH", "gC m-2 month-1", RH_EQUATION,
-                                                 {"respiration": params.as_dict()["respiration"]}, inputs),
-                                    parameter="RH_OUTPUT"))
-        if nep_output:
-            specs.append(OutputSpec("nep", nep_output, months, "gC m-2 month-1",
-                                    _common_tags("NEP", "gC m-2 month-1", NEP_EQUATION, params.as_dict(), inputs),
-                                    parameter="NEP_OUTPUT"))
-        depth = len(months) * (6 + len(specs))
+        specs = [OutputSpec(key, path, months, units, provenance_tags(kind, units, eq, rec, inputs), parameter=param)
+                 for key, path, param, units, kind, eq, rec in table if path]
+        task = NppTask(nd, lc, stacks, topt_in, topt_const, lookup, params, list(years.values()),
+                       tuple(s.key for s in specs), ndvi_scale)
+        n_inputs = 2 + sum(s is not None for s in stacks.values())
+        depth = 12 * (n_inputs + len(specs) + 2)
         cb.info(f"NPP for {len(months)} months ({months[0]} .. {months[-1]}) on a "
                 f"{grid.width} x {grid.height} grid.")
-        run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=depth)
+        run_chunks(grid, task, specs, parts=len(years), progress=cb.progress, is_cancelled=cb.is_cancelled,
+                   depth=depth, block=_block_of(nd, *stacks.values()), threads=threads, compress=compress, cog=cog,
+                   finish=lambda stats: _coverage_report(stats, cb))
     return {s.key: s.path for s in specs}
 
 
-def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, grid: ModelGrid, depth: int,
-                       cb: Callbacks) -> ClassLookup:
+def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, grid: ModelGrid,
+                       years: list[list[int]], cb: Callbacks) -> ClassLookup:
     """Class NDVI bounds as the 5 % / 95 % percentiles of the input NDVI (METHOD.md section 1)."""
     keys = sorted({k for k, has in zip(lookup.class_keys, lookup.has_npp) if has})
     row_of_code = np.array([keys.index(k) if k in keys else -1 for k in lookup.class_keys])
     hist = np.zeros((len(keys), casa.NDVI_BINS), np.int64)
 
     def visit(window: Window) -> None:
-        n = nd.read(window)
         pos, known = lookup.index(_landcover_codes(lc.read(window)[0]))
         cls = np.where(known, row_of_code[pos], -1)
-        hist[:] += casa.ndvi_histogram(n, cls[np.newaxis], len(keys))
+        for idx in years:  # a year at a time: memory follows the window
+            n = nd.read(window, [i + 1 for i in idx])
+            hist[:] += casa.ndvi_histogram(n, cls[np.newaxis], len(keys))
 
-    scan_blocks(grid, visit, is_cancelled=cb.is_cancelled, depth=depth)
+    scan_blocks(grid, visit, is_cancelled=cb.is_cancelled, depth=12, block=_block_of(nd))
     bounds = {}
     for i, key in enumerate(keys):
         lo, hi = casa.histogram_percentile(hist[i], 5), casa.histogram_percentile(hist[i], 95)
@@ -411,6 +499,28 @@ def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, gr
     return lookup.with_ndvi_bounds(bounds)
 
 
+@dataclass
+class RhTask:
+    """The RH window task: ``task(window, year_index)`` -> RH of that year's months."""
+
+    t: RasterInput
+    p: RasterInput
+    landcover: RasterInput | None
+    lookup: ClassLookup | None
+    params: ModelParams
+    years: list[list[int]]
+
+    def __call__(self, window: Window, part: int) -> dict[str, object]:
+        bands = [i + 1 for i in self.years[part]]
+        tt = self.t.read(window, bands)
+        _check_temperature(tt)
+        rh = respiration.heterotrophic_respiration(tt, self.p.read(window, bands), self.params.respiration)
+        if self.landcover is not None:
+            land = self.lookup.land_mask(_landcover_codes(self.landcover.read(window)[0]))
+            rh = np.where(land[np.newaxis], rh, np.float32(np.nan))
+        return {"rh": (rh, bands)}
+
+
 def run_rh(
     temperature: str,
     precipitation: str,
@@ -420,6 +530,9 @@ def run_rh(
     vegetation_table: str | None = None,
     params: ModelParams | None = None,
     callbacks: Callbacks | None = None,
+    threads: int | None = None,
+    compress: str | None = None,
+    cog: bool | None = None,
 ) -> dict[str, str]:
     """Monthly soil heterotrophic respiration RH (gC m-2 month-1).
 
@@ -428,16 +541,16 @@ def run_rh(
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
-    from .engine import check_writable
-
-    check_writable(output, "OUTPUT")
+    check_output_paths([OutputSpec("rh", output, [])], {"TEMPERATURE": temperature, "PRECIPITATION": precipitation,
+                                                         "LANDCOVER": landcover, "CLASS_TABLE": class_table,
+                                                         "VEGETATION_TABLE": vegetation_table})
     lookup = _lookup(class_table, vegetation_table) if landcover else None
     with _Inputs() as inp:
         t = inp.open("t", temperature, "TEMPERATURE")
         months = _reference_months(t)
         p = inp.open("p", precipitation, "PRECIPITATION")
         _match_stack(p, months, t, cb)
-        _check_temperature_sample(t)
+        _check_temperature(_quick_look(t))
         lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False) if landcover else None
         if lc is not None:
             if lc.count != 1:
@@ -448,24 +561,18 @@ def run_rh(
             grid = t.grid
         for s in (t, p):
             s.attach(grid)
+            if not s.aligned:
+                cb.info(f"{s.parameter}: resampled bilinearly onto the land-cover grid, window by window.")
         if lc is not None:
             lc.attach(grid)
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            tt = t.read(window)
-            if np.isfinite(tt).any() and np.nanmax(tt) > KELVIN_SUSPECT:
-                _raise_kelvin("TEMPERATURE", float(np.nanmax(tt)))
-            rh = respiration.heterotrophic_respiration(tt, p.read(window), params.respiration)
-            if lc is not None:
-                land = lookup.land_mask(_landcover_codes(lc.read(window)[0]))
-                rh = np.where(land[np.newaxis], rh, np.nan)
-            return {"rh": rh}
-
+        years = list(group_years(months).values())
         inputs = {k: v.path for k, v in inp.items.items()}
         spec = OutputSpec("rh", output, months, "gC m-2 month-1",
-                          _common_tags("RH", "gC m-2 month-1", RH_EQUATION,
-                                       {"respiration": params.as_dict()["respiration"]}, inputs))
-        run_blocks(grid, compute, [spec], cb.progress, cb.is_cancelled, depth=len(months) * 4)
+                          provenance_tags("RH", "gC m-2 month-1", RH_EQUATION,
+                                          {"respiration": params.as_dict()["respiration"]}, inputs))
+        run_chunks(grid, RhTask(t, p, lc, lookup, params, years), [spec], parts=len(years), progress=cb.progress,
+                   is_cancelled=cb.is_cancelled, depth=12 * 4, block=_block_of(t, p, lc), threads=threads,
+                   compress=compress, cog=cog)
     return {"rh": output}
 
 
@@ -480,7 +587,30 @@ def _open_pair(inp: _Inputs, npp: str, rh: str, cb: Callbacks):
     grid = n.grid
     n.attach(grid)
     r.attach(grid)
+    if not r.aligned:
+        cb.info("RH: not on the NPP grid; resampled bilinearly onto it, window by window.")
     return n, r, months, grid, group_years(months), _partial_years(months)
+
+
+@dataclass
+class NepTask:
+    """The NEP window task: ``task(window, year_index)`` -> NEP of that year's months
+    and, if asked, the year's RH/NPP ratio."""
+
+    npp: RasterInput
+    rh: RasterInput
+    years: list[list[int]]
+    ratio: bool
+
+    def __call__(self, window: Window, part: int) -> dict[str, object]:
+        bands = [i + 1 for i in self.years[part]]
+        a = self.npp.read(window, bands)
+        b = self.rh.read(window, bands)
+        out: dict[str, object] = {"nep": (balance.nep(a, b), bands)}
+        if self.ratio:
+            out["ratio"] = (balance.respiration_ratio(a.sum(axis=0), b.sum(axis=0))[np.newaxis].astype(np.float32),
+                            [part + 1])
+        return out
 
 
 def run_nep(
@@ -489,43 +619,54 @@ def run_nep(
     output: str,
     ratio_output: str | None = None,
     callbacks: Callbacks | None = None,
+    threads: int | None = None,
+    compress: str | None = None,
+    cog: bool | None = None,
 ) -> dict[str, str]:
     """Monthly NEP = NPP - RH (gC m-2 month-1) on the NPP grid, and optionally
     the annual RH/NPP ratio of totals (percent, one band per calendar year,
     nodata where annual NPP <= 0).  RH on another grid is resampled bilinearly."""
     cb = callbacks or Callbacks()
-    from .engine import check_writable
-
-    check_writable(output, "OUTPUT")
+    specs_paths = [OutputSpec("nep", output, [])]
     if ratio_output:
-        check_writable(ratio_output, "RATIO_OUTPUT")
+        specs_paths.append(OutputSpec("ratio", ratio_output, [], parameter="RATIO_OUTPUT"))
+    check_output_paths(specs_paths, {"NPP": npp, "RH": rh})
     with _Inputs() as inp:
         n, r, months, grid, years, partial = _open_pair(inp, npp, rh, cb)
         if ratio_output and partial:
             cb.warning(f"RH/NPP ratio from part of a year for {', '.join(partial)}.")
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            a = n.read(window)
-            b = r.read(window)
-            out = {"nep": balance.nep(a, b)}
-            if ratio_output:
-                ratios = []
-                for idx in years.values():
-                    ratios.append(balance.respiration_ratio(a[idx].sum(axis=0), b[idx].sum(axis=0)))
-                out["ratio"] = np.stack(ratios)
-            return out
-
         inputs = {"npp": npp, "rh": rh}
         specs = [OutputSpec("nep", output, months, "gC m-2 month-1",
-                            _common_tags("NEP", "gC m-2 month-1", NEP_EQUATION, {}, inputs))]
+                            provenance_tags("NEP", "gC m-2 month-1", NEP_EQUATION, {}, inputs))]
         if ratio_output:
             specs.append(OutputSpec("ratio", ratio_output, list(years), "percent",
-                                    _common_tags("RH/NPP", "percent",
-                                                 "ratio = 100 * sum_year(RH) / sum_year(NPP); nodata where NPP <= 0",
-                                                 {}, inputs), parameter="RATIO_OUTPUT"))
-        run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=len(months) * 4)
+                                    provenance_tags("RH/NPP", "percent",
+                                                    "ratio = 100 * sum_year(RH) / sum_year(NPP); nodata where NPP <= 0",
+                                                    {}, inputs), parameter="RATIO_OUTPUT", require_valid=False))
+        groups = list(years.values())
+        run_chunks(grid, NepTask(n, r, groups, bool(ratio_output)), specs, parts=len(groups), progress=cb.progress,
+                   is_cancelled=cb.is_cancelled, depth=12 * 4, block=_block_of(n, r), threads=threads,
+                   compress=compress, cog=cog)
     return {s.key: s.path for s in specs}
 
+
+@dataclass
+class AnnualTask:
+    """The annual window task: ``task(window, year_index)`` -> the year's NPP, RH,
+    NEP, RH/NPP and sink/source class (one band each)."""
+
+    npp: RasterInput
+    rh: RasterInput
+    years: list[list[int]]
+    threshold: float
+
+    def __call__(self, window: Window, part: int) -> dict[str, object]:
+        bands = [i + 1 for i in self.years[part]]
+        a = balance.annual_sum(self.npp.read(window, bands), [list(range(len(bands)))])
+        b = balance.annual_sum(self.rh.read(window, bands), [list(range(len(bands)))])
+        out = {"npp": a, "rh": b, "nep": balance.nep(a, b), "ratio": balance.respiration_ratio(a, b),
+               "class": balance.sink_source_class(a, b, self.threshold)}
+        return {k: (v, [part + 1]) for k, v in out.items()}
 
 
 def run_annual(
@@ -538,6 +679,9 @@ def run_annual(
     class_output: str | None = None,
     threshold: float = balance.DEFAULT_WARNING_THRESHOLD,
     callbacks: Callbacks | None = None,
+    threads: int | None = None,
+    compress: str | None = None,
+    cog: bool | None = None,
 ) -> dict[str, str]:
     """Annual NPP, RH, NEP (gC m-2 a-1), RH/NPP (percent) and the sink/warning/source
     map (1/2/3) from monthly NPP and RH stacks, one band per calendar year
@@ -548,13 +692,11 @@ def run_annual(
     wanted = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
     params = {"npp": "NPP_OUTPUT", "rh": "RH_OUTPUT", "nep": "NEP_OUTPUT", "ratio": "RATIO_OUTPUT",
               "class": "CLASS_OUTPUT"}
-    from .engine import check_writable
-
     wanted = {k: v for k, v in wanted.items() if v}
     if not wanted:
         raise CasaInputError("OUTPUT", "no output was asked for.")
-    for k, v in wanted.items():
-        check_writable(v, params[k])
+    check_output_paths([OutputSpec(k, v, [], parameter=params[k]) for k, v in wanted.items()],
+                       {"NPP": npp, "RH": rh})
     if not (0 < threshold <= 100):
         raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {threshold}.")
     with _Inputs() as inp:
@@ -562,13 +704,6 @@ def run_annual(
         if partial:
             cb.warning(f"annual sums over part of a year for {', '.join(partial)}.")
         groups = list(years.values())
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            a = balance.annual_sum(n.read(window), groups)
-            b = balance.annual_sum(r.read(window), groups)
-            return {"npp": a, "rh": b, "nep": balance.nep(a, b), "ratio": balance.respiration_ratio(a, b),
-                    "class": balance.sink_source_class(a, b, threshold)}
-
         inputs = {"npp": npp, "rh": rh}
         meta = {
             "npp": ("annual NPP", "gC m-2 a-1", "sum of the monthly NPP of each calendar year"),
@@ -582,10 +717,12 @@ def run_annual(
         for key, path in wanted.items():
             kind, units, eq = meta[key]
             spec = OutputSpec(key, path, list(years), units,
-                              _common_tags(kind, units, eq, {"threshold_percent": threshold}, inputs),
-                              parameter=params[key])
+                              provenance_tags(kind, units, eq, {"threshold_percent": threshold}, inputs),
+                              parameter=params[key], require_valid=key in ("npp", "rh", "nep"))
             if key == "class":
                 spec.dtype, spec.nodata = "uint8", 0
             specs.append(spec)
-        run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=len(months) * 3)
+        run_chunks(grid, AnnualTask(n, r, groups, threshold), specs, parts=len(groups), progress=cb.progress,
+                   is_cancelled=cb.is_cancelled, depth=12 * 3, block=_block_of(n, r), threads=threads,
+                   compress=compress, cog=cog)
     return {s.key: s.path for s in specs}

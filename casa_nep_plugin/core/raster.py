@@ -2,28 +2,39 @@
 
 :class:`RasterInput` opens a file once, checks what the model needs to know
 (bands, months, nodata), and reads any window of the model grid as float32 with
-NaN for nodata.  A file on another grid or CRS is read through a warped view
-(bilinear for continuous fields, nearest for class maps), so callers never see
-misaligned arrays.  Files with no CRS on a regular lon/lat grid (NetCDF from the
-Copernicus store) are taken as EPSG:4326.
+NaN for nodata.  A file on another grid or CRS is resampled window by window
+(bilinear for continuous fields, nearest for class maps): the part of the file
+that covers the window is read once for all the bands asked for and warped in
+memory, so the cost follows the window, not the length of the stack.
+
+Reading is safe from several threads at once: each thread reads through its own
+handle of the file (GDAL handles are not thread-safe), and a :class:`RasterInput`
+can be pickled (the handles are reopened where it lands), so the same window
+task runs on local threads or on another process.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import threading
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import rasterio
 from numpy.typing import NDArray
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioIOError
-from rasterio.vrt import WarpedVRT
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from .errors import CasaInputError
 from .grid import ModelGrid
+
+# rasterio 1.3 warns about the in-memory source of every window warp although the
+# transforms are given; only that message of that module is silenced
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio.warp")
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 GEOGRAPHIC_DEFAULT = "EPSG:4326"
@@ -50,6 +61,14 @@ def parse_months(descriptions: list[str | None], parameter: str, path: str) -> l
     return texts
 
 
+def group_years(months: list[str]) -> dict[str, list[int]]:
+    """Band indices (0-based) of each calendar year, in the stack's order."""
+    years: dict[str, list[int]] = {}
+    for i, m in enumerate(months):
+        years.setdefault(m[:4], []).append(i)
+    return years
+
+
 def _nodata_only(ds) -> bool:
     """True where every band's validity is given by its nodata value alone (or all valid)."""
     from rasterio.enums import MaskFlags
@@ -59,6 +78,25 @@ def _nodata_only(ds) -> bool:
     except Exception:  # noqa: BLE001 - cannot tell: take the masked path
         return False
     return all(f == [MaskFlags.all_valid] or MaskFlags.nodata in f for f in flags)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file stores its cells: block size (rows, cols), whether a block holds
+    every band (pixel interleave) and whether blocks are whole-width strips."""
+
+    block_rows: int
+    block_cols: int
+    pixel_interleaved: bool
+    striped: bool
+
+    @classmethod
+    def of(cls, ds) -> Layout:
+        """The layout of an open rasterio dataset."""
+        rows, cols = ds.block_shapes[0] if ds.count else (1, ds.width)
+        inter = getattr(ds, "interleaving", None)
+        pixel = ds.count > 1 and inter is not None and getattr(inter, "name", str(inter)).lower() == "pixel"
+        return cls(int(rows), int(cols), bool(pixel), int(cols) >= ds.width)
 
 
 @dataclass
@@ -71,8 +109,14 @@ class RasterInput:
     scale: float = 1.0
     dataset: rasterio.io.DatasetReader | None = field(default=None, repr=False)
     months: list[str] | None = None
-    _view: object = field(default=None, repr=False)
+    target: ModelGrid | None = field(default=None, repr=False)
+    aligned: bool = True
     _fast: bool | None = field(default=None, repr=False)
+    _facts: dict = field(default_factory=dict, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _handles: list = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _owner: int = field(default_factory=threading.get_ident, repr=False)
 
     @classmethod
     def open(
@@ -89,6 +133,7 @@ class RasterInput:
         except (RasterioIOError, OSError) as exc:
             raise CasaInputError(parameter, f"cannot open '{path}' as a raster ({exc}).") from exc
         inp = cls(path=path, parameter=parameter, categorical=categorical, scale=scale, dataset=ds)
+        inp._remember(ds)
         if monthly:
             try:
                 inp.months = parse_months(list(ds.descriptions), parameter, path)
@@ -97,65 +142,76 @@ class RasterInput:
                 raise
         return inp
 
+    def _remember(self, ds) -> None:
+        self._facts = {
+            "count": ds.count,
+            "grid": ModelGrid.of(ds),
+            "nodata": ds.nodata,
+            "scales": tuple(ds.scales),
+            "offsets": tuple(ds.offsets),
+            "layout": Layout.of(ds),
+            "crs": ds.crs,
+        }
+
+    # -- pickling: handles stay behind and are reopened where the input lands ----------
+    def __getstate__(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("dataset", "_local", "_handles", "_lock")}
+        state["dataset"] = None
+        state["_owner"] = -1
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+        self._handles = []
+        self._lock = threading.Lock()
+
     # -- facts -----------------------------------------------------------
     @property
     def count(self) -> int:
         """Number of bands."""
-        return self.dataset.count
+        return self._facts["count"]
 
     @property
     def grid(self) -> ModelGrid:
         """The file's own grid."""
-        return ModelGrid.of(self.dataset)
+        return self._facts["grid"]
 
     @property
     def nodata(self) -> float | None:
         """The file's nodata value (None if unset)."""
-        return self.dataset.nodata
+        return self._facts["nodata"]
+
+    @property
+    def layout(self) -> Layout:
+        """The file's block layout."""
+        return self._facts["layout"]
+
+    @property
+    def crs(self):
+        """The file's CRS (None if it has none)."""
+        return self._facts["crs"]
 
     def attach(self, grid: ModelGrid) -> None:
-        """Read onto ``grid`` from now on (warping when the file sits elsewhere)."""
-        own = self.grid
-        self._fast = None
-        if own.aligned_with(grid):
-            self._view = self.dataset
+        """Read onto ``grid`` from now on (resampling when the file sits elsewhere)."""
+        self.target = grid
+        self.aligned = self.grid.aligned_with(grid)
+        if self.aligned:
             return
-        src_crs = self.dataset.crs
-        if src_crs is None:
-            src_crs = GEOGRAPHIC_DEFAULT
         if grid.crs is None:
             raise CasaInputError(self.parameter, "the model grid has no CRS, so this raster cannot be aligned to it.")
-        resampling = Resampling.nearest if self.categorical else Resampling.bilinear
-        kwargs = dict(
-            src_crs=src_crs,
-            crs=grid.crs,
-            transform=grid.transform,
-            width=grid.width,
-            height=grid.height,
-            resampling=resampling,
-            dtype="float32" if not self.categorical else None,
-            nodata=np.nan if not self.categorical else self._categorical_fill(),
-        )
-        if self.nodata is not None:
-            kwargs["src_nodata"] = self.nodata
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        try:
-            self._view = WarpedVRT(self.dataset, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - GDAL says why
-            raise CasaInputError(
-                self.parameter, f"cannot resample '{self.path}' onto the model grid ({exc})."
-            ) from exc
         self._check_overlap(grid)
 
-    def _categorical_fill(self) -> float:
-        return self.nodata if self.nodata is not None else 0
+    @property
+    def src_crs(self):
+        """The CRS the file's coordinates are in (lon/lat where the file has none)."""
+        return self.crs if self.crs is not None else GEOGRAPHIC_DEFAULT
 
     def _check_overlap(self, grid: ModelGrid) -> None:
         from rasterio.warp import transform_bounds
 
         try:
-            crs = self.dataset.crs or GEOGRAPHIC_DEFAULT
-            b = transform_bounds(crs, grid.crs, *self.dataset.bounds)
+            b = transform_bounds(self.src_crs, grid.crs, *self.grid.bounds)
         except Exception:  # noqa: BLE001 - cannot tell; the read will show
             return
         g = grid.bounds
@@ -166,6 +222,21 @@ class RasterInput:
                 "(check its extent and CRS).",
             )
 
+    # -- handles ---------------------------------------------------------
+    def _handle(self):
+        """This thread's handle of the file (the one opened first for the opening thread)."""
+        ds = getattr(self._local, "ds", None)
+        if ds is not None:
+            return ds
+        with self._lock:
+            if self.dataset is not None and threading.get_ident() == self._owner:
+                ds = self.dataset  # the thread that opened the file reads through its handle
+            else:
+                ds = rasterio.open(self.path)
+                self._handles.append(ds)
+        self._local.ds = ds
+        return ds
+
     # -- reading ---------------------------------------------------------
     def read(self, window: Window, bands: list[int] | None = None) -> NDArray:
         """Bands (1-based; default all) of ``window`` on the model grid.
@@ -173,43 +244,92 @@ class RasterInput:
         Returns float32 (bands, rows, cols), NaN for nodata, the file's
         scale/offset and then ``scale`` applied.
         """
-        view = self._view if self._view is not None else self.dataset
-        idx = bands or list(range(1, self.count + 1))
-        if self._fast is None:
-            self._fast = _nodata_only(view)
-        if self._fast:
-            # validity is the nodata value alone: read float32 and mark it NaN (12 % faster
-            # than a masked read in bench/bench_chain.py; the same cells)
-            out = view.read(idx, window=window, out_dtype="float32")
-            nodata = view.nodata
-            if nodata is not None and not np.isnan(nodata):
-                out[out == np.float32(nodata)] = np.nan
-        else:  # per-dataset masks or alpha bands: let GDAL say which cells are valid
-            data = view.read(idx, window=window, masked=True)
-            out = data.astype(np.float32).filled(np.nan)
-        scales = [self.dataset.scales[i - 1] for i in idx]
-        offsets = [self.dataset.offsets[i - 1] for i in idx]
+        idx = list(bands) if bands else list(range(1, self.count + 1))
+        if self.aligned or self.target is None:
+            out = self._read_own(window, idx)
+        else:
+            out = self._read_resampled(window, idx)
+        scales = [self._facts["scales"][i - 1] for i in idx]
+        offsets = [self._facts["offsets"][i - 1] for i in idx]
         if any(s != 1.0 for s in scales) or any(o != 0.0 for o in offsets):
             out = out * np.asarray(scales, np.float32)[:, None, None] + np.asarray(offsets, np.float32)[:, None, None]
         if self.scale != 1.0:
             out *= np.float32(self.scale)
         return out
 
-    def sample(self, max_side: int = 256) -> NDArray:
-        """A decimated read of the whole file on its own grid (for plausibility checks)."""
-        ds = self.dataset
-        f = max(1, int(np.ceil(max(ds.width, ds.height) / max_side)))
-        shape = (ds.count, max(1, ds.height // f), max(1, ds.width // f))
-        data = ds.read(out_shape=shape, masked=True, resampling=Resampling.nearest)
-        out = data.astype(np.float64).filled(np.nan)
-        scales = np.asarray(ds.scales, np.float64)[:, None, None]
-        offsets = np.asarray(ds.offsets, np.float64)[:, None, None]
-        return (out * scales + offsets) * self.scale
+    def _read_own(self, window: Window, idx: list[int]) -> NDArray:
+        """``window`` of the file's own grid as float32 with NaN for nodata (before scales)."""
+        ds = self._handle()
+        if self._fast is None:
+            self._fast = _nodata_only(ds)
+        if self._fast:
+            # validity is the nodata value alone: read float32 and mark it NaN (12 % faster
+            # than a masked read in bench/bench_chain.py; the same cells)
+            out = ds.read(idx, window=window, out_dtype="float32")
+            nodata = ds.nodata
+            if nodata is not None and not np.isnan(nodata):
+                out[out == np.float32(nodata)] = np.nan
+            return out
+        data = ds.read(idx, window=window, masked=True)  # per-dataset masks or alpha bands
+        return data.astype(np.float32).filled(np.nan)
+
+    def source_window(self, window: Window) -> Window | None:
+        """The window of the file that covers ``window`` of the model grid, with a margin
+        for the resampling kernel; None where the two do not meet."""
+        from rasterio.warp import transform_bounds
+        from rasterio.windows import bounds as window_bounds
+        from rasterio.windows import from_bounds
+
+        grid = self.target
+        b = window_bounds(window, grid.transform)
+        if grid.crs is not None and rasterio.crs.CRS.from_user_input(self.src_crs) != grid.crs:
+            b = transform_bounds(grid.crs, self.src_crs, *b, densify_pts=21)
+        own = self.grid
+        src = from_bounds(*b, transform=own.transform)
+        # margin: the bilinear kernel reaches one cell, more where the model grid is coarser
+        ratio = max(abs(grid.transform.a) / abs(own.transform.a), abs(grid.transform.e) / abs(own.transform.e))
+        pad = 2 + (int(math.ceil(ratio)) if not self.categorical else 0)
+        col0 = max(0, int(math.floor(src.col_off)) - pad)
+        row0 = max(0, int(math.floor(src.row_off)) - pad)
+        col1 = min(own.width, int(math.ceil(src.col_off + src.width)) + pad)
+        row1 = min(own.height, int(math.ceil(src.row_off + src.height)) + pad)
+        if col1 <= col0 or row1 <= row0:
+            return None
+        return Window(col0, row0, col1 - col0, row1 - row0)
+
+    def _read_resampled(self, window: Window, idx: list[int]) -> NDArray:
+        """``window`` of the model grid resampled from the file, all bands in one warp."""
+        from rasterio.warp import reproject
+        from rasterio.windows import transform as window_transform
+
+        h, w = int(window.height), int(window.width)
+        out = np.full((len(idx), h, w), np.nan, np.float32)
+        src_win = self.source_window(window)
+        if src_win is None:
+            return out
+        src = self._read_own(src_win, idx)
+        if not np.isfinite(src).any():
+            return out
+        reproject(
+            source=src,
+            destination=out,
+            src_transform=window_transform(src_win, self.grid.transform),
+            src_crs=self.src_crs,
+            src_nodata=np.nan,
+            dst_transform=window_transform(window, self.target.transform),
+            dst_crs=self.target.crs,
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest if self.categorical else Resampling.bilinear,
+            num_threads=1,
+        )
+        return out
 
     def close(self) -> None:
-        """Close the file and any warped view."""
-        if self._view is not None and self._view is not self.dataset:
-            self._view.close()
+        """Close the file and every thread's handle."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for h in handles:
+            h.close()
         if self.dataset is not None:
             self.dataset.close()
-        self._view = None
+        self._local = threading.local()

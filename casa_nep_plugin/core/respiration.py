@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import fmath
 from .params import RespirationParams
 
 _DEFAULT = RespirationParams()
@@ -22,5 +23,5 @@ def heterotrophic_respiration(
     """
     t = np.asarray(t)
     r = np.maximum(np.asarray(r), 0.0)
-    bracket = np.exp(params.b * t) + np.log1p(params.c * r)
+    bracket = fmath.exp(params.b * t) + fmath.log1p(params.c * r)
     return params.a * bracket * (params.days * params.carbon_fraction)

@@ -202,7 +202,8 @@ def test_block_engine_seams(tmp_path, monkeypatch):
     months = months_of([2021])
     t = rng.uniform(5, 30, (12, h, w)).astype(np.float32)
     p = rng.uniform(0, 300, (12, h, w)).astype(np.float32)
-    tp, pp = write(tmp_path / "t.tif", t, months), write(tmp_path / "p.tif", p, months)
+    tiled = dict(tiled=True, blockxsize=256, blockysize=256, interleave="band")
+    tp, pp = write(tmp_path / "t.tif", t, months, **tiled), write(tmp_path / "p.tif", p, months, **tiled)
     one, many = tmp_path / "one.tif", tmp_path / "many.tif"
     run_rh(tp, pp, str(one))
     monkeypatch.setattr(engine, "DEFAULT_BLOCK_VALUES", 256 * 256 * 12)  # one tile per window
@@ -213,6 +214,13 @@ def test_block_engine_seams(tmp_path, monkeypatch):
     np.testing.assert_array_equal(read(one), read(many))
     assert len(calls) == 2 * 3  # 2 tile rows x 3 tile columns, one progress report each
     assert calls[-1] == pytest.approx(100.0)
+    # the same stacks striped (GDAL's default layout): windows span the width, 2 rows of them
+    sp, spp = write(tmp_path / "ts.tif", t, months), write(tmp_path / "ps.tif", p, months)
+    calls.clear()
+    striped = tmp_path / "striped.tif"
+    run_rh(sp, spp, str(striped), callbacks=Callbacks(progress=calls.append))
+    np.testing.assert_array_equal(read(one), read(striped))
+    assert len(calls) == 2
 
 
 def _no_leftovers(folder):
