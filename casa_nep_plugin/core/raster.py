@@ -287,7 +287,8 @@ class RasterInput:
         own = self.grid
         src = from_bounds(*b, transform=own.transform)
         # margin: the bilinear kernel reaches one cell, more where the model grid is coarser
-        ratio = max(abs(grid.transform.a) / abs(own.transform.a), abs(grid.transform.e) / abs(own.transform.e))
+        # (source cells per model cell, measured on this window)
+        ratio = max(src.width / max(float(window.width), 1.0), src.height / max(float(window.height), 1.0))
         pad = 2 + (int(math.ceil(ratio)) if not self.categorical else 0)
         col0 = max(0, int(math.floor(src.col_off)) - pad)
         row0 = max(0, int(math.floor(src.row_off)) - pad)
