@@ -1,6 +1,7 @@
 """Processing algorithms, one module each; the provider loads ALGORITHMS."""
 
 from .annual import AnnualAlgorithm
+from .calibrate import CalibrateAlgorithm
 from .era5land import Era5LandAlgorithm
 from .landcoverbudget import LandcoverBudgetAlgorithm
 from .landcoverclasses import LandcoverClassesAlgorithm
@@ -18,3 +19,4 @@ ALGORITHMS = [
     NppAlgorithm, RhAlgorithm, NepAlgorithm, AnnualAlgorithm, ValidateAlgorithm, WorkflowAlgorithm,
     ZonalStatisticsAlgorithm, LandcoverFractionsAlgorithm, LandcoverBudgetAlgorithm,
 ]
+ALGORITHMS += [CalibrateAlgorithm]
