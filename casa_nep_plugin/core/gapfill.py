@@ -75,3 +75,56 @@ def filled_per_year(before: NDArray, after: NDArray, groups: list[list[int]]) ->
     NaN in ``before`` and are valid in ``after``; ``groups`` the band indices of each year."""
     filled = ~np.isfinite(before) & np.isfinite(after)
     return np.stack([filled[idx].sum(axis=0, dtype=np.int32) for idx in groups]).astype(np.float32)
+
+
+def npp_gap_kwargs(run_npp, gap_fill: str, max_gap: int, warning=None) -> dict:
+    """Keyword arguments that ask ``model.run_npp`` for gap filling: none for ``none``; ``gap_fill`` and
+    ``max_gap`` where ``run_npp`` takes them; otherwise none, with a warning that the NDVI is used as it is."""
+    check_gap_fill(gap_fill, max_gap)
+    if gap_fill == "none":
+        return {}
+    import inspect
+
+    if "gap_fill" in inspect.signature(run_npp).parameters:
+        return {"gap_fill": gap_fill, "max_gap": int(max_gap)}
+    if warning is not None:
+        warning("GAP_FILL: this version of the NPP engine does not fill NDVI gaps yet; the NDVI is used as it is "
+                "(fill the gaps with casanep:ndvicomposite GAP_FILL linear).")
+    return {}
+
+
+def run_filled_count(ndvi: str, output: str, max_gap: int, ndvi_scale: float = 1.0, callbacks=None) -> str:
+    """The NDVI months that ``fill_linear`` fills, per cell and calendar year (one band per year, described
+    YYYY, int16), on the NDVI grid: what the zone table's ``filled_cell_months_YYYY`` columns read.  Returns
+    ``output``; the total number of filled cell-months goes to the log."""
+    from rasterio.windows import Window
+
+    from .engine import OutputSpec, metadata_json, run_blocks
+    from .model import Callbacks, group_years
+    from .raster import RasterInput
+
+    cb = callbacks or Callbacks()
+    nd = RasterInput.open(ndvi, "NDVI", scale=ndvi_scale)
+    try:
+        if nd.months is None:
+            raise CasaInputError("NDVI", "has no band descriptions; a monthly stack needs bands described YYYY-MM.")
+        groups = list(group_years(nd.months).values())
+        years = list(group_years(nd.months))
+        grid = nd.grid
+        nd.attach(grid)
+        total = [0]
+
+        def compute(window: Window) -> dict[str, NDArray]:
+            data = nd.read(window)
+            filled, count = fill_linear(data, max_gap)
+            total[0] += int(count.sum())
+            return {"filled": filled_per_year(data, filled, groups)}
+
+        tags = {"casanep_quantity": "NDVI months filled by linear interpolation per calendar year", "units": "months",
+                "casanep_gap_fill": metadata_json({"method": "linear", "max_gap": int(max_gap)})}
+        run_blocks(grid, compute, [OutputSpec("filled", output, years, "months", tags, nodata=-1, dtype="int16")],
+                   None, cb.is_cancelled, depth=4 * len(nd.months))
+    finally:
+        nd.close()
+    cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {total[0]} NDVI cell-months filled.")
+    return output
