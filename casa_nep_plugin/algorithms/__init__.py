@@ -10,6 +10,7 @@ from .ndvicomposite import NdviCompositeAlgorithm
 from .nep import NepAlgorithm
 from .npp import NppAlgorithm
 from .rh import RhAlgorithm
+from .uncertainty import UncertaintyAlgorithm
 from .validate import ValidateAlgorithm
 from .workflow import WorkflowAlgorithm
 from .zonalstatistics import ZonalStatisticsAlgorithm
@@ -19,4 +20,4 @@ ALGORITHMS = [
     NppAlgorithm, RhAlgorithm, NepAlgorithm, AnnualAlgorithm, ValidateAlgorithm, WorkflowAlgorithm,
     ZonalStatisticsAlgorithm, LandcoverFractionsAlgorithm, LandcoverBudgetAlgorithm,
 ]
-ALGORITHMS += [CalibrateAlgorithm]
+ALGORITHMS += [CalibrateAlgorithm, UncertaintyAlgorithm]

@@ -36,6 +36,7 @@ which the mean, standard deviation and percentiles are taken.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -577,3 +578,32 @@ def chart_intervals(result: UncertaintyResult, path: str) -> str:
         plt.close(fig)
     return path
 
+
+
+def write_uncertainty_report(result: UncertaintyResult, path: str,
+                             title: str = "casa-nep parameter uncertainty") -> str:
+    """An HTML report: what was varied (with the sources of the distributions), the chart of zone totals with
+    their intervals, and the table of annual totals."""
+    import pandas as pd
+
+    from . import report
+
+    folder = os.path.dirname(os.path.abspath(path))
+    chart = result.paths.get("chart")
+    if chart is None:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        chart = chart_intervals(result, os.path.join(folder, stem + "_chart.png"))
+    lo = (100.0 - result.confidence) / 2.0
+    hi = 100.0 - lo
+    keep = ["zone", "cells"] + [c for c in result.table.columns if re.fullmatch(
+        rf"(npp|rh|nep)_\d{{4}}_total_ktC_(mean|sd|p{lo:g}|p{hi:g})|nep_\d{{4}}_p_sink|(npp|rh|nep)_\d{{4}}_coverage_pct",
+        c)]
+    mp = result.members
+    params = {"members": mp.members, "confidence (%)": result.confidence,
+              "varied parameters": ", ".join(mp.varied) or "none"}
+    text = (f"Annual totals per zone (ktC a<sup>-1</sup>): ensemble mean, standard deviation and the {lo:g} / {hi:g} "
+            f"percentiles over {mp.members} members; P(sink) is the share of members in which the zone's annual NEP "
+            "is positive. " + report.ANNUAL_RULE + " The intervals cover the parameters listed, not the errors of the "
+            "inputs or of the model's structure.")
+    return report.write_report(path, title, params, [{"title": "Zone totals with intervals", "text": text,
+                                                      "images": [chart], "table": pd.DataFrame(result.table[keep])}])
