@@ -138,3 +138,23 @@ def test_one_block_cannot_cross_validate(tmp_path):
     assert res.folds == 1 and res.after["n"] == 0
     assert any("cross-validation" in w for w in warnings)
     assert {c.key: c for c in res.factors}["crop"].factor == pytest.approx(1.3, rel=0.01)
+
+
+def test_real_mod17_against_itself_gives_factors_of_one(tmp_path):
+    """Hawaii MOD17A3 2015 (kgC m-2 a-1 x 10000 as float32, so NPP_SCALE 0.1 for CASA and REFERENCE_SCALE 0.1) as
+    both CASA and reference, classes from the real MCD12C1 IGBP map (0.05 deg, read by nearest onto the 500 m
+    grid) through the shipped MODIS IGBP table: every calibrated class has factor 1 and standard error 0, and
+    cross-validated skill equals the skill before (R2 1, RMSE 0)."""
+    from casa_nep_plugin.core.tables import TABLES_DIR
+    from casa_nep_plugin.core.validate import ReferenceProduct
+    from tests.conftest import shared_file
+
+    npp = str(shared_file("npp_mod17a3_hawaii", "hawaii_npp_2015.tif"))
+    lc = str(shared_file("landcover", "MCD12C1.A2019001.006.2020220162300.tif"))
+    res = calibrate_epsilon(npp, lc, npp, class_table=str(TABLES_DIR / "modis_igbp_casa.csv"), npp_scale=0.1,
+                            product=ReferenceProduct(scale=0.1, fill_min=None, fill_max=None), min_cells=10)
+    calibrated = [c for c in res.factors if c.calibrated]
+    assert calibrated and sum(c.cells for c in calibrated) > 500
+    for c in calibrated:
+        assert c.factor == pytest.approx(1.0, abs=1e-6) and c.standard_error == pytest.approx(0.0, abs=1e-6)
+    assert res.before["r2"] == pytest.approx(1.0) and res.after["rmse"] == pytest.approx(0.0, abs=1e-3)
