@@ -11,11 +11,19 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE, set_advanced
+from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_FILE, set_advanced
 from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
 
 RELIABILITY_MODES = ["good_marginal", "good", "none"]
 RESAMPLINGS = ["bilinear", "nearest", "average"]
+GAP_FILLS = ["none", "linear"]
+
+GAP_FILL_HELP = """<p><b>Gap filling</b> (GAP_FILL linear): a cell's missing month is filled by linear interpolation in
+time between its nearest valid months before and after, NDVI(t) = NDVI(p) + (NDVI(q) - NDVI(p)) (t - p)/(q - p),
+across a year boundary when the stack continues; gaps longer than MAX_GAP months (default 2), or with no valid
+month on one side (the start or end of the stack), stay nodata. The number of filled cell-months is written to the
+log and to the output's metadata (casanep_gap_fill); FILLED_OUTPUT gives the filled months per cell and calendar
+year. Filled months are estimates: a planner should read them with the coverage columns of the zone table.</p>"""
 
 
 class NdviCompositeAlgorithm(CasaAlgorithm):
@@ -37,6 +45,9 @@ class NdviCompositeAlgorithm(CasaAlgorithm):
     RESAMPLING = "RESAMPLING"
     OUTPUT = "OUTPUT"
     COUNT_OUTPUT = "COUNT_OUTPUT"
+    GAP_FILL = "GAP_FILL"
+    MAX_GAP = "MAX_GAP"
+    FILLED_OUTPUT = "FILLED_OUTPUT"
 
     HELP = """<p>Monthly NDVI by <b>maximum-value compositing</b> of MODIS vegetation-index composites (MOD13Q1
 16-day 250 m, or MYD13Q1, MOD13A1, MOD13A3, ...): for every cell and month,</p>
@@ -56,6 +67,7 @@ says "reliability" (among the inputs, the folder or RELIABILITY) are paired with
 grid.</p>
 <p>Composites are masked and composited on their own grid (per MODIS tile, sinusoidal), then resampled onto the
 model grid (RESAMPLING, bilinear by default) block by block; several tiles are merged by the same maximum.</p>""" + \
+        GAP_FILL_HELP + \
         GRID_HELP.format(default="Without a model grid the composites' own grid is kept (they must share one), cut to "
                          "the extent when one is given.")
 
@@ -83,8 +95,13 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
                                                       type=NUMBER_DOUBLE, defaultValue=-2000)))
         add(set_advanced(QgsProcessingParameterNumber(self.VALID_MAX, self.tr("Valid maximum (stored units)"),
                                                       type=NUMBER_DOUBLE, defaultValue=10000)))
+        add(static_enum(self.GAP_FILL, self.tr("Fill NDVI gaps in time"), GAP_FILLS, "none"))
+        add(QgsProcessingParameterNumber(self.MAX_GAP, self.tr("Longest gap filled (months)"), type=NUMBER_INTEGER,
+                                         defaultValue=2, minValue=0))
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Monthly NDVI (maximum-value composite)")))
         add(QgsProcessingParameterRasterDestination(self.COUNT_OUTPUT, self.tr("Valid composites per month"),
+                                                    optional=True, createByDefault=False))
+        add(QgsProcessingParameterRasterDestination(self.FILLED_OUTPUT, self.tr("Filled months per cell and year"),
                                                     optional=True, createByDefault=False))
 
     def execute(self, parameters, context, feedback) -> dict:
@@ -98,10 +115,11 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
             inputs.append(folder)
         if not inputs:
             raise CasaInputError(self.INPUT, "give the composites (files) or a folder holding them.")
-        fill = parameters.get(self.FILL)
+        # FILL not given: the default (-3000); given empty: no fill value
+        no_fill = self.FILL in parameters and parameters[self.FILL] in (None, "")
         scaling = VIScaling(
             scale=self.parameterAsDouble(parameters, self.SCALE, context),
-            fill=None if fill in (None, "") else self.parameterAsDouble(parameters, self.FILL, context),
+            fill=None if no_fill else self.parameterAsDouble(parameters, self.FILL, context),
             valid_min=self.parameterAsDouble(parameters, self.VALID_MIN, context),
             valid_max=self.parameterAsDouble(parameters, self.VALID_MAX, context),
         )
@@ -119,5 +137,9 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
             extent=extent if grid is None else None,
             extent_crs=extent_crs,
             callbacks=self.callbacks(feedback),
+            gap_fill=enum_string(self, parameters, self.GAP_FILL, context, GAP_FILLS),
+            max_gap=self.parameterAsInt(parameters, self.MAX_GAP, context),
+            filled_output=self.output_path(parameters, self.FILLED_OUTPUT, context),
         )
-        return {self.OUTPUT: written["ndvi"], self.COUNT_OUTPUT: written.get("count")}
+        return {self.OUTPUT: written["ndvi"], self.COUNT_OUTPUT: written.get("count"),
+                self.FILLED_OUTPUT: written.get("filled")}

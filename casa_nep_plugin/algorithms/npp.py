@@ -11,7 +11,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, set_advanced
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
 from .styles import style_on_load
 
 
@@ -40,6 +40,9 @@ class NppAlgorithm(CasaAlgorithm):
     LUE_OUTPUT = "LUE_OUTPUT"
     RH_OUTPUT = "RH_OUTPUT"
     NEP_OUTPUT = "NEP_OUTPUT"
+    GAP_FILL = "GAP_FILL"
+    MAX_GAP = "MAX_GAP"
+    GAP_FILLS = ["none", "linear"]
 
     HELP = """<p>Monthly net primary productivity (gC m<sup>-2</sup> month<sup>-1</sup>) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).</p>
@@ -64,7 +67,11 @@ the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's
 replaces the class values. NDVI_BOUNDS "percentiles" takes each class's NDVImin/NDVImax as the 5 % / 95 %
 percentiles of the input NDVI of that class instead of the table's.</p>
 <p>Optional RH_OUTPUT and NEP_OUTPUT compute soil heterotrophic respiration (as casanep:rh, masked to land) and
-NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole chain.</p>"""
+NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole chain.</p>
+<p>GAP_FILL linear fills a cell's missing NDVI month by linear interpolation in time between its nearest valid
+months before and after (across a year boundary when the stack continues) where the gap is at most MAX_GAP months
+(default 2); longer gaps, or gaps with no valid month on one side, stay nodata. Default none: a month without NDVI
+gives no NPP, and the cell drops out of that year's annual map.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
@@ -102,6 +109,12 @@ NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole c
         add(set_advanced(QgsProcessingParameterFile(
             self.VEGETATION_TABLE, self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        gap = QgsProcessingParameterEnum(self.GAP_FILL, self.tr("Fill NDVI gaps in time"), options=self.GAP_FILLS,
+                                         defaultValue="none")
+        gap.setUsesStaticStrings(True)
+        add(gap)
+        add(QgsProcessingParameterNumber(self.MAX_GAP, self.tr("Longest NDVI gap filled (months)"),
+                                         type=NUMBER_INTEGER, defaultValue=2, minValue=0))
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("NPP (gC m-2 month-1)")))
         add(QgsProcessingParameterRasterDestination(self.FPAR_OUTPUT, self.tr("FPAR (unitless)"),
                                                     optional=True, createByDefault=False))
@@ -116,6 +129,7 @@ NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole c
         """Parameters to :func:`core.model.run_npp`."""
         import dataclasses
 
+        from ..core.gapfill import npp_gap_kwargs
         from ..core.model import run_npp
         from ..core.params import ModelParams
 
@@ -126,6 +140,9 @@ NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole c
         topt = self.raster_path(parameters, self.OPTIMAL_TEMPERATURE, context)
         if topt is None and parameters.get(self.OPTIMAL_TEMPERATURE_VALUE) not in (None, ""):
             topt = self.parameterAsDouble(parameters, self.OPTIMAL_TEMPERATURE_VALUE, context)
+        callbacks = self.callbacks(feedback)
+        gap = npp_gap_kwargs(self.parameterAsEnumString(parameters, self.GAP_FILL, context) or "none",
+                             self.parameterAsInt(parameters, self.MAX_GAP, context))
         written = run_npp(
             ndvi=self.raster_path(parameters, self.NDVI, context),
             landcover=self.raster_path(parameters, self.LANDCOVER, context),
@@ -145,7 +162,8 @@ NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole c
             ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
             rh_output=self.output_path(parameters, self.RH_OUTPUT, context),
             nep_output=self.output_path(parameters, self.NEP_OUTPUT, context),
-            callbacks=self.callbacks(feedback),
+            callbacks=callbacks,
+            **gap,
         )
         style_on_load(context, written["npp"], "npp_monthly")
         style_on_load(context, written.get("fpar"), "fpar")

@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, set_advanced
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
 from .styles import StylePostProcessor, style_path
 
 
@@ -58,7 +58,14 @@ casanep:landcoverbudget);</li>
 the parameters, maps, tables and charts.</li></ol>
 <p>Inputs and units as in casanep:npp: monthly stacks with bands described YYYY-MM; NDVI (NDVI_SCALE 0.0001 for
 MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes
-mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
+mapped by CLASS_TABLE (default GLC_FCS30).</p>
+<p><b>NDVI gaps</b>: GAP_FILL linear (the default here) fills a cell's missing NDVI month by linear interpolation
+in time between its nearest valid months before and after, across a year boundary when the stack continues, where
+the gap is at most MAX_GAP months (default 2); longer gaps and gaps at the ends stay nodata. With zones, the filled
+NDVI cell-months per zone and year are counted in the table (filled_cell_months_YYYY).</p>
+<p><b>One definition of annual</b>: a zone's annual mean and total are those of the annual map over the zone; a
+cell counts for a year only where every month of it has data, and coverage columns (valid cells and percent of the
+zone's cells, per month and year) go with every number.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters and outputs."""
@@ -93,6 +100,12 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
         add(QgsProcessingParameterNumber("THRESHOLD", self.tr("Warning threshold of RH/NPP (percent)"),
                                          type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0))
+        gap = QgsProcessingParameterEnum("GAP_FILL", self.tr("Fill NDVI gaps in time"), options=["none", "linear"],
+                                         defaultValue="linear")
+        gap.setUsesStaticStrings(True)
+        add(gap)
+        add(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"), type=NUMBER_INTEGER,
+                                         defaultValue=2, minValue=0))
         add(set_advanced(QgsProcessingParameterString("TITLE", self.tr("Report title"),
                                                       defaultValue="casa-nep carbon budget")))
         add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Output folder")))
@@ -130,6 +143,8 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
             fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             title=self.parameterAsString(parameters, "TITLE", context) or "casa-nep carbon budget",
+            gap_fill=self.parameterAsEnumString(parameters, "GAP_FILL", context) or "linear",
+            max_gap=self.parameterAsInt(parameters, "MAX_GAP", context),
         )
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         multi = QgsProcessingMultiStepFeedback(len(plan(inp)), feedback)

@@ -19,6 +19,13 @@ from .base import CasaAlgorithm
 from .compat import SOURCE_POLYGON
 
 WEIGHTING_OPTIONS = ["centre", "exact"]
+ANNUAL_RULE_HELP = """<p><b>One definition of annual</b>: a zone's annual mean (gC m<sup>-2</sup> a<sup>-1</sup>)
+and total are those of the annual map (casanep:annual) over the zone. A cell's annual value is the sum of its months
+of the calendar year, and a cell counts for a year only where every month of it has data; the mean is the
+area-weighted mean of those annual values and the total their sum times the cell area. A cell with a cloud gap is
+left out of that year, not added in for the months it has. The coverage columns say how many of the zone's cells
+count for each month and year (valid cells, and percent of the zone's cells); read every number with its
+coverage.</p>"""
 WEIGHTING_HELP = """<p><b>Cell weighting</b>: <i>centre</i> counts a cell when its centre lies inside the zone
 (as ArcGIS and QGIS zonal statistics do; the study's choice); <i>exact</i> weights each cell by the fraction
 of its area inside the zone, computed exactly (a cell half inside counts half), so totals add up to the
@@ -115,8 +122,7 @@ NEP stacks: the area-weighted mean (gC m<sup>-2</sup>) and the total (tC and ktC
 and cell count, and the ratio of totals RH/NPP (percent) when both are given.</p>
 <p><code>total = &Sigma; value &times; cell area &times; weight</code>;
 <code>mean = total / &Sigma; cell area &times; weight</code> over cells with data. Cell areas come from the
-grid: the true ellipsoidal area of each row in a geographic CRS. A year's mean is the sum of its monthly means
-(gC m<sup>-2</sup> a<sup>-1</sup>), its total the sum of the monthly totals.</p>
+grid: the true ellipsoidal area of each row in a geographic CRS.</p>""" + ANNUAL_RULE_HELP + """
 <p>Zones in any CRS are reprojected to the rasters' CRS; a layer without CRS is an error. Multipart zones
 (islands) and overlapping zones are handled (a cell can belong to several zones). A zone that misses the
 raster gets a row with cells 0 and a warning; a zone partly outside is warned about.</p>""" + WEIGHTING_HELP + \
@@ -124,7 +130,10 @@ raster gets a row with cells 0 and a warning; a zone partly outside is warned ab
 <code>zone_area_km2</code> (geodesic area of the polygon); <code>area_km2</code> and <code>cells</code> (the
 cells counted, weighted); per stack and month <code>npp_2021_01_mean</code>, <code>npp_2021_01_total_tC</code>,
 <code>npp_2021_01_total_ktC</code>; per year <code>npp_2021_mean</code>, <code>npp_2021_total_tC</code>,
-<code>npp_2021_total_ktC</code>; <code>rh_npp_2021_01_ratio_pct</code>, <code>rh_npp_2021_ratio_pct</code>.
+<code>npp_2021_total_ktC</code>; <code>rh_npp_2021_01_ratio_pct</code>, <code>rh_npp_2021_ratio_pct</code>
+(over the cells where both NPP and RH have data); coverage per stack and period <code>npp_2021_01_valid_cells</code>,
+<code>npp_2021_01_coverage_pct</code>, <code>npp_2021_valid_cells</code>, <code>npp_2021_coverage_pct</code>; with
+FILLED (the filled-months raster of casanep:ndvicomposite) <code>filled_cell_months_2021</code>.
 Empty (NULL) where a zone has no cell with data.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -132,6 +141,9 @@ Empty (NULL) where a zone has no cell with data.</p>"""
         self.add_zone_parameters()
         self.add_stack_parameters()
         self.add_weighting_parameter()
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "FILLED", self.tr("NDVI months filled per cell and year (from casanep:ndvicomposite; optional)"),
+            optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Zonal statistics (.gpkg layer or .csv)"), type=SOURCE_POLYGON))
 
@@ -147,5 +159,6 @@ Empty (NULL) where a zone has no cell with data.</p>"""
             weighting=self.weighting(parameters, context),
             fields=self.fields(parameters, context),
             callbacks=self.callbacks(feedback),
+            filled=self.raster_path(parameters, "FILLED", context),
         )
         return {self.OUTPUT: output}

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from . import balance, casa, chain, respiration
+from . import balance, casa, chain, gapfill, respiration
 from .engine import (
     Callbacks,
     OutputSpec,
@@ -260,12 +260,29 @@ class NppTask:
     want: tuple[str, ...]
     ndvi_scale: float = 1.0
     fused: bool = True
+    gap_fill: str = "none"
+    max_gap: int = 0
+
+    def _ndvi(self, window: Window, idx: list[int]) -> tuple[NDArray, int]:
+        """NDVI of the year's months, gaps filled from up to ``max_gap`` months either side
+        (the stack's neighbouring years included): the same values as filling the whole stack."""
+        if self.gap_fill != "linear" or self.max_gap <= 0:
+            n = self.ndvi.read(window, [i + 1 for i in idx])
+            _check_ndvi(n, "NDVI", self.ndvi_scale)
+            return n, 0
+        lo = max(0, idx[0] - self.max_gap)
+        hi = min(self.ndvi.count, idx[-1] + 1 + self.max_gap)
+        halo = self.ndvi.read(window, list(range(lo + 1, hi + 1)))
+        _check_ndvi(halo, "NDVI", self.ndvi_scale)
+        filled, _ = gapfill.fill_linear(halo, self.max_gap)
+        n = filled[idx[0] - lo: idx[-1] + 1 - lo]
+        before = halo[idx[0] - lo: idx[-1] + 1 - lo]
+        return n, int(np.count_nonzero(np.isfinite(n) & ~np.isfinite(before)))
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
         idx = self.years[part]
         bands = [i + 1 for i in idx]
-        n = self.ndvi.read(window, bands)
-        _check_ndvi(n, "NDVI", self.ndvi_scale)
+        n, filled = self._ndvi(window, idx)
         t = self.stacks["t"].read(window, bands)
         _check_temperature(t)
         sol = self.stacks["sol"].read(window, bands)
@@ -285,6 +302,7 @@ class NppTask:
         out: dict[str, object] = {k: (v, bands) for k, v in
                                   chain.compute_year(x, self.params, self.want, self.fused).items()}
         out["_coverage"] = self._coverage(n, np.isfinite(eps), out["npp"][0], (sol, t, p, e, pet))
+        out["_filled"] = np.array([filled], dtype=np.int64)
         return out
 
     @staticmethod
@@ -301,12 +319,19 @@ class NppTask:
         return np.array([total, got, *lost], dtype=np.int64)
 
 
-def _coverage_report(stats: RunStats, cb: Callbacks) -> dict[str, str]:
+def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max_gap: int = 0) -> dict[str, str]:
     """Log the share of NDVI-valid cell-months the run computed; warn below 95 %
-    naming the input that limits it; refuse a run that computed nothing."""
+    naming the input that limits it; refuse a run that computed nothing.  With
+    gap filling, the filled NDVI cell-months are logged and recorded too."""
     c = stats.counters.get("_coverage")
     if c is None:
         return {}
+    tags = {}
+    if gap_fill == "linear":
+        filled = int(stats.counters.get("_filled", np.zeros(1))[0])
+        cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {filled} NDVI cell-months filled.")
+        tags["casanep_gap_fill"] = metadata_json({"method": "linear", "max_gap": int(max_gap),
+                                                  "filled_cell_months": filled})
     total, got = int(c[0]), int(c[1])
     lost = {name: int(v) for name, v in zip(_LIMITS, c[2:]) if v}
     share = got / total if total else 0.0
@@ -324,8 +349,9 @@ def _coverage_report(stats: RunStats, cb: Callbacks) -> dict[str, str]:
         cb.warning(f"{worst or 'NDVI'}: only {100.0 * share:.1f} % of the NDVI-valid cell-months could be computed "
                    f"({lost.get(worst, total - got) if worst else total - got} lost to {worst or 'the inputs'}); "
                    "zone totals will be too low. Extend that input to cover the NDVI grid.")
-    return {"casanep_coverage": metadata_json({"cell_months_ndvi_valid": total, "cell_months_computed": got,
-                                               "share": round(share, 6), "lost_to": lost})}
+    tags["casanep_coverage"] = metadata_json({"cell_months_ndvi_valid": total, "cell_months_computed": got,
+                                              "share": round(share, 6), "lost_to": lost})
+    return tags
 
 
 def run_npp(
@@ -351,6 +377,8 @@ def run_npp(
     threads: int | None = None,
     compress: str | None = None,
     cog: bool | None = None,
+    gap_fill: str = "none",
+    max_gap: int = gapfill.DEFAULT_MAX_GAP,
 ) -> dict[str, str]:
     """Monthly CASA NPP (gC m-2 month-1) on the NDVI grid; returns the written paths.
 
@@ -368,10 +396,13 @@ def run_npp(
     cover, but on the NDVI grid) and NEP = NPP - RH written in the same pass,
     which saves re-reading the climate and the NPP just written.  ``threads``,
     ``compress``, ``cog``: the engine's workers and output format (default: the
-    engine settings).
+    engine settings).  ``gap_fill`` ``linear`` fills missing NDVI months by linear
+    interpolation in time over gaps of at most ``max_gap`` months
+    (:func:`.gapfill.fill_linear`), across year boundaries, before anything else.
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
+    gapfill.check_gap_fill(gap_fill, max_gap)
     if not (ndvi_scale > 0):
         raise CasaInputError("NDVI_SCALE", f"must be a positive number, not {ndvi_scale}.")
     outs = {"npp": (output, "OUTPUT"), "fpar": (fpar_output, "FPAR_OUTPUT"), "lue": (lue_output, "LUE_OUTPUT"),
@@ -462,14 +493,14 @@ def run_npp(
         specs = [OutputSpec(key, path, months, units, provenance_tags(kind, units, eq, rec, inputs), parameter=param)
                  for key, path, param, units, kind, eq, rec in table if path]
         task = NppTask(nd, lc, stacks, topt_in, topt_const, lookup, params, list(years.values()),
-                       tuple(s.key for s in specs), ndvi_scale)
+                       tuple(s.key for s in specs), ndvi_scale, gap_fill=gap_fill, max_gap=int(max_gap))
         n_inputs = 2 + sum(s is not None for s in stacks.values())
-        depth = 12 * (n_inputs + len(specs) + 2)
+        depth = 12 * (n_inputs + len(specs) + 2) + (4 * (12 + 2 * int(max_gap)) if gap_fill == "linear" else 0)
         cb.info(f"NPP for {len(months)} months ({months[0]} .. {months[-1]}) on a "
                 f"{grid.width} x {grid.height} grid.")
         run_chunks(grid, task, specs, parts=len(years), progress=cb.progress, is_cancelled=cb.is_cancelled,
                    depth=depth, block=_block_of(nd, *stacks.values()), threads=threads, compress=compress, cog=cog,
-                   finish=lambda stats: _coverage_report(stats, cb))
+                   finish=lambda stats: _coverage_report(stats, cb, gap_fill, int(max_gap)))
     return {s.key: s.path for s in specs}
 
 

@@ -42,6 +42,7 @@ from rasterio.windows import Window
 
 from .engine import OutputSpec, metadata_json, run_blocks
 from .errors import CasaInputError
+from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
 from .grid import ModelGrid
 from .model import Callbacks
 from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
@@ -305,6 +306,9 @@ def run_ndvi_composite(
     extent=None,
     extent_crs=None,
     callbacks: Callbacks | None = None,
+    gap_fill: str = "none",
+    max_gap: int = DEFAULT_MAX_GAP,
+    filled_output: str | None = None,
 ) -> dict[str, str]:
     """Monthly maximum-value NDVI composites on ``grid``; returns the written paths.
 
@@ -315,10 +319,18 @@ def run_ndvi_composite(
     share one), cut to ``extent`` (in ``extent_crs``, default the inputs' CRS).
     ``reliability_mode``: ``none``, ``good`` (0) or ``good_marginal`` (0 and 1),
     applied where reliability layers exist.
+    ``gap_fill``: ``none``, or ``linear`` to fill a cell's missing month by linear
+    interpolation between its nearest valid months before and after when the gap
+    is at most ``max_gap`` months (:func:`core.gapfill.fill_linear`); the number
+    of filled cell-months goes to the log and the output's metadata, and
+    ``filled_output`` (optional) gets the filled months per cell and calendar year.
     """
     cb = callbacks or Callbacks()
     scaling = scaling or VIScaling()
     scaling.check()
+    check_gap_fill(gap_fill, max_gap)
+    if filled_output and gap_fill == "none":
+        raise CasaInputError("FILLED_OUTPUT", "counts filled months; set GAP_FILL to linear, or leave it empty.")
     if reliability_mode not in RELIABILITY_MODES:
         raise CasaInputError("RELIABILITY_MODE", f"must be one of {', '.join(RELIABILITY_MODES)}, "
                              f"not '{reliability_mode}'.")
@@ -385,6 +397,10 @@ def run_ndvi_composite(
             raise CasaInputError("INPUT", "none of the composites overlaps the model grid (check the extent and CRS).")
         resample = RESAMPLING[resampling]
         n = len(months)
+        year_groups: OrderedDict[str, list[int]] = OrderedDict()
+        for i, m in enumerate(months):
+            year_groups.setdefault(m[:4], []).append(i)
+        filled_months = np.zeros(n, np.int64)  # filled cells per month, summed over windows
 
         def compute(window: Window) -> dict[str, NDArray]:
             h, w = int(window.height), int(window.width)
@@ -419,7 +435,14 @@ def run_ndvi_composite(
                 if count_output:
                     placed = onto_window(cnt, sw, g.grid, grid, window, Resampling.nearest, nodata=-1.0)
                     count += np.maximum(placed, 0.0)
-            return {"ndvi": ndvi, "count": count}
+            out = {"ndvi": ndvi, "count": count}
+            if gap_fill == "linear":
+                filled, _ = fill_linear(ndvi, max_gap)
+                filled_months[:] += (~np.isfinite(ndvi) & np.isfinite(filled)).sum(axis=(1, 2))
+                if filled_output:
+                    out["filled"] = filled_per_year(ndvi, filled, list(year_groups.values()))
+                out["ndvi"] = filled
+            return out
 
         from .. import __version__
 
@@ -432,6 +455,7 @@ def run_ndvi_composite(
                 "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
             }),
             "casanep_composites_per_month": metadata_json(per_month),
+            "casanep_gap_fill": metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
             "casanep_inputs": metadata_json(sorted({os.path.basename(c.file) for c in comps})[:200]),
             "casanep_version": __version__,
         }
@@ -440,11 +464,39 @@ def run_ndvi_composite(
             ctags = dict(tags, casanep_quantity="valid composites per month", units="count")
             specs.append(OutputSpec("count", count_output, months, "count", ctags, nodata=-1, dtype="int16",
                                     parameter="COUNT_OUTPUT"))
+        if filled_output:
+            ftags = dict(tags, casanep_quantity="NDVI months filled by linear interpolation per calendar year",
+                         units="months")
+            specs.append(OutputSpec("filled", filled_output, list(year_groups), "months", ftags, nodata=-1,
+                                    dtype="int16", parameter="FILLED_OUTPUT"))
         cb.info(f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
                 f"{grid.width} x {grid.height} grid ({len(overlapping)} source grid(s), {resampling}).")
-        depth = 2 * n + 4
+        depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
         run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=depth)
+        if gap_fill == "linear":
+            report = gap_fill_report(months, filled_months, max_gap)
+            cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
+                    + (f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."
+                       if report['filled_cell_months'] else "."))
+            for spec in specs:
+                record_gap_fill(spec.path, report)
     finally:
         for ds in datasets.values():
             ds.close()
     return {s.key: s.path for s in specs}
+
+
+def gap_fill_report(months: list[str], filled_months: NDArray, max_gap: int) -> dict:
+    """What a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
+    per_month = {m: int(k) for m, k in zip(months, filled_months)}
+    return {"method": "linear", "max_gap": int(max_gap), "filled_cell_months": int(sum(per_month.values())),
+            "per_month": per_month}
+
+
+def record_gap_fill(path: str, report: dict) -> None:
+    """Write the gap-fill report into a GeoTIFF's metadata (``casanep_gap_fill``) after the run."""
+    with rasterio.open(path, "r+") as ds:
+        ds.update_tags(casanep_gap_fill=metadata_json(report))
+    aux = path + ".aux.xml"
+    if os.path.exists(aux):  # GeoTIFF keeps its tags inside; never leave a side file
+        os.remove(aux)

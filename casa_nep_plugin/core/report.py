@@ -20,6 +20,22 @@ from .engine import atomic_path
 
 MONTHLY_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_(\d{2})_mean$")
 ANNUAL_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_mean$")
+ANNUAL_COVERAGE = re.compile(r"^(npp|rh|nep)_(\d{4})_coverage_pct$")
+#: The rule behind every annual number of the zone tables (zonal.py), in the report's words.
+ANNUAL_RULE = (
+    "<b>One definition of annual</b>: a zone's annual mean and total are those of the annual map over the zone. "
+    "A cell's annual value is the sum of its twelve months, and a cell counts for a year only where every month "
+    "has data; the coverage columns give the share of the zone's cells that count (100 % = every cell)."
+)
+
+
+def gap_fill_note(method: str, max_gap: int) -> str:
+    """One sentence on how NDVI gaps were treated (for the report)."""
+    if method == "linear":
+        return (f"NDVI gaps of up to {max_gap} month(s) were filled by linear interpolation in time between the "
+                "nearest valid months; longer gaps, and gaps at the start or end of the record, stay nodata. The "
+                "filled NDVI cell-months per zone and year are in the table where counted.")
+    return "NDVI gaps were not filled: a cell missing NDVI in any month of a year is left out of that year."
 COLOURS = {"npp": "#2e7d32", "rh": "#e65100", "nep": "#1565c0"}
 LABELS = {"npp": "NPP", "rh": "RH", "nep": "NEP"}
 
@@ -193,6 +209,8 @@ _HEADERS = [
     (re.compile(r"^(npp|rh|nep)_(\d{4})_total_ktC$"), lambda m: f"{LABELS[m[1]]} {m[2]} total (ktC)"),
     (re.compile(r"^(npp|rh|nep)_(\d{4})_share_pct$"), lambda m: f"{LABELS[m[1]]} {m[2]} share (%)"),
     (re.compile(r"^rh_npp_(\d{4})_ratio_pct$"), lambda m: f"RH/NPP {m[1]} (%)"),
+    (ANNUAL_COVERAGE, lambda m: f"{LABELS[m[1]]} {m[2]} coverage (% of cells)"),
+    (re.compile(r"^filled_cell_months_(\d{4})$"), lambda m: f"NDVI cell-months filled {m[1]}"),
     (re.compile(r"^area_km2$"), lambda m: "area (km2)"),
 ]
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from . import report
 from .balance import DEFAULT_WARNING_THRESHOLD
 from .errors import CasaInputError
+from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, npp_gap_kwargs, run_filled_count
 from .model import Callbacks, run_annual, run_npp
 
 #: File names inside the output folder.
@@ -44,6 +45,7 @@ FILES = {
     "map_npp": "map_npp_annual.png",
     "map_class": "map_sink_source.png",
     "report": "report.html",
+    "filled": "ndvi_filled_months.tif",
 }
 
 
@@ -69,6 +71,8 @@ class WorkflowInputs:
     fine_class_table: str | None = None
     threshold: float = DEFAULT_WARNING_THRESHOLD
     title: str = "casa-nep carbon budget"
+    gap_fill: str = "linear"
+    max_gap: int = DEFAULT_MAX_GAP
 
 
 def plan(inp: WorkflowInputs) -> list[str]:
@@ -106,10 +110,14 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
 
     try:
         k = 0
+        step = sub(k)
+        gap = npp_gap_kwargs(inp.gap_fill, inp.max_gap)
         run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, path("npp"),
                 evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
                 optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
-                class_table=inp.class_table, rh_output=path("rh"), nep_output=path("nep"), callbacks=sub(k))
+                class_table=inp.class_table, rh_output=path("rh"), nep_output=path("nep"), callbacks=step, **gap)
+        if gap and inp.zones:  # the months the NPP run filled, per cell and year, for the zone table's coverage
+            run_filled_count(inp.ndvi, path("filled"), inp.max_gap, inp.ndvi_scale, step)
         k += 1
         run_annual(written["npp"], written["rh"], path("npp_annual"), path("rh_annual"), path("nep_annual"),
                    path("ratio"), path("sink_source"), threshold=inp.threshold, callbacks=sub(k))
@@ -120,7 +128,7 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
 
             zone_table = zonal_statistics(
                 inp.zones, {"npp": written["npp"], "rh": written["rh"], "nep": written["nep"]},
-                output=path("zones"), weighting=inp.weighting, callbacks=sub(k))
+                output=path("zones"), weighting=inp.weighting, callbacks=sub(k), filled=written.get("filled"))
             write_table(zone_table, path("zones_csv"))
             k += 1
         shares = None
@@ -148,6 +156,7 @@ def _preflight(inp: WorkflowInputs) -> None:
     """Fail before any work on what can be checked cheaply: zones, field, fine land cover, options."""
     if not (0 < inp.threshold <= 100):
         raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {inp.threshold}.")
+    check_gap_fill(inp.gap_fill, inp.max_gap)
     if inp.zones:
         from .zonal import WEIGHTINGS, read_zones
 
@@ -222,12 +231,13 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
         report.chart_annual(zone_table, path("chart_annual"), label)
         keep = [c for c in zone_table.columns if c == label or c in ("area_km2", "cells")
                 or report.ANNUAL_MEAN.match(c) or c.endswith("_total_ktC") and c.count("_") == 3
-                or (c.startswith("rh_npp_") and c.count("_") == 4)]
+                or (c.startswith("rh_npp_") and c.count("_") == 4)
+                or report.ANNUAL_COVERAGE.match(c) or c.startswith("filled_cell_months_")]
         sections.append({
             "title": "Zones",
             "text": "Area-weighted means (gC m<sup>-2</sup> a<sup>-1</sup>), totals (ktC a<sup>-1</sup>) and the "
                     f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
-                    "tables.",
+                    "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
             "images": [written["chart_monthly"], written["chart_annual"]],
             "table": pd.DataFrame(zone_table[keep]),
             "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv")],

@@ -44,12 +44,26 @@ Output columns (one row per zone, in the layer's order)
   ``s_YYYY_MM_mean`` (area-weighted mean over cells with data, gC m-2 month-1),
   ``s_YYYY_MM_total_tC`` and ``s_YYYY_MM_total_ktC`` (sum of value x cell area
   x weight; 1 tC = 1e6 gC, 1 ktC = 1e9 gC);
-- for each calendar year ``YYYY``: ``s_YYYY_mean`` (gC m-2 a-1, the sum of the
-  year's monthly means), ``s_YYYY_total_tC``, ``s_YYYY_total_ktC`` (sums of the
-  monthly totals); a year with fewer than 12 months is summed over the months
-  present (with a warning);
+- for each calendar year ``YYYY``: ``s_YYYY_mean`` (gC m-2 a-1),
+  ``s_YYYY_total_tC``, ``s_YYYY_total_ktC``, by **one definition of annual**:
+  those of the annual map over the zone.  A cell's annual value is the sum of
+  its months of the year, and a cell counts for a year only where all of them
+  have data (as :func:`core.model.run_annual` writes the annual map); the
+  year's mean is the area-weighted mean of those annual values and its total
+  their sum x area.  So a cell with a cloud gap is left out of the year, not
+  added in for the months it has.  A year with fewer than 12 months in the
+  stack is summed over the months present (with a warning);
 - with NPP and RH: ``rh_npp_YYYY_MM_ratio_pct`` and ``rh_npp_YYYY_ratio_pct``,
-  100 x total RH / total NPP (empty where total NPP <= 0).
+  100 x total RH / total NPP over the cells where both have data (RH is summed
+  again where NPP has a value, so a cloud gap in NPP does not inflate the
+  ratio); empty where total NPP <= 0; the yearly ratio from the annual totals;
+- coverage, for each stack and period (month or year): ``s_<period>_valid_cells``
+  (cells with data in that period, by the zone's cell weighting: whole cells in
+  ``centre``, coverage fractions in ``exact``) and ``s_<period>_coverage_pct``
+  (100 x valid cells / ``cells``); with a fill-count raster (``filled``: the
+  filled months per cell and year, as ``casanep:ndvicomposite`` FILLED_OUTPUT
+  writes it) also ``filled_cell_months_YYYY``, the NDVI cell-months of the
+  zone that were filled by interpolation.
 
 Bands not described as months (``YYYY-MM``) are labelled by their description
 (``2021`` for the annual ratio raster) or ``b1``, ``b2``, ... and get no
@@ -803,13 +817,17 @@ def ratio_periods(stacks: list[Stack]) -> list[tuple[str, int | list[int], int |
     return out
 
 
-def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray) -> tuple[list[str], NDArray, NDArray]:
+def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray, annual_g: NDArray | None = None,
+                annual_m2: NDArray | None = None) -> tuple[list[str], NDArray, NDArray]:
     """Per period (each band, then each calendar year): labels, mean and total.
 
     ``total_g`` and ``valid_m2`` are (rows, bands): the sum of value x area x
     weight (gC) and of area x weight over cells with data (m2).  The mean of a
-    band is ``total / valid`` (gC m-2); a year's mean is the sum of its monthly
-    means and its total the sum of the monthly totals.  NaN where no cell had data.
+    band is ``total / valid`` (gC m-2).  With ``annual_g`` and ``annual_m2``
+    (rows, years: the same sums of each cell's annual value over the cells with
+    data in every month of the year) a year's mean and total are those of the
+    annual map; without them, the sum of the monthly means and of the monthly
+    totals.  NaN where no cell had data.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         has = valid_m2 > 0
@@ -817,6 +835,12 @@ def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray) -> tuple[list[st
         tot = np.where(has, total_g, np.nan)
     labels = list(st.labels)
     means, tots = [mean], [tot]
+    if annual_g is not None and annual_m2 is not None and st.years:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            yhas = annual_m2 > 0
+            means.append(np.where(yhas, annual_g / np.where(yhas, annual_m2, 1), np.nan))
+            tots.append(np.where(yhas, annual_g, np.nan))
+        return labels + list(st.years), np.hstack(means), np.hstack(tots)
     for y, idx in st.years.items():
         anyv = has[:, idx].any(axis=1)
         means.append(np.where(anyv, np.nansum(mean[:, idx], axis=1), np.nan)[:, None])
@@ -828,9 +852,10 @@ def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray) -> tuple[list[st
 def flux_columns(
     st: Stack, total_g: NDArray, valid_m2: NDArray, suffix: str = "",
     kinds: tuple[str, ...] = ("mean", "total_tC", "total_ktC"),
+    annual_g: NDArray | None = None, annual_m2: NDArray | None = None,
 ) -> OrderedDict[str, NDArray]:
     """Mean and total columns of one stack from per-band sums (see :func:`period_sums`)."""
-    labels, mean, tot = period_sums(st, total_g, valid_m2)
+    labels, mean, tot = period_sums(st, total_g, valid_m2, annual_g, annual_m2)
     per = {"mean": mean, "total_tC": tot / G_PER_T, "total_ktC": tot / G_PER_KT}
     cols: OrderedDict[str, NDArray] = OrderedDict()
     for p, lab in enumerate(labels):
@@ -839,14 +864,22 @@ def flux_columns(
     return cols
 
 
-def ratio_columns(stacks: list[Stack], totals: dict[str, NDArray], suffix: str = "") -> OrderedDict[str, NDArray]:
-    """``rh_npp_<period>_ratio_pct``: 100 x total RH / total NPP (empty where NPP <= 0)."""
+def ratio_columns(stacks: list[Stack], totals: dict[str, NDArray], suffix: str = "",
+                  annual: dict[str, NDArray] | None = None) -> OrderedDict[str, NDArray]:
+    """``rh_npp_<period>_ratio_pct``: 100 x total RH / total NPP (empty where NPP <= 0).
+
+    ``annual``: per stack, (rows, years) totals of the annual map (see
+    :func:`period_sums`); a year's ratio then comes from them."""
     cols: OrderedDict[str, NDArray] = OrderedDict()
+    by = {st.name: st for st in stacks}
     for lab, ri, ni in ratio_periods(stacks):
-        r = totals["rh"][:, ri]
-        n = totals["npp"][:, ni]
-        if isinstance(ri, list):
-            r, n = np.nansum(r, axis=1), np.nansum(n, axis=1)
+        if isinstance(ri, list) and annual is not None and "rh" in annual and "npp" in annual:
+            r = annual["rh"][:, list(by["rh"].years).index(lab)]
+            n = annual["npp"][:, list(by["npp"].years).index(lab)]
+        elif isinstance(ri, list):
+            r, n = np.nansum(totals["rh"][:, ri], axis=1), np.nansum(totals["npp"][:, ni], axis=1)
+        else:
+            r, n = totals["rh"][:, ri], totals["npp"][:, ni]
         with np.errstate(invalid="ignore", divide="ignore"):
             cols[f"rh_npp_{lab}_ratio_pct{suffix}"] = np.where(n > 0, 100.0 * r / np.where(n > 0, n, 1), np.nan)
     return cols
@@ -855,6 +888,35 @@ def ratio_columns(stacks: list[Stack], totals: dict[str, NDArray], suffix: str =
 def ratio_column_names(stacks: list[Stack], suffix: str = "") -> list[str]:
     """Names :func:`ratio_columns` makes."""
     return [f"rh_npp_{lab}_ratio_pct{suffix}" for lab, _, _ in ratio_periods(stacks)]
+
+
+def coverage_columns(st: Stack, valid_cells: NDArray, annual_cells: NDArray | None, cells: NDArray,
+                     suffix: str = "") -> OrderedDict[str, NDArray]:
+    """``s_<period>_valid_cells`` and ``s_<period>_coverage_pct`` (100 x valid / zone cells) per band and year."""
+    labels = list(st.labels)
+    counts = [valid_cells]
+    if annual_cells is not None and st.years:
+        labels += list(st.years)
+        counts.append(annual_cells)
+    valid = np.hstack(counts)
+    cols: OrderedDict[str, NDArray] = OrderedDict()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(cells[:, None] > 0, 100.0 * valid / np.where(cells > 0, cells, 1)[:, None], np.nan)
+    for p, lab in enumerate(labels):
+        cols[f"{st.name}_{lab}_valid_cells{suffix}"] = valid[:, p]
+        cols[f"{st.name}_{lab}_coverage_pct{suffix}"] = pct[:, p]
+    return cols
+
+
+def coverage_column_names(st: Stack, suffix: str = "") -> list[str]:
+    """Names :func:`coverage_columns` makes (with annual columns where the stack has years)."""
+    return [f"{st.name}_{lab}_{k}{suffix}" for lab in [*st.labels, *st.years] for k in ("valid_cells",
+                                                                                      "coverage_pct")]
+
+
+def annual_cell_sums(data: NDArray, years: OrderedDict[str, list[int]]) -> NDArray:
+    """Each cell's annual sum (years, rows, cols): NaN where any month of the year is NaN (as run_annual)."""
+    return np.stack([data[idx].sum(axis=0) for idx in years.values()])
 
 
 # ---------------------------------------------------------------------------
@@ -870,6 +932,7 @@ def zonal_statistics(
     block_values: int = DEFAULT_BLOCK_VALUES,
     layer: str | None = None,
     threads: int = READ_THREADS,
+    filled: str | None = None,
 ):
     """Zonal statistics of ``stacks`` (name -> raster path) per polygon of ``zones``.
 
@@ -877,6 +940,8 @@ def zonal_statistics(
     ``weighting``: ``centre`` or ``exact``.  ``fields``: zone attributes to
     carry into the table (default all).  ``output``: a ``.gpkg`` (layer with
     the zone geometry) or ``.csv`` path, written atomically; None writes nothing.
+    ``filled``: a raster of NDVI months filled per cell and year (bands described
+    YYYY) for the ``filled_cell_months_YYYY`` coverage columns.
     Returns the table as a GeoDataFrame (columns documented in this module).
     """
     import geopandas as gpd
@@ -890,7 +955,11 @@ def zonal_statistics(
     if output:
         table_format(output)
         check_writable(output, "OUTPUT")
-    grid, sts = open_stacks(stacks, cb.warning, cb.info)
+    if filled and "filled" in stacks:
+        raise CasaInputError("FILLED", "'filled' is taken by the fill-count raster; name the stack otherwise.")
+    grid, sts = open_stacks({**stacks, **({"filled": filled} if filled else {})}, cb.warning, cb.info)
+    fill_st = next((st for st in sts if filled and st.name == "filled"), None)
+    flux = [st for st in sts if st is not fill_st]
     try:
         zs = ZoneSet.build(zones, grid, weighting, "ZONES", cb.warning)
         frame = zs.frame
@@ -900,17 +969,47 @@ def zonal_statistics(
             if missing:
                 raise CasaInputError("FIELDS", f"the zone layer has no field(s) {', '.join(missing)}.")
             attr = list(fields)
-        computed = list(BASE_COLUMNS) + [c for st in sts for c in period_columns(st)] + ratio_column_names(sts)
+        computed = list(BASE_COLUMNS) + [c for st in flux for c in period_columns(st)] + ratio_column_names(flux)
+        computed += [c for st in flux for c in coverage_column_names(st)]
+        computed += [f"filled_cell_months_{lab}" for lab in (fill_st.labels if fill_st else [])]
         check_field_clash(attr, computed, "ZONES")
         n = len(zs)
         cells = np.zeros(n)
         area = np.zeros(n)
         total = {st.name: np.zeros((n, len(st.labels))) for st in sts}
         valid = {st.name: np.zeros((n, len(st.labels))) for st in sts}
+        vcells = {st.name: np.zeros((n, len(st.labels))) for st in sts}
+        ytotal = {st.name: np.zeros((n, len(st.years))) for st in flux}
+        yvalid = {st.name: np.zeros((n, len(st.years))) for st in flux}
+        ycells = {st.name: np.zeros((n, len(st.years))) for st in flux}
+        by = {st.name: st for st in flux}
+        # RH/NPP over the cells where both have data: RH summed again where NPP has data
+        common = "npp" in by and "rh" in by and by["npp"].months is not None and by["npp"].months == by["rh"].months
+        if common:
+            rh_common = np.zeros((n, len(by["rh"].labels)))
+            rh_common_y = np.zeros((n, len(by["rh"].years)))
+            scratch = {k: np.zeros_like(v) for k, v in (("m", rh_common), ("y", rh_common_y))}
         row_area = grid.row_cell_areas()
         depth = sum(len(st.labels) for st in sts)
-        cb.info(f"Zonal statistics ({weighting}) of {n} zones over {', '.join(s.name.upper() for s in sts)} "
+        cb.info(f"Zonal statistics ({weighting}) of {n} zones over {', '.join(s.name.upper() for s in flux)} "
                 f"({depth} bands) on a {grid.width} x {grid.height} grid.")
+
+        def add(data: NDArray, hits, wr0: int, ww: int, tot: NDArray, val_m2: NDArray, val_cells: NDArray) -> None:
+            flat = data.reshape(data.shape[0], -1)
+            for z, rr, cc, wt in hits:
+                a = row_area[rr + wr0]
+                wa = a if wt is None else a * wt
+                w = np.ones(len(rr)) if wt is None else wt
+                v = flat[:, rr * ww + cc]
+                nan = np.isnan(v)
+                if nan.any():
+                    val_m2[z] += wa.sum() - nan @ wa
+                    val_cells[z] += w.sum() - nan @ w
+                    v = np.where(nan, 0.0, v)
+                else:
+                    val_m2[z] += wa.sum()
+                    val_cells[z] += w.sum()
+                tot[z] += v @ wa
 
         def visit(window: Window, arrays: list[NDArray]) -> None:
             hits = list(zs.cells(window))
@@ -924,18 +1023,23 @@ def zonal_statistics(
                 cells[z] += len(rr) if wt is None else wt.sum()
                 area[z] += wa.sum()
             for st, data in zip(sts, arrays):
-                flat = data.reshape(data.shape[0], -1)
-                for z, rr, cc, wt in hits:
-                    a = row_area[rr + wr0]
-                    wa = a if wt is None else a * wt
-                    v = flat[:, rr * ww + cc]
-                    nan = np.isnan(v)
-                    if nan.any():
-                        valid[st.name][z] += wa.sum() - nan @ wa
-                        v[nan] = 0.0
-                    else:
-                        valid[st.name][z] += wa.sum()
-                    total[st.name][z] += v @ wa
+                if st is fill_st:  # filled months x cell weight (not area)
+                    flat = data.reshape(data.shape[0], -1)
+                    for z, rr, cc, wt in hits:
+                        v = np.nan_to_num(flat[:, rr * ww + cc])
+                        total[st.name][z] += v.sum(axis=1) if wt is None else v @ wt
+                    continue
+                add(data, hits, wr0, ww, total[st.name], valid[st.name], vcells[st.name])
+                if st.years:
+                    add(annual_cell_sums(data, st.years), hits, wr0, ww, ytotal[st.name], yvalid[st.name],
+                        ycells[st.name])
+            if common:
+                a_npp, a_rh = (arrays[sts.index(by[k])] for k in ("npp", "rh"))
+                rh_m = np.where(np.isnan(a_npp), np.nan, a_rh)
+                add(rh_m, hits, wr0, ww, rh_common, scratch["m"], scratch["m"])
+                add(np.where(np.isnan(annual_cell_sums(a_npp, by["npp"].years)), np.nan,
+                             annual_cell_sums(a_rh, by["rh"].years)), hits, wr0, ww, rh_common_y, scratch["y"],
+                    scratch["y"])
 
         scan_stacks(grid, sts, visit, cb, block_values, threads)
     finally:
@@ -951,9 +1055,18 @@ def zonal_statistics(
     cols["zone_area_km2"] = np.asarray(zs.zone_area_km2)
     cols["area_km2"] = area / 1e6
     cols["cells"] = cells.astype(np.int64) if weighting == "centre" else cells
-    for st in sts:
-        cols.update(flux_columns(st, total[st.name], valid[st.name]))
-    cols.update(ratio_columns(sts, total))
+    for st in flux:
+        cols.update(flux_columns(st, total[st.name], valid[st.name], annual_g=ytotal[st.name],
+                                 annual_m2=yvalid[st.name]))
+    if common:
+        cols.update(ratio_columns(flux, {**total, "rh": rh_common}, annual={**ytotal, "rh": rh_common_y}))
+    else:
+        cols.update(ratio_columns(flux, total, annual=ytotal))
+    for st in flux:
+        cols.update(coverage_columns(st, vcells[st.name], ycells[st.name], cells))
+    if fill_st is not None:
+        for i, lab in enumerate(fill_st.labels):
+            cols[f"filled_cell_months_{lab}"] = total["filled"][:, i]
     table = gpd.GeoDataFrame(pd.DataFrame(cols), geometry=frame.geometry.to_numpy(), crs=frame.crs)
     if output:
         write_table(table, output, layer, "OUTPUT")

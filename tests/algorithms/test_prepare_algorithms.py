@@ -118,6 +118,19 @@ def test_ndvicomposite_folder_equals_core(casanep_provider, tmp_path):
     np.testing.assert_array_equal(read(res["COUNT_OUTPUT"]), read(tmp_path / "core_c.tif"))
 
 
+def test_ndvicomposite_gap_fill_equals_core(casanep_provider, tmp_path):
+    import processing
+
+    folder = shared_file("modis_ndvi", "mod13q1_sinop_brazil_50px_2013-2014")
+    res = processing.run("casanep:ndvicomposite", {
+        "INPUT_FOLDER": str(folder), "GAP_FILL": "linear", "MAX_GAP": 1, "OUTPUT": str(tmp_path / "n.tif"),
+        "FILLED_OUTPUT": str(tmp_path / "f.tif")})
+    core = run_ndvi_composite([str(folder)], str(tmp_path / "core.tif"), gap_fill="linear", max_gap=1,
+                              filled_output=str(tmp_path / "core_f.tif"))
+    np.testing.assert_array_equal(read(res["OUTPUT"]), read(core["ndvi"]))
+    np.testing.assert_array_equal(read(res["FILLED_OUTPUT"]), read(core["filled"]))
+
+
 def test_ndvicomposite_needs_an_input(casanep_provider, tmp_path):
     import processing
     from qgis.core import QgsProcessingException

@@ -45,7 +45,8 @@ def test_workflow_equals_algorithms_one_by_one(workflow_run, sample, tmp_path):
     npp = processing.run("casanep:npp", {"NDVI": sample["ndvi"], "LANDCOVER": sample["lc"],
                                          "SOLAR_RADIATION": sample["sol"], "TEMPERATURE": sample["t"],
                                          "PRECIPITATION": sample["p"], "EVAPOTRANSPIRATION": sample["e"],
-                                         "NDVI_SCALE": 0.0001, "OUTPUT": str(tmp_path / "npp.tif")})["OUTPUT"]
+                                         "NDVI_SCALE": 0.0001, "GAP_FILL": "linear",  # the workflow's default
+                                         "OUTPUT": str(tmp_path / "npp.tif")})["OUTPUT"]
     rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
                                        "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "rh.tif")})["OUTPUT"]
     nep = processing.run("casanep:nep", {"NPP": npp, "RH": rh, "OUTPUT": str(tmp_path / "nep.tif")})["OUTPUT"]

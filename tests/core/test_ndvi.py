@@ -215,3 +215,33 @@ def test_an_extent_alone_cuts_the_composites_grid(tmp_path):
     ext = (H28V06[0] + 5 * CELL, H28V06[1] - 8 * CELL, H28V06[0] + 15 * CELL, H28V06[1] - 2 * CELL)
     run_ndvi_composite(files, str(tmp_path / "cut.tif"), extent=ext)
     np.testing.assert_array_equal(read(tmp_path / "cut.tif"), read(tmp_path / "all.tif")[:, 2:8, 5:15])
+
+
+def test_gap_fill_linear_fills_february_and_counts_it(tmp_path):
+    # January 0.6 (0.4 at [0, 1]; nothing at [0, 0]), no composite in February, March 0.3: linear fill of
+    # February = (January + March) / 2 = 0.45 (0.35 at [0, 1]); [0, 0] has January missing too, so its gap has no
+    # valid month before it and stays nodata
+    a = np.full((4, 5), 6000)
+    a[0, 0] = -3000
+    a[0, 1] = 4000
+    files = [tile(tmp_path / "x_2021-01-01.tif", a), tile(tmp_path / "x_2021-03-06.tif", np.full((4, 5), 3000))]
+    log = Log()
+    out = run_ndvi_composite(files, str(tmp_path / "n.tif"), gap_fill="linear", max_gap=2,
+                             filled_output=str(tmp_path / "f.tif"), callbacks=log)
+    got, filled = read(out["ndvi"]), read(out["filled"])
+    np.testing.assert_allclose(got[1, 1:, :], 0.45, rtol=1e-6)
+    assert got[1, 0, 1] == pytest.approx(0.35, rel=1e-6)
+    assert np.isnan(got[:2, 0, 0]).all() and got[2, 0, 0] == pytest.approx(0.3)
+    assert filled.shape == (1, 4, 5) and filled[0, 0, 0] == 0 and filled.sum() == 19  # one year, 19 cells
+    with rasterio.open(out["ndvi"]) as ds:
+        import json
+
+        meta = json.loads(ds.tags()["casanep_gap_fill"])
+        assert meta["filled_cell_months"] == 19 and meta["per_month"]["2021-02"] == 19 and meta["max_gap"] == 2
+    assert not os.path.exists(out["ndvi"] + ".aux.xml")
+    assert any("19 cell-months filled" in m for m in log.infos)
+    # MAX_GAP 0 fills nothing; GAP_FILL none is the default and leaves February empty
+    none = read(run_ndvi_composite(files, str(tmp_path / "z.tif"), gap_fill="linear", max_gap=0)["ndvi"])
+    assert np.isnan(none[1]).all()
+    with pytest.raises(CasaInputError, match="FILLED_OUTPUT"):
+        run_ndvi_composite(files, str(tmp_path / "y.tif"), filled_output=str(tmp_path / "g.tif"))

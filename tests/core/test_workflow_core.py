@@ -62,3 +62,54 @@ def test_bad_options_fail_before_any_work(sample_dir, tmp_path):
         assert err.value.parameter == parameter
         assert steps == []  # not even the first step started
         assert os.listdir(tmp_path / "out") == []
+
+
+def test_zone_table_equals_the_annual_map_on_the_sample(sample_dir, tmp_path):
+    """The issue's Hills 2021 case: the zone table's annual mean and total are those of the annual map over the
+    zone (cells whose centre is inside, as the centre weighting counts them), by rasterio on the written map.
+    GAP_FILL none keeps the sample's cloud gaps, so cells with a partial year are in play."""
+    import geopandas as gpd
+    import pandas as pd
+    import rasterio
+    from rasterio.features import rasterize
+
+    from casa_nep_plugin.core.model import Callbacks
+
+    inp = inputs(sample_dir, zones=str(sample_dir / "zones.geojson"), zone_field="zone", gap_fill="none")
+    infos: list[str] = []
+    files = run_workflow(inp, str(tmp_path), Callbacks(info=infos.append))
+    table = pd.read_csv(files["zones_csv"])
+    with rasterio.open(files["npp_annual"]) as ds:
+        annual, transform, crs, shape = ds.read(1, masked=True).filled(np.nan), ds.transform, ds.crs, ds.shape
+        cell_m2 = abs(transform.a * transform.e)
+    with rasterio.open(files["npp"]) as ds:
+        partial = np.isnan(ds.read(list(range(1, 13)), masked=True).filled(np.nan)).any(axis=0) & \
+            np.isfinite(ds.read(list(range(1, 13)), masked=True).filled(np.nan)).any(axis=0)
+    zones = gpd.read_file(sample_dir / "zones.geojson").to_crs(crs)
+    assert partial.any()  # cells with NPP in some months of 2021 but not all
+    for i, geom in enumerate(zones.geometry):
+        inside = rasterize([(geom, 1)], out_shape=shape, transform=transform, all_touched=False, fill=0) == 1
+        values = annual[inside & np.isfinite(annual)]
+        row = table.iloc[i]
+        assert row["npp_2021_mean"] == pytest.approx(values.mean(), rel=1e-5)
+        assert row["npp_2021_total_ktC"] == pytest.approx(values.sum() * cell_m2 / 1e9, rel=1e-5)
+        assert row["npp_2021_valid_cells"] == values.size
+        assert row["npp_2021_coverage_pct"] == pytest.approx(100 * values.size / inside.sum())
+    report = (tmp_path / "report.html").read_text()
+    assert "One definition of annual" in report and "were not filled" in report
+
+
+def test_workflow_fills_gaps_by_default_and_counts_them(sample_dir, tmp_path):
+    import pandas as pd
+
+    files = run_workflow(inputs(sample_dir, zones=str(sample_dir / "zones.geojson"), zone_field="zone"),
+                         str(tmp_path))
+    table = pd.read_csv(files["zones_csv"])
+    filled = read(files["filled"])
+    assert filled.shape[0] == 2 and np.nansum(filled) > 0  # the sample's cloud gaps, filled
+    assert table["filled_cell_months_2021"].sum() > 0
+    nogap = run_workflow(inputs(sample_dir, zones=str(sample_dir / "zones.geojson"), zone_field="zone",
+                                gap_fill="none"), str(tmp_path / "none"))
+    before = pd.read_csv(nogap["zones_csv"])
+    assert (table["npp_2021_valid_cells"] >= before["npp_2021_valid_cells"]).all()
+    assert (table["npp_2021_valid_cells"] > before["npp_2021_valid_cells"]).any()

@@ -379,3 +379,44 @@ def test_prd_cities_over_a_250m_raster(prd):
     whole = zonal_statistics(frame([union]), {"npp": npp}, weighting="exact")
     assert ex["npp_2021_01_total_tC"].sum() == pytest.approx(whole["npp_2021_01_total_tC"].iloc[0], rel=1e-6)
     assert (ce["cells"] > 20000).all()
+
+
+# -- one definition of annual -----------------------------------------------------------------------
+def test_annual_columns_equal_the_annual_map_over_the_zone(tmp_path):
+    """A zone's annual mean and total are those of run_annual's map over the zone (cells with a gap in any
+    month of the year are left out of that year), checked by numpy on the written annual map."""
+    from casa_nep_plugin.core.model import run_annual
+    from tests.rasters import read
+
+    months = months_of([2021, 2022])
+    rng = np.random.default_rng(11)
+    npp = rng.uniform(10, 80, (24, 6, 6)).astype(np.float32)
+    rh = rng.uniform(10, 60, (24, 6, 6)).astype(np.float32)
+    gaps = rng.uniform(size=npp.shape) < 0.04  # cloud gaps in NPP: NEP has them too
+    npp[gaps] = -9999
+    nep = np.where(gaps, -9999, npp - rh).astype(np.float32)
+    p = {k: write(tmp_path / f"{k}.tif", v, months, transform=T) for k, v in (("npp", npp), ("rh", rh), ("nep", nep))}
+    run_annual(p["npp"], p["rh"], str(tmp_path / "an.tif"), str(tmp_path / "ar.tif"), str(tmp_path / "ae.tif"))
+    maps = {"npp": read(tmp_path / "an.tif"), "rh": read(tmp_path / "ar.tif"), "nep": read(tmp_path / "ae.tif")}
+    fill = write(tmp_path / "filled.tif", rng.integers(0, 3, (2, 6, 6)).astype(np.int16), ["2021", "2022"],
+                 transform=T)
+    zone = cell_box(1, 1, 5, 4)  # rows 1-4, columns 1-3: 12 whole cells of 1 ha
+    rows, cols = slice(1, 5), slice(1, 4)
+    assert np.isnan(maps["npp"][:, rows, cols]).any()  # the test needs cells with gaps in the zone
+    for mode in ("centre", "exact"):
+        t = zonal_statistics(frame([zone]), p, weighting=mode, filled=fill)
+        for q in ("npp", "rh", "nep"):
+            for yi, year in enumerate(("2021", "2022")):
+                cell_values = maps[q][yi, rows, cols]
+                ok = np.isfinite(cell_values)
+                assert t[f"{q}_{year}_mean"].iloc[0] == pytest.approx(cell_values[ok].mean(), rel=1e-6)
+                assert t[f"{q}_{year}_total_tC"].iloc[0] == pytest.approx(cell_values[ok].sum() * 1e4 / 1e6, rel=1e-6)
+                assert t[f"{q}_{year}_valid_cells"].iloc[0] == ok.sum()
+                assert t[f"{q}_{year}_coverage_pct"].iloc[0] == pytest.approx(100 * ok.sum() / 12)
+        ratio = 100 * np.nansum(np.where(np.isfinite(maps["npp"][1]), maps["rh"][1], np.nan)[rows, cols]) / \
+            np.nansum(maps["npp"][1, rows, cols])
+        assert t["rh_npp_2022_ratio_pct"].iloc[0] == pytest.approx(ratio, rel=1e-6)
+        month = np.where(gaps[4], np.nan, npp[4])[rows, cols]
+        assert t["npp_2021_05_valid_cells"].iloc[0] == np.isfinite(month).sum()
+        assert t["npp_2021_05_mean"].iloc[0] == pytest.approx(np.nanmean(month), rel=1e-6)
+        assert t["filled_cell_months_2022"].iloc[0] == read(fill)[1, rows, cols].sum()

@@ -1,0 +1,181 @@
+"""casanep:calibrate - eps_max per vegetation class fitted against a reference NPP product."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from .base import CasaAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
+
+
+class CalibrateAlgorithm(CasaAlgorithm):
+    """Least-squares eps_max factor per class on pure reference cells; cross-validated skill."""
+
+    ALG_ID = "calibrate"
+    DISPLAY = "Calibrate eps_max against a reference NPP product"
+    GROUP = "Validation"
+    GROUP_ID = "validation"
+    NPP = "NPP"
+    LANDCOVER = "LANDCOVER"
+    CLASS_TABLE = "CLASS_TABLE"
+    VEGETATION_TABLE = "VEGETATION_TABLE"
+    REFERENCE = "REFERENCE"
+    YEAR = "YEAR"
+    PURITY = "PURITY"
+    FOLDS = "FOLDS"
+    BLOCK_SIZE = "BLOCK_SIZE"
+    MIN_CELLS = "MIN_CELLS"
+    SEED = "SEED"
+    NPP_SCALE = "NPP_SCALE"
+    REFERENCE_SCALE = "REFERENCE_SCALE"
+    FILL_MIN = "REFERENCE_FILL_MIN"
+    FILL_MAX = "REFERENCE_FILL_MAX"
+    OUTPUT = "OUTPUT"
+    FACTORS = "FACTORS"
+    METRICS = "METRICS"
+    PLOT = "PLOT"
+
+    HELP = """<p>Fits one multiplicative factor per CASA vegetation class to the maximum light-use efficiency
+&epsilon;max so that CASA NPP matches a reference NPP product (by default MODIS MOD17A3HGF), and writes a
+calibrated vegetation table that casanep:npp takes as VEGETATION_TABLE. CASA NPP is proportional to &epsilon;max
+cell by cell, so the fit needs no model run.</p>
+<p><b>Method</b>, on the reference grid with the conventions of casanep:validate (REFERENCE_SCALE 0.1 turns
+MOD17 counts into gC m<sup>-2</sup> a<sup>-1</sup>; counts 32761-32767 are fill and masked):</p>
+<ul>
+<li>annual CASA NPP (one band, or the months of YEAR of a monthly stack summed) is aggregated to each
+reference cell by the mean of the CASA cells inside it;</li>
+<li>the share of each class in a reference cell is taken from LANDCOVER (codes mapped by CLASS_TABLE) over the
+land-cover cells with data; a reference cell is used for class k only where k covers at least PURITY
+(default 0.8) of it and both products have a value;</li>
+<li>per class, f = &Sigma;xy / &Sigma;y&sup2; (least squares of x = f y through the origin, x reference,
+y CASA), standard error &radic;(s&sup2;/&Sigma;y&sup2;), s&sup2; = &Sigma;(x-fy)&sup2;/(n-1); the new
+&epsilon;max is f times the old;</li>
+<li>a class with fewer than MIN_CELLS (default 30) pure cells keeps its &epsilon;max, with a warning;</li>
+<li>skill before and after (N, R&sup2;, RMSE, bias, slope, intercept, x reference, y CASA) is computed on the
+pure cells; "after" comes from FOLDS-fold cross-validation (default 5) in which whole spatial blocks of
+BLOCK_SIZE &times; BLOCK_SIZE reference cells (default 16, 8 km at 500 m) are held out together and
+predicted with factors fitted on the other folds, so neighbouring, autocorrelated cells never sit on both
+sides and the reported skill is honest.</li>
+</ul>
+<p><b>Assumptions</b>: the reference and the NPP describe the same year; the reference's error is random, not
+class-dependent (a product bias for one biome passes into its factor); VEGETATION_TABLE and CLASS_TABLE are the
+ones the NPP was computed with. Where the NPP's metadata records one global EPSILON_MAX, the factors apply to
+that value and the calibrated table gives each class its own. Outputs: the calibrated table (CSV), the factors
+with their standard errors and pure-cell counts (CSV), the skill before and after (CSV), a scatter plot (PNG).</p>"""
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        """Declare parameters and outputs."""
+        add = self.addParameter
+        add(QgsProcessingParameterRasterLayer(self.NPP, self.tr("CASA NPP (annual, or monthly stack)")))
+        add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
+        add(QgsProcessingParameterFile(self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterFile(
+            self.VEGETATION_TABLE, self.tr("Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)"),
+            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterRasterLayer(self.REFERENCE, self.tr("Reference NPP (e.g. MOD17A3HGF)")))
+        add(QgsProcessingParameterString(self.YEAR, self.tr("Year (of a monthly NPP stack; default first whole)"),
+                                         optional=True))
+        add(QgsProcessingParameterNumber(self.PURITY, self.tr("Purity: least share of one class in a reference cell"),
+                                         type=NUMBER_DOUBLE, defaultValue=0.8, minValue=0.01, maxValue=1.0))
+        add(QgsProcessingParameterNumber(self.FOLDS, self.tr("Cross-validation folds"), type=NUMBER_INTEGER,
+                                         defaultValue=5, minValue=2))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.BLOCK_SIZE, self.tr("Spatial block side for cross-validation (reference cells)"),
+            type=NUMBER_INTEGER, defaultValue=16, minValue=1)))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.MIN_CELLS, self.tr("Fewest pure cells to calibrate a class"), type=NUMBER_INTEGER, defaultValue=30,
+            minValue=2)))
+        add(set_advanced(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed (folds)"), type=NUMBER_INTEGER,
+                                                      defaultValue=42, minValue=0)))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.NPP_SCALE, self.tr("Scale of CASA NPP values to gC m-2"), type=NUMBER_DOUBLE, defaultValue=1.0,
+            minValue=0.0)))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.REFERENCE_SCALE, self.tr("Scale of reference values to gC m-2 a-1 (MOD17: 0.1)"),
+            type=NUMBER_DOUBLE, defaultValue=0.1, minValue=0.0)))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.FILL_MIN, self.tr("Lowest reference fill code (MOD17: 32761)"), type=NUMBER_DOUBLE,
+            defaultValue=32761, optional=True)))
+        add(set_advanced(QgsProcessingParameterNumber(
+            self.FILL_MAX, self.tr("Highest reference fill code (MOD17: 32767)"), type=NUMBER_DOUBLE,
+            defaultValue=32767, optional=True)))
+        add(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Calibrated vegetation table"),
+                                                  "CSV files (*.csv)"))
+        add(QgsProcessingParameterFileDestination(self.FACTORS, self.tr("Factors per class"), "CSV files (*.csv)"))
+        add(QgsProcessingParameterFileDestination(self.METRICS, self.tr("Skill before and after"),
+                                                  "CSV files (*.csv)"))
+        add(QgsProcessingParameterFileDestination(self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"))
+        for name, label in (("N", "Pure reference cells"), ("R2_BEFORE", "R2 before"),
+                            ("R2_AFTER", "R2 after (cross-validated)"), ("RMSE_BEFORE", "RMSE before (gC m-2 a-1)"),
+                            ("RMSE_AFTER", "RMSE after, cross-validated (gC m-2 a-1)")):
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.calibrate.calibrate_epsilon`."""
+        from ..core.calibrate import (
+            calibrate_epsilon,
+            calibration_plot,
+            write_factors,
+            write_metrics,
+            write_vegetation_table,
+        )
+        from ..core.engine import check_writable
+        from ..core.validate import ReferenceProduct
+
+        paths = {name: self.parameterAsFileOutput(parameters, name, context)
+                 for name in (self.OUTPUT, self.FACTORS, self.METRICS, self.PLOT)}
+        for name, path in paths.items():
+            check_writable(path, name)
+
+        def optional_number(name):
+            # not given: the default (MOD17's fill codes); given empty: no fill codes
+            if name in parameters and parameters[name] in (None, ""):
+                return None
+            return self.parameterAsDouble(parameters, name, context)
+
+        product = ReferenceProduct(
+            scale=self.parameterAsDouble(parameters, self.REFERENCE_SCALE, context),
+            fill_min=optional_number(self.FILL_MIN),
+            fill_max=optional_number(self.FILL_MAX),
+        )
+        vegetation = self.file_path(parameters, self.VEGETATION_TABLE, context)
+        reference = self.raster_path(parameters, self.REFERENCE, context)
+        result = calibrate_epsilon(
+            npp=self.raster_path(parameters, self.NPP, context),
+            landcover=self.raster_path(parameters, self.LANDCOVER, context),
+            reference=reference,
+            class_table=self.file_path(parameters, self.CLASS_TABLE, context),
+            vegetation_table=vegetation,
+            purity=self.parameterAsDouble(parameters, self.PURITY, context),
+            folds=self.parameterAsInt(parameters, self.FOLDS, context),
+            block_size=self.parameterAsInt(parameters, self.BLOCK_SIZE, context),
+            min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            year=self.parameterAsString(parameters, self.YEAR, context).strip() or None,
+            product=product,
+            npp_scale=self.parameterAsDouble(parameters, self.NPP_SCALE, context),
+            callbacks=self.callbacks(feedback),
+        )
+        write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
+        write_factors(result, paths[self.FACTORS])
+        write_metrics(result, paths[self.METRICS])
+        calibration_plot(result, paths[self.PLOT])
+        for c in result.factors:
+            if c.cells:
+                feedback.pushInfo(f"{c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} pure cells)"
+                                  f"{'' if c.calibrated else ', kept'}; eps_max {c.epsilon_before:.4g} -> "
+                                  f"{c.epsilon_after:.4g} gC MJ-1")
+        b, a = result.before, result.after
+        feedback.pushInfo(f"before: R2 {b['r2']:.3f}, RMSE {b['rmse']:.1f}, bias {b['bias']:.1f}; after "
+                          f"({result.folds}-fold spatial-block CV): R2 {a['r2']:.3f}, RMSE {a['rmse']:.1f}, "
+                          f"bias {a['bias']:.1f} (N = {b['n']})")
+        return {**paths, "N": b["n"], "R2_BEFORE": b["r2"], "R2_AFTER": a["r2"], "RMSE_BEFORE": b["rmse"],
+                "RMSE_AFTER": a["rmse"]}

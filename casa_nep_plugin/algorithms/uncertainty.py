@@ -1,0 +1,152 @@
+"""casanep:uncertainty - Monte Carlo intervals of annual NPP, RH and NEP from parameter uncertainty."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from .base import CasaAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
+
+
+class UncertaintyAlgorithm(CasaAlgorithm):
+    """A Monte Carlo ensemble over the model's parameters: every number with its interval."""
+
+    ALG_ID = "uncertainty"
+    DISPLAY = "Parameter uncertainty of NPP, RH and NEP (Monte Carlo)"
+    GAP_FILLS = ["none", "linear"]
+    WEIGHTINGS = ["centre", "exact"]
+
+    HELP = """<p>Runs the whole model (CASA NPP, Pei RH, NEP = NPP - RH) MEMBERS times (default 100), each member
+with its own draw of the parameters, and reports every annual number with its interval.</p>
+<p><b>Distributions</b> come from UNCERTAINTY_TABLE (CSV: parameter, distribution, arguments, source; default the
+shipped <code>parameter_uncertainty.csv</code>, which says where each spread comes from and where no published
+uncertainty exists and a stated relative spread is used): eps_max per class, the class NDVI bounds, FPARmin and
+FPARmax, the Te2 constant, the water-stress floor and the Pei coefficients a, b, c. Distributions are centred on
+the run's own values (VEGETATION_TABLE, EPSILON_MAX). Draws are clipped to valid ranges (eps_max &gt; 0,
+NDVImin &le; NDVImax - 0.01, 0 &le; FPARmin &lt; FPARmax &le; 1, floor in [0, 0.99], a, c &ge; 0). All members'
+parameters are drawn up front from SEED, so the same seed gives the same result on any machine.</p>
+<p><b>Annual values</b> as in the zone tables: a cell's annual value is the sum of its months, a cell counts for a
+year only where every month has data; zone totals and means are those of the annual map over the zone (ZONES
+optional: without zones one row "all" covers the grid).</p>
+<p><b>Outputs</b>: a table per zone with, for NPP, RH and NEP and each year, the ensemble mean, standard
+deviation and the percentiles (100-CONFIDENCE)/2, 50 and 100-(100-CONFIDENCE)/2 (5, 50, 95 at the default 90 %) of
+the annual total (ktC) and of the annual mean (gC m<sup>-2</sup> a<sup>-1</sup>), the coverage (valid cells and
+percent of the zone's cells) and P(zone NEP &gt; 0); per-year maps of the standard deviation of annual NEP and of
+the probability that the cell is a net sink, P(NEP &gt; 0); optionally the ensemble mean of annual NEP; a chart of
+the zone totals with their intervals, and an HTML report holding them.</p>
+<p><b>What it does not cover</b>: errors of the inputs (NDVI, climate, land cover) and of the model's structure;
+the intervals are those of the parameters alone. Inputs, units and checks as in casanep:npp (NDVI bounds from the
+table only).</p>"""
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        """Declare parameters."""
+        add = self.addParameter
+        add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
+        add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
+        add(QgsProcessingParameterFile("CLASS_TABLE", self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
+        add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
+        add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
+        add(QgsProcessingParameterRasterLayer("EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"),
+                                              optional=True))
+        add(QgsProcessingParameterRasterLayer("POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"),
+                                              optional=True))
+        add(QgsProcessingParameterRasterLayer("OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"),
+                                              optional=True))
+        add(QgsProcessingParameterNumber("NDVI_SCALE", self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
+                                         type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0))
+        add(QgsProcessingParameterFeatureSource("ZONES", self.tr("Zones (e.g. cities; the whole grid when empty)"),
+                                                [SOURCE_POLYGON], optional=True))
+        weighting = QgsProcessingParameterEnum("WEIGHTING", self.tr("Cell weighting"), options=self.WEIGHTINGS,
+                                               defaultValue="centre")
+        weighting.setUsesStaticStrings(True)
+        add(weighting)
+        add(QgsProcessingParameterFile("UNCERTAINTY_TABLE", self.tr("Parameter distributions (CSV; default shipped)"),
+                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(QgsProcessingParameterNumber("MEMBERS", self.tr("Members"), type=NUMBER_INTEGER, defaultValue=100,
+                                         minValue=2))
+        add(QgsProcessingParameterNumber("SEED", self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42,
+                                         minValue=0))
+        add(QgsProcessingParameterNumber("CONFIDENCE", self.tr("Interval (percent)"), type=NUMBER_DOUBLE,
+                                         defaultValue=90.0, minValue=1.0, maxValue=99.9))
+        add(set_advanced(QgsProcessingParameterNumber(
+            "EPSILON_MAX", self.tr("One maximum light-use efficiency for all classes (gC MJ-1)"), type=NUMBER_DOUBLE,
+            optional=True, minValue=0.0, maxValue=5.0)))
+        add(set_advanced(QgsProcessingParameterFile(
+            "VEGETATION_TABLE", self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
+            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        gap = QgsProcessingParameterEnum("GAP_FILL", self.tr("Fill NDVI gaps in time"), options=self.GAP_FILLS,
+                                         defaultValue="none")
+        gap.setUsesStaticStrings(True)
+        add(set_advanced(gap))
+        add(set_advanced(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"),
+                                                      type=NUMBER_INTEGER, defaultValue=2, minValue=0)))
+        add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"),
+                                                  "CSV files (*.csv);;GeoPackage (*.gpkg)"))
+        add(QgsProcessingParameterRasterDestination("SD_OUTPUT", self.tr("Standard deviation of annual NEP")))
+        add(QgsProcessingParameterRasterDestination("PROBABILITY_OUTPUT", self.tr("P(annual NEP > 0)")))
+        add(QgsProcessingParameterRasterDestination("MEAN_OUTPUT", self.tr("Ensemble mean of annual NEP"),
+                                                    optional=True, createByDefault=False))
+        add(QgsProcessingParameterFileDestination("CHART", self.tr("Chart of zone totals with intervals"),
+                                                  "PNG files (*.png)"))
+        add(QgsProcessingParameterFileDestination("REPORT", self.tr("Report"), "HTML files (*.html)", optional=True,
+                                                  createByDefault=False))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.uncertainty.run_uncertainty`."""
+        import dataclasses
+
+        from ..core.params import ModelParams
+        from ..core.uncertainty import run_uncertainty, write_uncertainty_report
+
+        params = ModelParams()
+        if parameters.get("EPSILON_MAX") not in (None, ""):
+            eps = self.parameterAsDouble(parameters, "EPSILON_MAX", context)
+            params = dataclasses.replace(params, casa=dataclasses.replace(params.casa, epsilon_max_override=eps))
+        zones = None
+        if parameters.get("ZONES"):
+            zones = self.parameterAsCompatibleSourceLayerPath(
+                parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback)
+        report = self.parameterAsFileOutput(parameters, "REPORT", context) or None
+        result = run_uncertainty(
+            ndvi=self.raster_path(parameters, "NDVI", context),
+            landcover=self.raster_path(parameters, "LANDCOVER", context),
+            solar_radiation=self.raster_path(parameters, "SOLAR_RADIATION", context),
+            temperature=self.raster_path(parameters, "TEMPERATURE", context),
+            precipitation=self.raster_path(parameters, "PRECIPITATION", context),
+            evapotranspiration=self.raster_path(parameters, "EVAPOTRANSPIRATION", context),
+            potential_et=self.raster_path(parameters, "POTENTIAL_ET", context),
+            optimal_temperature=self.raster_path(parameters, "OPTIMAL_TEMPERATURE", context),
+            ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
+            class_table=self.file_path(parameters, "CLASS_TABLE", context),
+            vegetation_table=self.file_path(parameters, "VEGETATION_TABLE", context),
+            params=params,
+            zones=zones,
+            weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
+            uncertainty_table=self.file_path(parameters, "UNCERTAINTY_TABLE", context),
+            members=self.parameterAsInt(parameters, "MEMBERS", context),
+            seed=self.parameterAsInt(parameters, "SEED", context),
+            confidence=self.parameterAsDouble(parameters, "CONFIDENCE", context),
+            table_output=self.parameterAsFileOutput(parameters, "TABLE", context),
+            sd_output=self.output_path(parameters, "SD_OUTPUT", context),
+            probability_output=self.output_path(parameters, "PROBABILITY_OUTPUT", context),
+            mean_output=self.output_path(parameters, "MEAN_OUTPUT", context),
+            chart_output=self.parameterAsFileOutput(parameters, "CHART", context),
+            gap_fill=self.parameterAsEnumString(parameters, "GAP_FILL", context) or "none",
+            max_gap=self.parameterAsInt(parameters, "MAX_GAP", context),
+            callbacks=self.callbacks(feedback),
+        )
+        if report:
+            write_uncertainty_report(result, report)
+        return {"TABLE": result.paths.get("table"), "SD_OUTPUT": result.paths.get("sd"),
+                "PROBABILITY_OUTPUT": result.paths.get("prob"), "MEAN_OUTPUT": result.paths.get("mean"),
+                "CHART": result.paths.get("chart"), "REPORT": report}
