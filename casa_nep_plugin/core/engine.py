@@ -17,7 +17,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
@@ -496,6 +496,7 @@ def run_chunks(
     cog: bool | None = None,
     cache_bytes: int | None = None,
     finish: Callable[[RunStats], Mapping[str, str] | None] | None = None,
+    executor: Executor | None = None,
 ) -> RunStats:
     """Run ``task(window, part)`` over every window of ``grid`` and every part, and
     write what it returns to ``outputs``.
@@ -512,7 +513,10 @@ def run_chunks(
     every 0.2 s; outputs appear only when every window has succeeded, and are
     written to temporary files removed on any failure, cancel, SIGINT or SIGTERM.
     ``finish(stats)``, called once every window is written, may refuse the run
-    (raise) or return metadata tags added to every output.
+    (raise) or return metadata tags added to every output.  ``executor``: where
+    the tasks run instead of local threads (anything with ``submit(fn, *args)``
+    returning futures with ``result(timeout)`` and ``cancel()``, e.g. a Dask
+    client adapter); default: :func:`default_executor`, else local threads.
     """
     check_output_paths(outputs)
     compress, cog = output_format(compress, cog)
@@ -542,10 +546,14 @@ def run_chunks(
         try:
             for spec in outputs:
                 writers.append(_Writer(spec, grid, compress, cog))
-            with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep") as pool:
+            remote = None if executor is LOCAL else executor if executor is not None else default_executor()
+            local = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep") if remote is None else None
+            pool = remote if remote is not None else local
+            slots = getattr(remote, "slots", None) if remote is not None else n_threads
+            with local if local is not None else contextlib.nullcontext():
                 pending: deque = deque()
                 todo = iter(enumerate(jobs))
-                ahead = 2 * n_threads  # tasks in flight: bounds memory by the window, not the raster
+                ahead = 2 * max(1, slots or n_threads)  # tasks in flight: bounds memory by the window
                 try:
                     while True:
                         while len(pending) < ahead:
@@ -563,7 +571,7 @@ def run_chunks(
                             try:
                                 result = fut.result(timeout=POLL_SECONDS)
                                 break
-                            except FutureTimeout:
+                            except (FutureTimeout, TimeoutError):
                                 if cancelled():
                                     raise CasaCancelled() from None
                         consume(result, window)
@@ -587,6 +595,19 @@ def run_chunks(
     return stats
 
 
+#: ``executor=LOCAL``: always local threads (tasks that are closures over open files).
+LOCAL: Executor = object()  # type: ignore[assignment]
+
+#: Where window tasks run when no executor is passed: None for local threads.  The
+#: distributed engine (issue 13) installs a factory here.
+EXECUTOR_FACTORY: Callable[[], Executor | None] | None = None
+
+
+def default_executor() -> Executor | None:
+    """The executor tasks go to by default: the installed factory's, else None (local threads)."""
+    return EXECUTOR_FACTORY() if EXECUTOR_FACTORY is not None else None
+
+
 def run_blocks(
     grid: ModelGrid,
     compute: Callable[[Window], Mapping[str, NDArray]],
@@ -607,7 +628,7 @@ def run_blocks(
     """
     return run_chunks(
         grid, lambda window, _part: compute(window), outputs, progress=progress, is_cancelled=is_cancelled,
-        depth=depth, block_values=block_values, progress_range=progress_range, threads=threads,
+        depth=depth, block_values=block_values, progress_range=progress_range, threads=threads, executor=LOCAL,
     )
 
 
