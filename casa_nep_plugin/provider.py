@@ -40,6 +40,18 @@ class CasaNepProvider(QgsProcessingProvider):
     def supportedOutputRasterLayerExtensions(self) -> list[str]:  # noqa: N802,D102
         return ["tif"]
 
+    def load(self) -> bool:  # noqa: D102
+        from . import settings
+
+        settings.register(self.name(), self.icon())
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self) -> None:  # noqa: D102
+        from . import settings
+
+        settings.unregister()
+
     def loadAlgorithms(self) -> None:  # noqa: N802
         """Add every algorithm, then every shipped model (resources/models/*.model3).
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Never write beside an input: GDAL's .aux.xml side files (statistics and histograms that
+# QGIS computes when it styles a layer) would land next to the shipped sample and ../shared.
+os.environ.setdefault("GDAL_PAM_ENABLED", "NO")
+
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "casa_nep_plugin"
 SAMPLE = PLUGIN / "resources" / "sample"

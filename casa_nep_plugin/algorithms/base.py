@@ -81,8 +81,10 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         ok, why = self.canExecute()
         if not ok:
             raise QgsProcessingException(why)
+        from .. import settings
         from ..core.errors import CasaCancelled, CasaInputError
 
+        settings.apply()
         try:
             return self.execute(parameters, context, feedback)
         except CasaInputError as exc:
