@@ -40,3 +40,11 @@ def set_advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParame
     """Mark a parameter as advanced (folded away in the dialog)."""
     param.setFlags(param.flags() | FLAG_ADVANCED)
     return param
+
+
+def parameter_as_strings(alg: QgsProcessingAlgorithm, parameters: dict, name: str, context) -> list[str]:
+    """A field (or string list) parameter's values: ``parameterAsStrings`` from QGIS 3.32,
+    ``parameterAsFields`` (deprecated since) before."""
+    if Qgis.QGIS_VERSION_INT >= 33200 and hasattr(alg, "parameterAsStrings"):
+        return list(alg.parameterAsStrings(parameters, name, context) or [])
+    return list(alg.parameterAsFields(parameters, name, context) or [])

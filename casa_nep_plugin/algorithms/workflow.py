@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, set_advanced
+from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, parameter_as_strings, set_advanced
 from .styles import StylePostProcessor, style_path
 
 
@@ -124,7 +124,7 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
             ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
             class_table=self.file_path(parameters, "CLASS_TABLE", context),
             zones=zones,
-            zone_field=(self.parameterAsFields(parameters, "ZONE_FIELD", context) or [None])[0],
+            zone_field=(parameter_as_strings(self, parameters, "ZONE_FIELD", context) or [None])[0],
             weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
             fine_landcover=self.raster_path(parameters, "FINE_LANDCOVER", context),
             fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),

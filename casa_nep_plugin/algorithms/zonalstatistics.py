@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import SOURCE_POLYGON
+from .compat import SOURCE_POLYGON, parameter_as_strings
 
 WEIGHTING_OPTIONS = ["centre", "exact"]
 WEIGHTING_HELP = """<p><b>Cell weighting</b>: <i>centre</i> counts a cell when its centre lies inside the zone
@@ -96,7 +96,7 @@ class AggregateAlgorithm(CasaAlgorithm):
 
     def fields(self, parameters, context) -> list[str] | None:
         """Fields to keep, or None for all."""
-        value = self.parameterAsFields(parameters, self.FIELDS, context)
+        value = parameter_as_strings(self, parameters, self.FIELDS, context)
         return list(value) if value else None
 
     def table_output(self, parameters, context) -> str:

@@ -194,18 +194,30 @@ def test_nep_style_is_centred_on_zero(qgis_app, sample_dir):
 
 
 def test_outputs_are_styled_when_loaded(casanep_provider, sample, tmp_path):
+    """An output to be loaded gets the style post-processor; run as Processing's result handling does.
+
+    Processing's own handler (QgsProcessingGuiUtils.addResultLayers from 3.44) needs a real
+    QgisInterface, which a headless test has not; the layer is loaded and post-processed the way
+    that handler does it (load, add to the project, call the post-processor)."""
     import processing
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsRasterLayer
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
+    feedback = QgsProcessingFeedback()
     out = str(tmp_path / "rh.tif")
-    res = processing.runAndLoadResults("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                                      "OUTPUT": out}, context=context,
-                                       feedback=QgsProcessingFeedback())
-    layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == res["OUTPUT"]]
-    assert layers, "output not loaded"
-    assert layers[0].renderer().type() == "singlebandpseudocolor"
+    details = QgsProcessingContext.LayerDetails("rh", QgsProject.instance(), "OUTPUT")
+    context.addLayerToLoadOnCompletion(out, details)
+    res = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "OUTPUT": out},
+                         context=context, feedback=feedback)
+    assert res["OUTPUT"] == out
+    post = context.layerToLoadOnCompletionDetails(out).postProcessor()
+    assert post is not None, "no style post-processor set on the output"
+    layer = QgsRasterLayer(out, "rh")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    post.postProcessLayer(layer, context, feedback)
+    assert layer.renderer().type() == "singlebandpseudocolor"
     QgsProject.instance().removeAllMapLayers()
 
 
