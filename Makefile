@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM := offscreen
 export PROJ_DATA ?= /usr/share/proj
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup test test-core demo package bench lint sample clean
+.PHONY: setup test test-core test-matrix demo package bench lint sample clean
 
 $(VENV)/.casanep-ready: scripts/setup.sh
 	bash scripts/setup.sh
@@ -21,6 +21,9 @@ test: setup  ## the full test suite (core, algorithms through Processing, qgis_p
 
 test-core: setup  ## only the QGIS-free core
 	$(PY) -m pytest tests/core
+
+test-matrix:  ## the suite in Debian 13 (QGIS 3.40) and testing (QGIS 3.44) chroots, as root
+	bash scripts/test-matrix.sh
 
 demo: setup  ## the whole workflow on the embedded synthetic sample, through qgis_process
 	bash scripts/demo.sh
