@@ -31,7 +31,7 @@ class WorkflowAlgorithm(CasaAlgorithm):
     ALG_ID = "workflow"
     DISPLAY = "Carbon budget workflow (NPP, RH, NEP, tables, charts, report)"
     GROUP = "Workflow"
-    GROUP_ID = "workflow"
+    GROUP_ID = "Workflow"  # the shipped model's group id is its group name: one "Workflow" group
     WEIGHTINGS = ["centre", "exact"]
     LOADED = {  # output -> (file key, layer name, style)
         "NPP": ("npp", "NPP monthly", "npp_monthly"),
