@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM := offscreen
 export PROJ_DATA ?= /usr/share/proj
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup test test-core test-matrix demo package bench lint sample clean
+.PHONY: setup test test-core test-matrix help demo package bench lint sample clean
 
 $(VENV)/.casanep-ready: scripts/setup.sh
 	bash scripts/setup.sh
@@ -27,6 +27,9 @@ test-matrix:  ## the suite in Debian 13 (QGIS 3.40) and testing (QGIS 3.44) chro
 
 demo: setup  ## the whole workflow on the embedded synthetic sample, through qgis_process
 	bash scripts/demo.sh
+
+help: setup  ## regenerate the HTML help pages shipped in casa_nep_plugin/help (from the algorithms)
+	$(PY) scripts/make_help.py
 
 sample:  ## regenerate the synthetic sample data shipped in resources/sample
 	$(PY) scripts/make_sample.py

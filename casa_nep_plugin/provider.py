@@ -28,6 +28,12 @@ class CasaNepProvider(QgsProcessingProvider):
 
         return f"CASA NEP {__version__} (NPP, soil respiration, NEP)"
 
+    def versionInfo(self) -> str:  # noqa: N802
+        """The plugin's version (shown by Processing, e.g. in the algorithm log)."""
+        from . import __version__
+
+        return __version__
+
     def icon(self) -> QIcon:  # noqa: D102
         return QIcon(ICON)
 

@@ -16,6 +16,11 @@ class Era5LandAlgorithm(CasaAlgorithm):
 
     ALG_ID = "era5land"
     DISPLAY = "ERA5-Land monthly climate stacks"
+    SHORT = (
+        "Monthly temperature, precipitation, solar radiation and evapotranspiration stacks "
+        "from an ERA5-Land monthly-means file."
+    )
+    TAGS = ("era5", "era5-land", "climate", "temperature", "precipitation", "solar radiation", "netcdf", "grib")
     GROUP = "Input preparation"
     GROUP_ID = "prepare"
     INPUT = "INPUT"

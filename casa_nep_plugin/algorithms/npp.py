@@ -20,6 +20,9 @@ class NppAlgorithm(CasaAlgorithm):
 
     ALG_ID = "npp"
     DISPLAY = "Net primary productivity (CASA)"
+    SHORT = "Monthly net primary productivity (gC m-2 month-1) by the CASA light-use-efficiency model."
+    TAGS = ("npp", "casa", "net primary productivity", "light use efficiency", "fpar", "carbon", "ndvi")
+    REFS = ("potter1993", "zhu2006", "zhu2007", "wang2025")
     NDVI = "NDVI"
     LANDCOVER = "LANDCOVER"
     CLASS_TABLE = "CLASS_TABLE"

@@ -18,6 +18,9 @@ class RhAlgorithm(CasaAlgorithm):
 
     ALG_ID = "rh"
     DISPLAY = "Soil heterotrophic respiration (Pei)"
+    SHORT = "Monthly soil heterotrophic respiration (gC m-2 month-1) from temperature and precipitation."
+    TAGS = ("rh", "soil respiration", "heterotrophic respiration", "carbon", "climate")
+    REFS = ("pei2010", "wang2025")
     TEMPERATURE = "TEMPERATURE"
     PRECIPITATION = "PRECIPITATION"
     LANDCOVER = "LANDCOVER"

@@ -30,6 +30,11 @@ class WorkflowAlgorithm(CasaAlgorithm):
 
     ALG_ID = "workflow"
     DISPLAY = "Carbon budget workflow (NPP, RH, NEP, tables, charts, report)"
+    SHORT = (
+        "The whole study in one run: NPP, RH, NEP, annual budget, tables by zone and land cover, charts and a report."
+    )
+    TAGS = ("workflow", "casa", "npp", "nep", "soil respiration", "carbon budget", "report")
+    REFS = ("potter1993", "zhu2006", "zhu2007", "pei2010", "wang2025")
     GROUP = "Workflow"
     GROUP_ID = "Workflow"  # the shipped model's group id is its group name: one "Workflow" group
     WEIGHTINGS = ["centre", "exact"]

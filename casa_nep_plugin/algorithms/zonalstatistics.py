@@ -109,6 +109,8 @@ class ZonalStatisticsAlgorithm(AggregateAlgorithm):
 
     ALG_ID = "zonalstatistics"
     DISPLAY = "Zonal statistics of carbon fluxes"
+    SHORT = "Totals and means of NPP, RH and NEP per polygon zone (city, district), month and year."
+    TAGS = ("zonal statistics", "zones", "city", "district", "npp", "nep", "carbon budget")
 
     HELP = """<p>Per polygon zone (city, district) and for every month and calendar year of the NPP, RH and
 NEP stacks: the area-weighted mean (gC m<sup>-2</sup>) and the total (tC and ktC), with the zone's area
