@@ -46,6 +46,20 @@ class CasaNepProvider(QgsProcessingProvider):
     def supportedOutputRasterLayerExtensions(self) -> list[str]:  # noqa: N802,D102
         return ["tif"]
 
+    # Outputs offer only what the algorithms write: tables and layers as GeoPackage or CSV,
+    # no "Save to GeoPackage..."/database table destinations (the core writes files itself).
+    def supportedOutputVectorLayerExtensions(self) -> list[str]:  # noqa: N802,D102
+        return ["gpkg", "csv"]
+
+    def supportedOutputTableExtensions(self) -> list[str]:  # noqa: N802,D102
+        return ["gpkg", "csv"]
+
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N802,N803,D102
+        return "gpkg"
+
+    def supportsNonFileBasedOutput(self) -> bool:  # noqa: N802,D102
+        return False
+
     def loadAlgorithms(self) -> None:  # noqa: N802
         """Add every algorithm, then every shipped model (resources/models/*.model3).
 
