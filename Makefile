@@ -34,8 +34,9 @@ help: setup  ## regenerate the HTML help pages shipped in casa_nep_plugin/help (
 sample:  ## regenerate the synthetic sample data shipped in resources/sample
 	$(PY) scripts/make_sample.py
 
-package: setup  ## installable plugin zip in dist/ (no tests, no caches)
+package: setup  ## installable plugin zip in dist/ (no tests, no caches), checked against the repository's rules
 	$(PY) scripts/package.py
+	$(PY) scripts/check_zip.py dist/casa_nep_plugin-$(VERSION).zip
 
 bench: setup  ## speed and memory benchmarks (not part of the tests)
 	$(PY) bench/run_all.py
