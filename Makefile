@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM := offscreen
 export PROJ_DATA ?= /usr/share/proj
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup test test-core test-matrix help demo package bench lint sample clean
+.PHONY: setup test test-core test-matrix help translations demo package bench lint sample clean
 
 $(VENV)/.casanep-ready: scripts/setup.sh
 	bash scripts/setup.sh
@@ -30,6 +30,9 @@ demo: setup  ## the whole workflow on the embedded synthetic sample, through qgi
 
 help: setup  ## regenerate the HTML help pages shipped in casa_nep_plugin/help (from the algorithms)
 	$(PY) scripts/make_help.py
+
+translations: setup  ## the translation template casa_nep_plugin/i18n/casanep.ts (Qt Linguist)
+	$(PY) scripts/make_translations.py
 
 sample:  ## regenerate the synthetic sample data shipped in resources/sample
 	$(PY) scripts/make_sample.py

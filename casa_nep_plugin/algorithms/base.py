@@ -146,7 +146,8 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             if parameters.get(name):
-                raise QgsProcessingException(self.tr(f"{name}: cannot load '{parameters.get(name)}' as a raster."))
+                raise QgsProcessingException(
+                    self.tr("{name}: cannot load '{value}' as a raster.").format(name=name, value=parameters.get(name)))
             return None
         return layer.source()
 

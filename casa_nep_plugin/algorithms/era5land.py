@@ -87,7 +87,8 @@ coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format
             if parameters.get(name) in (None, ""):
                 continue
             if key not in present:
-                feedback.pushInfo(self.tr(f"{name}: the file has no variable for {label}; not written."))
+                text = self.tr("{name}: the file has no variable for {label}; not written.")
+                feedback.pushInfo(text.format(name=name, label=label))
                 continue
             outputs[key] = self.output_path(parameters, name, context)
         if not outputs:
