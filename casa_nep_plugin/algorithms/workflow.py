@@ -22,6 +22,7 @@ from qgis.core import (
 
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, parameter_as_strings, set_advanced
+from .landcoverproduct import class_table_path, product_hint, product_parameters
 from .styles import StylePostProcessor, style_path
 
 
@@ -62,16 +63,17 @@ casanep:landcoverbudget);</li>
 <li>charts (monthly NPP, RH and NEP per zone; annual values per zone; land-cover shares) and an HTML report with
 the parameters, maps, tables and charts.</li></ol>
 <p>Inputs and units as in casanep:npp: monthly stacks with bands described YYYY-MM; NDVI (NDVI_SCALE 0.0001 for
-MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes
-mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
+MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes of
+the LANDCOVER_PRODUCT (GLC_FCS30, ESA WorldCover or MODIS IGBP) mapped by its shipped table, or by your own
+CLASS_TABLE (CSV code,class).</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters and outputs."""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
         add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
-        add(QgsProcessingParameterFile("CLASS_TABLE", self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        for param in product_parameters(self, "CLASS_TABLE"):
+            add(param)
         add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
         add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
         add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
@@ -127,7 +129,7 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
             potential_et=self.raster_path(parameters, "POTENTIAL_ET", context),
             optimal_temperature=topt,
             ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
-            class_table=self.file_path(parameters, "CLASS_TABLE", context),
+            class_table=class_table_path(self, parameters, context, "CLASS_TABLE"),
             zones=zones,
             zone_field=(parameter_as_strings(self, parameters, "ZONE_FIELD", context) or [None])[0],
             weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
@@ -141,7 +143,14 @@ mapped by CLASS_TABLE (default GLC_FCS30).</p>"""
         callbacks = Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
                               warning=getattr(multi, "pushWarning", multi.pushInfo),
                               step=lambda i, name: multi.setCurrentStep(i))
-        files = run_workflow(inp, folder, callbacks)
+        from ..core.errors import CasaInputError
+
+        try:
+            files = run_workflow(inp, folder, callbacks)
+        except CasaInputError as exc:
+            if exc.parameter != "LANDCOVER":
+                raise
+            raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
         result = {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
                   "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget")}
         for name, (key, label, style) in self.LOADED.items():

@@ -15,7 +15,7 @@
     </message>
     <message>
         <location filename="../algorithms/annual.py" line="48"/>
-        <location filename="../algorithms/workflow.py" line="99"/>
+        <location filename="../algorithms/workflow.py" line="101"/>
         <source>Warning threshold of RH/NPP (percent)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -106,7 +106,7 @@
     </message>
     <message>
         <location filename="../algorithms/landcoverclasses.py" line="66"/>
-        <location filename="../algorithms/npp.py" line="106"/>
+        <location filename="../algorithms/npp.py" line="108"/>
         <source>Vegetation class parameters (CSV; default Zhu et al. 2006)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -143,6 +143,16 @@
     <message>
         <location filename="../algorithms/landcoverfractions.py" line="69"/>
         <source>Majority class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/landcoverproduct.py" line="28"/>
+        <source>Land-cover product (its shipped code table maps the codes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/landcoverproduct.py" line="32"/>
+        <source>Or own class table (CSV code,class; replaces the product's table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -226,103 +236,96 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="101"/>
+        <location filename="../algorithms/npp.py" line="103"/>
         <source>Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="75"/>
-        <location filename="../algorithms/workflow.py" line="71"/>
+        <location filename="../algorithms/npp.py" line="77"/>
+        <location filename="../algorithms/workflow.py" line="73"/>
         <source>NDVI (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="76"/>
-        <location filename="../algorithms/workflow.py" line="72"/>
+        <location filename="../algorithms/npp.py" line="78"/>
+        <location filename="../algorithms/workflow.py" line="74"/>
         <source>Land cover (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="77"/>
-        <location filename="../algorithms/rh.py" line="48"/>
-        <location filename="../algorithms/workflow.py" line="73"/>
-        <source>Class table (CSV code,class; default GLC_FCS30)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="80"/>
+        <location filename="../algorithms/npp.py" line="82"/>
         <source>Solar radiation (MJ m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="81"/>
-        <location filename="../algorithms/rh.py" line="42"/>
+        <location filename="../algorithms/npp.py" line="83"/>
+        <location filename="../algorithms/rh.py" line="43"/>
         <source>Mean air temperature (degC, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="82"/>
-        <location filename="../algorithms/rh.py" line="44"/>
+        <location filename="../algorithms/npp.py" line="84"/>
+        <location filename="../algorithms/rh.py" line="45"/>
         <source>Precipitation (mm month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="84"/>
+        <location filename="../algorithms/npp.py" line="86"/>
         <source>Actual evapotranspiration (mm month-1; Zhou &amp; Zhang when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="87"/>
+        <location filename="../algorithms/npp.py" line="89"/>
         <source>Potential evapotranspiration (mm month-1; Thornthwaite when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="90"/>
+        <location filename="../algorithms/npp.py" line="92"/>
         <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="95"/>
+        <location filename="../algorithms/npp.py" line="97"/>
         <source>NDVI scale factor (0.0001 for MODIS integers)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="108"/>
+        <location filename="../algorithms/npp.py" line="110"/>
         <source>NPP (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="109"/>
+        <location filename="../algorithms/npp.py" line="111"/>
         <source>FPAR (unitless)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="111"/>
+        <location filename="../algorithms/npp.py" line="113"/>
         <source>Light-use efficiency (gC MJ-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="114"/>
+        <location filename="../algorithms/npp.py" line="116"/>
         <source>RH in the same pass (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="116"/>
+        <location filename="../algorithms/npp.py" line="118"/>
         <source>NEP in the same pass (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="93"/>
+        <location filename="../algorithms/npp.py" line="95"/>
         <source>Optimal temperature as one value (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="98"/>
+        <location filename="../algorithms/npp.py" line="100"/>
         <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="46"/>
+        <location filename="../algorithms/rh.py" line="47"/>
         <source>Land cover (class codes; masks water and ice, sets the grid)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -392,88 +395,88 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="90"/>
+        <location filename="../algorithms/workflow.py" line="92"/>
         <location filename="../algorithms/zonalstatistics.py" line="56"/>
         <source>Cell weighting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="75"/>
+        <location filename="../algorithms/workflow.py" line="77"/>
         <source>Solar radiation (MJ m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="76"/>
+        <location filename="../algorithms/workflow.py" line="78"/>
         <source>Mean air temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="77"/>
+        <location filename="../algorithms/workflow.py" line="79"/>
         <source>Precipitation (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="78"/>
+        <location filename="../algorithms/workflow.py" line="80"/>
         <source>Actual evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="80"/>
+        <location filename="../algorithms/workflow.py" line="82"/>
         <source>Potential evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="82"/>
+        <location filename="../algorithms/workflow.py" line="84"/>
         <source>Optimal temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="84"/>
+        <location filename="../algorithms/workflow.py" line="86"/>
         <source>NDVI scale factor</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="86"/>
+        <location filename="../algorithms/workflow.py" line="88"/>
         <source>Zones (e.g. cities)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="88"/>
+        <location filename="../algorithms/workflow.py" line="90"/>
         <source>Zone name field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="94"/>
+        <location filename="../algorithms/workflow.py" line="96"/>
         <source>Fine land cover (e.g. WorldCover 10 m)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="103"/>
+        <location filename="../algorithms/workflow.py" line="105"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="104"/>
+        <location filename="../algorithms/workflow.py" line="106"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="107"/>
+        <location filename="../algorithms/workflow.py" line="109"/>
         <source>Zone table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="108"/>
+        <location filename="../algorithms/workflow.py" line="110"/>
         <source>Land-cover budget (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="97"/>
+        <location filename="../algorithms/workflow.py" line="99"/>
         <source>Fine land-cover mapping to the six classes (CSV; default WorldCover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="101"/>
+        <location filename="../algorithms/workflow.py" line="103"/>
         <source>Report title</source>
         <translation type="unfinished"></translation>
     </message>
@@ -632,7 +635,7 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
     </message>
     <message>
         <location filename="../algorithms/ndvicomposite.py" line="21"/>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>ndvi</source>
         <translation type="unfinished"></translation>
     </message>
@@ -726,25 +729,25 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>Net primary productivity (CASA)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/annual.py" line="16"/>
         <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <location filename="../algorithms/rh.py" line="16"/>
         <source>Carbon model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>Monthly net primary productivity (gC m-2 month-1) by the CASA light-use-efficiency model.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>&lt;p&gt;Monthly net primary productivity (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;NPP = APAR &amp;times; &amp;epsilon;&lt;/code&gt;, &lt;code&gt;APAR = SOL &amp;times; FPAR &amp;times; 0.5&lt;/code&gt;,
@@ -762,47 +765,48 @@ POTENTIAL_ET is given; E from EVAPOTRANSPIRATION or else Zhou &amp;amp; Zhang (1
 &lt;p&gt;&lt;b&gt;Inputs&lt;/b&gt;: monthly stacks, one band per month described YYYY-MM: NDVI (unitless; NDVI_SCALE
 0.0001 for MODIS integers), SOLAR_RADIATION (MJ m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;), TEMPERATURE (&amp;deg;C),
 PRECIPITATION, EVAPOTRANSPIRATION and POTENTIAL_ET (mm month&lt;sup&gt;-1&lt;/sup&gt;). Climate stacks on another
-grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds class codes mapped by
-CLASS_TABLE (default GLC_FCS30); water and ice give nodata. Without OPTIMAL_TEMPERATURE and POTENTIAL_ET
-the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's 0.389 gC MJ&lt;sup&gt;-1&lt;/sup&gt;),
-replaces the class values. NDVI_BOUNDS "percentiles" takes each class's NDVImin/NDVImax as the 5 % / 95 %
-percentiles of the input NDVI of that class instead of the table's.&lt;/p&gt;
+grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds the class codes of a
+LANDCOVER_PRODUCT (GLC_FCS30, ESA WorldCover or MODIS IGBP), mapped to CASA vegetation classes by the
+product's shipped table, or by your own CLASS_TABLE (CSV code,class); water and ice give nodata. Without
+OPTIMAL_TEMPERATURE and POTENTIAL_ET the stacks must cover whole calendar years. EPSILON_MAX, when set
+(e.g. Potter's 0.389 gC MJ&lt;sup&gt;-1&lt;/sup&gt;), replaces the class values. NDVI_BOUNDS "percentiles" takes each
+class's NDVImin/NDVImax as the 5 % / 95 % percentiles of the input NDVI of that class instead of the table's.&lt;/p&gt;
 &lt;p&gt;Optional RH_OUTPUT and NEP_OUTPUT compute soil heterotrophic respiration (as casanep:rh, masked to land) and
 NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole chain.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <location filename="../algorithms/validate.py" line="21"/>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>npp</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>casa</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>net primary productivity</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>light use efficiency</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <source>fpar</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="18"/>
+        <location filename="../algorithms/npp.py" line="19"/>
         <location filename="../algorithms/rh.py" line="16"/>
         <source>carbon</source>
         <translation type="unfinished"></translation>
@@ -824,7 +828,8 @@ one output band per month (described YYYY-MM):&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;RH = 0.22 &amp;times; (exp(0.0913 T) + ln(0.3145 R + 1)) &amp;times; 30 &amp;times; 0.465&lt;/code&gt;&lt;/p&gt;
 &lt;p&gt;T: monthly mean air temperature (&amp;deg;C); R: monthly precipitation (mm month&lt;sup&gt;-1&lt;/sup&gt;), both
 monthly stacks with the same months. The factor 30 &amp;times; 0.465 multiplies the whole bracket.&lt;/p&gt;
-&lt;p&gt;With a LANDCOVER raster (class codes mapped by CLASS_TABLE, default GLC_FCS30), RH is computed on its
+&lt;p&gt;With a LANDCOVER raster (class codes of the LANDCOVER_PRODUCT - GLC_FCS30, ESA WorldCover or
+MODIS IGBP - mapped by its shipped table, or by your own CLASS_TABLE), RH is computed on its
 grid (climate resampled bilinearly) and masked to land: water and ice give nodata. Without it, RH is on the
 temperature grid.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
@@ -836,7 +841,7 @@ temperature grid.&lt;/p&gt;</source>
     </message>
     <message>
         <location filename="../algorithms/rh.py" line="16"/>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>soil respiration</source>
         <translation type="unfinished"></translation>
     </message>
@@ -870,7 +875,7 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <location filename="../algorithms/annual.py" line="16"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>nep</source>
         <translation type="unfinished"></translation>
@@ -896,7 +901,7 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <location filename="../algorithms/annual.py" line="16"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>carbon budget</source>
         <translation type="unfinished"></translation>
@@ -985,22 +990,22 @@ statistics (CSV).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>Carbon budget workflow (NPP, RH, NEP, tables, charts, report)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>Workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>The whole study in one run: NPP, RH, NEP, annual budget, tables by zone and land cover, charts and a report.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>&lt;p&gt;Runs the whole study on prepared monthly stacks, step by step (cancellable at any step) into one
 OUTPUT_FOLDER; every file is staged and moved into place only when all steps succeed, so a failed or cancelled
 run leaves nothing behind.&lt;/p&gt;
@@ -1015,17 +1020,18 @@ casanep:landcoverbudget);&lt;/li&gt;
 &lt;li&gt;charts (monthly NPP, RH and NEP per zone; annual values per zone; land-cover shares) and an HTML report with
 the parameters, maps, tables and charts.&lt;/li&gt;&lt;/ol&gt;
 &lt;p&gt;Inputs and units as in casanep:npp: monthly stacks with bands described YYYY-MM; NDVI (NDVI_SCALE 0.0001 for
-MODIS integers), SOL MJ m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;, T &amp;deg;C, P and E mm month&lt;sup&gt;-1&lt;/sup&gt;; LANDCOVER codes
-mapped by CLASS_TABLE (default GLC_FCS30).&lt;/p&gt;</source>
+MODIS integers), SOL MJ m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;, T &amp;deg;C, P and E mm month&lt;sup&gt;-1&lt;/sup&gt;; LANDCOVER codes of
+the LANDCOVER_PRODUCT (GLC_FCS30, ESA WorldCover or MODIS IGBP) mapped by its shipped table, or by your own
+CLASS_TABLE (CSV code,class).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="28"/>
+        <location filename="../algorithms/workflow.py" line="29"/>
         <source>report</source>
         <translation type="unfinished"></translation>
     </message>
