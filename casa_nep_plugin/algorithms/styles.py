@@ -46,3 +46,47 @@ def style_on_load(context, path: str | None, name: str) -> None:
         return
     details = context.layerToLoadOnCompletionDetails(path)
     details.setPostProcessor(StylePostProcessor.create(style_path(name)))
+
+
+class ZoneStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Colours a zone layer by its first annual NEP mean: a diverging ramp centred on zero
+    (green: net sink, red: net source), classes symmetric around zero."""
+
+    _alive: list[ZoneStylePostProcessor] = []
+    FIELD = r"^nep_\d{4}_mean$"
+    CLASSES = 6
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802
+        """Set the graduated renderer; a layer without an annual NEP field is left as it is."""
+        import re
+
+        from qgis.core import QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol
+        from qgis.PyQt.QtGui import QColor
+
+        names = [f.name() for f in layer.fields()]
+        field = next((n for n in names if re.match(self.FIELD, n)), None)
+        if field is None:
+            return
+        values = [f[field] for f in layer.getFeatures()]
+        values = [float(v) for v in values if v is not None and v == v and not isinstance(v, str)]
+        if not values:
+            return
+        top = max(abs(v) for v in values) or 1.0
+        half = self.CLASSES // 2
+        colors = ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"]  # source ... sink
+        ranges = []
+        for i in range(self.CLASSES):
+            lo, hi = -top + 2 * top * i / self.CLASSES, -top + 2 * top * (i + 1) / self.CLASSES
+            symbol = QgsSymbol.defaultSymbol(layer.geometryType())
+            symbol.setColor(QColor(colors[i]))
+            label = f"{lo:.0f} to {hi:.0f} gC m-2 a-1" + (" (source)" if i < half else " (sink)")
+            ranges.append(QgsRendererRange(lo, hi, symbol, label))
+        layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+        layer.triggerRepaint()
+
+    @classmethod
+    def create(cls) -> ZoneStylePostProcessor:
+        """A post-processor kept alive for the session."""
+        proc = cls()
+        cls._alive.append(proc)
+        return proc

@@ -10,6 +10,8 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingOutputHtml,
     QgsProcessingOutputRasterLayer,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -23,7 +25,7 @@ from qgis.core import (
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, SOURCE_POLYGON, parameter_as_strings, set_advanced
 from .landcoverproduct import class_table_path, product_hint, product_parameters
-from .styles import StylePostProcessor, style_path
+from .styles import StylePostProcessor, ZoneStylePostProcessor, style_path
 
 
 class WorkflowAlgorithm(CasaAlgorithm):
@@ -39,6 +41,11 @@ class WorkflowAlgorithm(CasaAlgorithm):
     GROUP = "Workflow"
     GROUP_ID = "Workflow"  # the shipped model's group id is its group name: one "Workflow" group
     WEIGHTINGS = ["centre", "exact"]
+    TABLES = [  # (file key, layer name, output) of the CSV tables loaded as tables
+        ("zones_csv", "Zone statistics", "ZONE_TABLE"),
+        ("budget", "Land-cover budget", "LANDCOVER_BUDGET"),
+        ("long", "Long table", "LONG_TABLE_OUTPUT"),
+    ]
     LOADED = {  # output -> (file key, layer name, style)
         "NPP": ("npp", "NPP monthly", "npp_monthly"),
         "RH": ("rh", "RH monthly", "rh_monthly"),
@@ -100,6 +107,9 @@ CLASS_TABLE (CSV code,class).</p>"""
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
         add(QgsProcessingParameterNumber("THRESHOLD", self.tr("Warning threshold of RH/NPP (percent)"),
                                          type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0))
+        add(QgsProcessingParameterBoolean(
+            "LONG_TABLE", self.tr("Also one long table: zone, class, year, month, quantity, statistic, value, unit"),
+            defaultValue=True))
         add(set_advanced(QgsProcessingParameterString("TITLE", self.tr("Report title"),
                                                       defaultValue="casa-nep carbon budget")))
         add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Output folder")))
@@ -108,6 +118,8 @@ CLASS_TABLE (CSV code,class).</p>"""
             self.addOutput(QgsProcessingOutputRasterLayer(name, self.tr(label)))
         self.addOutput(QgsProcessingOutputFile("ZONE_TABLE", self.tr("Zone table (CSV)")))
         self.addOutput(QgsProcessingOutputFile("LANDCOVER_BUDGET", self.tr("Land-cover budget (CSV)")))
+        self.addOutput(QgsProcessingOutputVectorLayer("ZONES_LAYER", self.tr("Zones with their statistics")))
+        self.addOutput(QgsProcessingOutputFile("LONG_TABLE_OUTPUT", self.tr("Long table (CSV)")))
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
@@ -137,6 +149,7 @@ CLASS_TABLE (CSV code,class).</p>"""
             fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             title=self.parameterAsString(parameters, "TITLE", context) or "casa-nep carbon budget",
+            long_table=self.parameterAsBoolean(parameters, "LONG_TABLE", context),
         )
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         multi = QgsProcessingMultiStepFeedback(len(plan(inp)), feedback)
@@ -152,12 +165,22 @@ CLASS_TABLE (CSV code,class).</p>"""
                 raise
             raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
         result = {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
-                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget")}
+                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget"),
+                  "ZONES_LAYER": files.get("zones"), "LONG_TABLE_OUTPUT": files.get("long")}
         for name, (key, label, style) in self.LOADED.items():
             result[name] = files.get(key)
             if files.get(key) and context.project() is not None:
                 details = QgsProcessingContext.LayerDetails(label, context.project(), name)
                 details.setPostProcessor(StylePostProcessor.create(style_path(style)))
                 context.addLayerToLoadOnCompletion(files[key], details)
+        if context.project() is not None:
+            if files.get("zones"):  # the zones with their statistics, coloured by annual NEP
+                details = QgsProcessingContext.LayerDetails(self.tr("Zones"), context.project(), "ZONES_LAYER")
+                details.setPostProcessor(ZoneStylePostProcessor.create())
+                context.addLayerToLoadOnCompletion(files["zones"], details)
+            for key, label, output in self.TABLES:  # the CSV tables, as attribute tables
+                if files.get(key):
+                    context.addLayerToLoadOnCompletion(
+                        files[key], QgsProcessingContext.LayerDetails(self.tr(label), context.project(), output))
         feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
         return result

@@ -15,7 +15,7 @@
     </message>
     <message>
         <location filename="../algorithms/annual.py" line="48"/>
-        <location filename="../algorithms/workflow.py" line="101"/>
+        <location filename="../algorithms/workflow.py" line="108"/>
         <source>Warning threshold of RH/NPP (percent)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -242,13 +242,13 @@
     </message>
     <message>
         <location filename="../algorithms/npp.py" line="77"/>
-        <location filename="../algorithms/workflow.py" line="73"/>
+        <location filename="../algorithms/workflow.py" line="80"/>
         <source>NDVI (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/npp.py" line="78"/>
-        <location filename="../algorithms/workflow.py" line="74"/>
+        <location filename="../algorithms/workflow.py" line="81"/>
         <source>Land cover (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,89 +395,109 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="92"/>
+        <location filename="../algorithms/workflow.py" line="99"/>
         <location filename="../algorithms/zonalstatistics.py" line="56"/>
         <source>Cell weighting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="77"/>
+        <location filename="../algorithms/workflow.py" line="84"/>
         <source>Solar radiation (MJ m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="78"/>
+        <location filename="../algorithms/workflow.py" line="85"/>
         <source>Mean air temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="79"/>
+        <location filename="../algorithms/workflow.py" line="86"/>
         <source>Precipitation (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="80"/>
+        <location filename="../algorithms/workflow.py" line="87"/>
         <source>Actual evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="82"/>
+        <location filename="../algorithms/workflow.py" line="89"/>
         <source>Potential evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="84"/>
+        <location filename="../algorithms/workflow.py" line="91"/>
         <source>Optimal temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="86"/>
+        <location filename="../algorithms/workflow.py" line="93"/>
         <source>NDVI scale factor</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="88"/>
+        <location filename="../algorithms/workflow.py" line="95"/>
         <source>Zones (e.g. cities)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="90"/>
+        <location filename="../algorithms/workflow.py" line="97"/>
         <source>Zone name field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="96"/>
+        <location filename="../algorithms/workflow.py" line="103"/>
         <source>Fine land cover (e.g. WorldCover 10 m)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="105"/>
+        <location filename="../algorithms/workflow.py" line="111"/>
+        <source>Also one long table: zone, class, year, month, quantity, statistic, value, unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/workflow.py" line="115"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="106"/>
+        <location filename="../algorithms/workflow.py" line="116"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="109"/>
+        <location filename="../algorithms/workflow.py" line="119"/>
         <source>Zone table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="110"/>
+        <location filename="../algorithms/workflow.py" line="120"/>
         <source>Land-cover budget (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="99"/>
+        <location filename="../algorithms/workflow.py" line="121"/>
+        <source>Zones with their statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/workflow.py" line="122"/>
+        <source>Long table (CSV)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/workflow.py" line="106"/>
         <source>Fine land-cover mapping to the six classes (CSV; default WorldCover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="103"/>
+        <location filename="../algorithms/workflow.py" line="113"/>
         <source>Report title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/workflow.py" line="178"/>
+        <source>Zones</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -779,14 +799,14 @@ NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole c
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/npp.py" line="19"/>
         <location filename="../algorithms/validate.py" line="21"/>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>npp</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/npp.py" line="19"/>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>casa</source>
         <translation type="unfinished"></translation>
     </message>
@@ -841,7 +861,7 @@ temperature grid.&lt;/p&gt;</source>
     </message>
     <message>
         <location filename="../algorithms/rh.py" line="16"/>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>soil respiration</source>
         <translation type="unfinished"></translation>
     </message>
@@ -875,7 +895,7 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <location filename="../algorithms/annual.py" line="16"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>nep</source>
         <translation type="unfinished"></translation>
@@ -901,7 +921,7 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <location filename="../algorithms/annual.py" line="16"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <location filename="../algorithms/zonalstatistics.py" line="107"/>
         <source>carbon budget</source>
         <translation type="unfinished"></translation>
@@ -990,22 +1010,22 @@ statistics (CSV).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>Carbon budget workflow (NPP, RH, NEP, tables, charts, report)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>Workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>The whole study in one run: NPP, RH, NEP, annual budget, tables by zone and land cover, charts and a report.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>&lt;p&gt;Runs the whole study on prepared monthly stacks, step by step (cancellable at any step) into one
 OUTPUT_FOLDER; every file is staged and moved into place only when all steps succeed, so a failed or cancelled
 run leaves nothing behind.&lt;/p&gt;
@@ -1026,12 +1046,12 @@ CLASS_TABLE (CSV code,class).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="29"/>
+        <location filename="../algorithms/workflow.py" line="31"/>
         <source>report</source>
         <translation type="unfinished"></translation>
     </message>
