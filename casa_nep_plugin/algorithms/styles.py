@@ -9,6 +9,47 @@ from qgis.core import QgsProcessingLayerPostProcessorInterface
 from .base import PLUGIN_DIR
 
 STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
+#: Styles whose ramp takes its range (and first band) from the data: name -> (diverging, monthly stack).
+#: The class maps (sink_source) and the ratio's fixed thresholds keep their style's values.
+DATA_RANGED = {
+    "npp_monthly": (False, True), "rh_monthly": (False, True), "nep_monthly": (True, True),
+    "npp_annual": (False, False), "rh_annual": (False, False), "nep_annual": (True, False),
+    "fpar": (False, True), "lue": (False, True),
+}
+
+
+def fit_to_data(layer, name: str) -> bool:
+    """Rescale a pseudocolour layer's ramp to its data and show the annual or peak-month band.
+
+    The ramp's stops keep their relative positions (a diverging ramp stays centred on
+    zero); labels are rewritten to the new values.  False when not applicable."""
+    if name not in DATA_RANGED:
+        return False
+    from ..core.styles import display_range
+
+    renderer = layer.renderer()
+    if renderer is None or renderer.type() != "singlebandpseudocolor":
+        return False
+    diverging, monthly = DATA_RANGED[name]
+    rng = display_range(layer.source(), diverging=diverging, monthly=monthly)
+    if rng is None:
+        return False
+    shader = renderer.shader()
+    ramp = shader.rasterShaderFunction()
+    items = ramp.colorRampItemList()
+    old_lo, old_hi = ramp.minimumValue(), ramp.maximumValue()
+    if not items or old_hi <= old_lo:
+        return False
+    for item in items:
+        item.value = rng.minimum + (item.value - old_lo) / (old_hi - old_lo) * (rng.maximum - rng.minimum)
+        item.label = f"{item.value:.3g}"
+    ramp.setColorRampItemList(items)
+    ramp.setMinimumValue(rng.minimum)
+    ramp.setMaximumValue(rng.maximum)
+    renderer.setClassificationMin(rng.minimum)
+    renderer.setClassificationMax(rng.maximum)
+    renderer.setBand(rng.band)
+    return True
 
 
 def style_path(name: str) -> str:
@@ -30,6 +71,8 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         message, ok = layer.loadNamedStyle(self.qml)
         if not ok and feedback is not None:
             feedback.pushInfo(f"Style {os.path.basename(self.qml)} not applied: {message}")
+        elif ok:
+            fit_to_data(layer, os.path.splitext(os.path.basename(self.qml))[0])
         layer.triggerRepaint()
 
     @classmethod
