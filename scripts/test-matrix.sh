@@ -18,9 +18,8 @@
 # them; a leg's first build takes about 8 minutes, a reuse about 1 minute plus the tests.
 #
 # The chroot mechanics (mounts in a private mount namespace, apt sources present only
-# while a command runs, venv/profile directories kept apart from the host's) are those of
-# run-in-debian.sh, looked up as $RUN_IN_DEBIAN, else ../shared/tools/run-in-debian.sh
-# next to the checkout.
+# while a command runs, venv/profile directories kept apart from the host's) are
+# scripts/run-in-debian.sh ($RUN_IN_DEBIAN overrides).
 #
 # Environment:
 #   MATRIX_SUITES    legs to run (default "trixie forky")
@@ -34,7 +33,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 SUITES=${MATRIX_SUITES:-trixie forky}
 CHROOTS=${CASANEP_CHROOTS:-/var/cache/casanep/chroots}
 LOGS=${MATRIX_LOGS:-$CHROOTS/logs}
-RUNNER=${RUN_IN_DEBIAN:-$REPO/../shared/tools/run-in-debian.sh}
+RUNNER=${RUN_IN_DEBIAN:-$REPO/scripts/run-in-debian.sh}
 
 label() {
   case "$1" in
