@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM := offscreen
 export PROJ_DATA ?= /usr/share/proj
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup test test-core test-matrix help translations demo package bench lint sample clean
+.PHONY: setup test test-core test-matrix help translations screenshots demo package bench lint sample clean
 
 $(VENV)/.casanep-ready: scripts/setup.sh
 	bash scripts/setup.sh
@@ -33,6 +33,9 @@ help: setup  ## regenerate the HTML help pages shipped in casa_nep_plugin/help (
 
 translations: setup  ## the translation template casa_nep_plugin/i18n/casanep.ts (Qt Linguist)
 	$(PY) scripts/make_translations.py
+
+screenshots: setup  ## dialogs, modeler, toolbox and a styled map under Xvfb, into docs/screenshots (*_qgisX.Y.png)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) scripts/screenshots.py docs/screenshots
 
 sample:  ## regenerate the synthetic sample data shipped in resources/sample
 	$(PY) scripts/make_sample.py
