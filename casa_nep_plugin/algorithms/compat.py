@@ -49,3 +49,11 @@ def parameter_as_strings(alg: QgsProcessingAlgorithm, parameters: dict, name: st
     if Qgis.QGIS_VERSION_INT >= 33200 and hasattr(alg, "parameterAsStrings"):
         return list(alg.parameterAsStrings(parameters, name, context) or [])
     return list(alg.parameterAsFields(parameters, name, context) or [])
+
+
+def set_renderer_band(renderer, band: int) -> None:
+    """Show ``band`` (1-based): ``setInputBand`` from QGIS 3.38, ``setBand`` (deprecated since) before."""
+    if hasattr(renderer, "setInputBand"):
+        renderer.setInputBand(band)
+    else:
+        renderer.setBand(band)

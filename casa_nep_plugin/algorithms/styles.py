@@ -7,6 +7,7 @@ import os
 from qgis.core import QgsProcessingLayerPostProcessorInterface
 
 from .base import PLUGIN_DIR
+from .compat import set_renderer_band
 
 STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
 #: Styles whose ramp takes its range (and first band) from the data: name -> (diverging, monthly stack).
@@ -48,7 +49,7 @@ def fit_to_data(layer, name: str) -> bool:
     ramp.setMaximumValue(rng.maximum)
     renderer.setClassificationMin(rng.minimum)
     renderer.setClassificationMax(rng.maximum)
-    renderer.setBand(rng.band)
+    set_renderer_band(renderer, rng.band)
     return True
 
 
