@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWED = {("QgsProcessingContext", "LayerDetails"), ("Qgis", "QGIS_VERSION_INT")}
+ALLOWED = {("QgsProcessingContext", "LayerDetails"), ("Qgis", "QGIS_VERSION_INT"), ("Qgis", "QGIS_VERSION")}
 
 
 def _sources():
