@@ -35,7 +35,7 @@ translations: setup  ## the translation template casa_nep_plugin/i18n/casanep.ts
 	$(PY) scripts/make_translations.py
 
 screenshots: setup  ## dialogs, modeler, toolbox and a styled map under Xvfb, into docs/screenshots (*_qgisX.Y.png)
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) scripts/screenshots.py docs/screenshots
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) scripts/screenshots.py docs/screenshots
 
 sample:  ## regenerate the synthetic sample data shipped in resources/sample
 	$(PY) scripts/make_sample.py
