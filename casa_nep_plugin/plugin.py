@@ -9,12 +9,31 @@ from __future__ import annotations
 from qgis.core import QgsApplication
 
 
+def _install_translator():
+    """Load i18n/casanep_<lang>.qm for QGIS's user locale, when shipped (None otherwise)."""
+    import os
+
+    from qgis.core import QgsSettings
+    from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+
+    locale = str(QgsSettings().value("locale/userLocale", "") or "")[:2]
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "i18n", f"casanep_{locale}.qm")
+    if not locale or not os.path.exists(path):
+        return None
+    translator = QTranslator()
+    if translator.load(path):
+        QCoreApplication.installTranslator(translator)
+        return translator
+    return None
+
+
 class CasaNepPlugin:
     """Registers the casa-nep Processing provider."""
 
     def __init__(self, iface) -> None:
         self.iface = iface
         self.provider = None
+        self.translator = _install_translator()
 
     def initProcessing(self) -> None:  # noqa: N802 - QGIS's name
         """Register the provider (called by QGIS and qgis_process)."""

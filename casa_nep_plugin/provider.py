@@ -28,6 +28,12 @@ class CasaNepProvider(QgsProcessingProvider):
 
         return f"CASA NEP {__version__} (NPP, soil respiration, NEP)"
 
+    def versionInfo(self) -> str:  # noqa: N802
+        """The plugin's version (shown by Processing, e.g. in the algorithm log)."""
+        from . import __version__
+
+        return __version__
+
     def icon(self) -> QIcon:  # noqa: D102
         return QIcon(ICON)
 
@@ -51,6 +57,20 @@ class CasaNepProvider(QgsProcessingProvider):
         from . import settings
 
         settings.unregister()
+
+    # Outputs offer only what the algorithms write: tables and layers as GeoPackage or CSV,
+    # no "Save to GeoPackage..."/database table destinations (the core writes files itself).
+    def supportedOutputVectorLayerExtensions(self) -> list[str]:  # noqa: N802,D102
+        return ["gpkg", "csv"]
+
+    def supportedOutputTableExtensions(self) -> list[str]:  # noqa: N802,D102
+        return ["gpkg", "csv"]
+
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N802,N803,D102
+        return "gpkg"
+
+    def supportsNonFileBasedOutput(self) -> bool:  # noqa: N802,D102
+        return False
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         """Add every algorithm, then every shipped model (resources/models/*.model3).

@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "casa_nep_plugin" / "resources" / "models" / "casa_nep_workflow.model3"
+# canvas layout (scene units; a component box is 200 x 30, placed by its centre)
+TOP, INPUT_X, INPUT_DY = 60, 150, 55
+STEP_X, OUTPUT_X, OUTPUT_DY, STEP_GAP = 480, 810, 45, 40
 
 
 def build():
@@ -58,55 +61,74 @@ def build():
         ("zones", QgsProcessingParameterFeatureSource("zones", "Zones", [SOURCE_POLYGON])),
         ("fine_landcover", QgsProcessingParameterRasterLayer("fine_landcover", "Fine land cover (ESA WorldCover)")),
     ]
+    # layout: inputs in a column on the left, steps in the middle, their outputs on the right;
+    # every box is 200 x 30 (positions are centres), spaced so that none overlaps another
     for i, (name, definition) in enumerate(inputs):
         comp = QgsProcessingModelParameter(name)
-        comp.setPosition(QPointF(120 + 180 * (i % 5), 60 + 90 * (i // 5)))
+        comp.setPosition(QPointF(INPUT_X, TOP + INPUT_DY * i))
         model.addModelParameter(definition, comp)
+    if hasattr(model, "setParameterOrder"):  # the dialog lists inputs as a user fills them in
+        model.setParameterOrder([name for name, _ in inputs])
 
     src = QgsProcessingModelChildParameterSource
     fixed = src.fromStaticValue
 
-    def child(alg_id, child_id, x, y, sources, outputs):
+    cursor = [TOP]
+
+    def child(alg_id, child_id, sources, outputs):
+        from qgis.core import QgsApplication, QgsProcessingDestinationParameter
+
+        alg = QgsApplication.processingRegistry().algorithmById(alg_id)
         c = QgsProcessingModelChildAlgorithm(alg_id)
         c.setChildId(child_id)
-        c.setDescription(child_id)
-        c.setPosition(QPointF(x, y))
+        c.setDescription(alg.displayName() if alg is not None else child_id)
+        y = cursor[0]
+        c.setPosition(QPointF(STEP_X, y))
         for pname, s in sources.items():
             c.addParameterSources(pname, [s])
+        # a mandatory parameter the model leaves alone gets its default, as the modeler's dialog does
+        for definition in (alg.parameterDefinitions() if alg is not None else []):
+            if (definition.name() in sources or isinstance(definition, QgsProcessingDestinationParameter)
+                    or definition.defaultValue() is None):
+                continue
+            c.addParameterSources(definition.name(), [fixed(definition.defaultValue())])
         outs = {}
-        for out_name, model_name in outputs.items():
+        for k, (out_name, (model_name, description)) in enumerate(outputs.items()):
             o = QgsProcessingModelOutput(model_name)
             o.setChildOutputName(out_name)
             o.setChildId(child_id)
-            o.setDescription(model_name)
-            o.setPosition(QPointF(x + 160, y + 40))
+            o.setDescription(description)
+            o.setPosition(QPointF(OUTPUT_X, y + OUTPUT_DY * k))
             outs[model_name] = o
         c.setModelOutputs(outs)
         model.addChildAlgorithm(c)
+        cursor[0] = y + OUTPUT_DY * max(1, len(outputs)) + STEP_GAP
 
     p = src.fromModelParameter
     o = src.fromChildOutput
-    child("casanep:npp", "npp", 150, 300, {
+    child("casanep:npp", "npp", {
         "NDVI": p("ndvi"), "LANDCOVER": p("landcover"), "SOLAR_RADIATION": p("solar"), "TEMPERATURE": p("temperature"),
         "PRECIPITATION": p("precipitation"), "EVAPOTRANSPIRATION": p("evapotranspiration"),
-        "NDVI_SCALE": p("ndvi_scale")}, {"OUTPUT": "npp_monthly"})
-    child("casanep:rh", "rh", 450, 300, {
+        "NDVI_SCALE": p("ndvi_scale")}, {"OUTPUT": ("npp_monthly", "Monthly NPP")})
+    child("casanep:rh", "rh", {
         "TEMPERATURE": p("temperature"), "PRECIPITATION": p("precipitation"), "LANDCOVER": p("landcover")},
-        {"OUTPUT": "rh_monthly"})
-    child("casanep:nep", "nep", 300, 420, {"NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT")},
-          {"OUTPUT": "nep_monthly"})
-    child("casanep:annual", "annual", 600, 420, {
+        {"OUTPUT": ("rh_monthly", "Monthly soil respiration (RH)")})
+    child("casanep:nep", "nep", {"NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT")},
+          {"OUTPUT": ("nep_monthly", "Monthly NEP")})
+    child("casanep:annual", "annual", {
         "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "THRESHOLD": p("threshold")},
-        {"NEP_OUTPUT": "nep_annual", "RATIO_OUTPUT": "rh_npp_ratio", "CLASS_OUTPUT": "sink_source"})
-    child("casanep:zonalstatistics", "zonal", 300, 560, {
+        {"NEP_OUTPUT": ("nep_annual", "Annual NEP"), "RATIO_OUTPUT": ("rh_npp_ratio", "Annual RH/NPP ratio"),
+         "CLASS_OUTPUT": ("sink_source", "Sink / source classes")})
+    child("casanep:zonalstatistics", "zonal", {
         "ZONES": p("zones"), "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "NEP": o("nep", "OUTPUT"),
-        "WEIGHTING": fixed("centre")}, {"OUTPUT": "zone_statistics"})
-    child("casanep:landcoverfractions", "fractions", 700, 560, {
+        "WEIGHTING": fixed("centre")}, {"OUTPUT": ("zone_statistics", "Statistics by zone")})
+    child("casanep:landcoverfractions", "fractions", {
         "LANDCOVER": p("fine_landcover"), "CLASS_TABLE": fixed("worldcover"), "REFERENCE": o("npp", "OUTPUT")},
-        {"OUTPUT": "landcover_fractions"})
-    child("casanep:landcoverbudget", "budget", 600, 680, {
+        {"OUTPUT": ("landcover_fractions", "Land-cover fractions")})
+    child("casanep:landcoverbudget", "budget", {
         "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "NEP": o("nep", "OUTPUT"),
-        "FRACTIONS": o("fractions", "OUTPUT"), "WEIGHTING": fixed("centre")}, {"OUTPUT": "landcover_budget"})
+        "FRACTIONS": o("fractions", "OUTPUT"), "WEIGHTING": fixed("centre")},
+        {"OUTPUT": ("landcover_budget", "Budget by land-cover type")})
     model.updateDestinationParameters()
     return model
 

@@ -9,6 +9,9 @@ VENV=${VENV:-.venv}
 APT_PKGS=(qgis python3-qgis qgis-providers python3-rasterio python3-geopandas python3-gdal
           python3-venv python3-pip python3-pytest python3-hypothesis python3-matplotlib
           python3-netcdf4 xvfb xauth make zip)
+# Installed when the release has them; setup goes on without them (e.g. a package that
+# testing cannot install that day, or one a release lacks).
+OPTIONAL_APT_PKGS=(python3-numba python3-dask python3-distributed)  # the fused kernel; the Dask cluster engine
 PIP_PKGS=(pytest-qgis==5.0.2 ruff==0.17.6)
 
 missing=()
@@ -24,6 +27,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "casa-nep setup: apt-get install ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  updated=1
+fi
+optional_missing=()
+for p in "${OPTIONAL_APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || optional_missing+=("$p")
+done
+if [ ${#optional_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "casa-nep setup: optional Debian packages not installed (going on without): ${optional_missing[*]}" >&2
+  else
+    [ -n "${updated:-}" ] || apt-get update -qq
+    for p in "${optional_missing[@]}"; do  # one by one: one that cannot be installed spoils no other
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null 2>&1 \
+        || echo "casa-nep setup: WARNING: optional Debian package $p cannot be installed here; going on without it" >&2
+    done
+  fi
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -18,6 +18,9 @@ class AnnualAlgorithm(CasaAlgorithm):
 
     ALG_ID = "annual"
     DISPLAY = "Annual carbon budget and sink/source map"
+    SHORT = "Annual NPP, RH and NEP totals, the RH/NPP ratio and a carbon sink/source map."
+    TAGS = ("annual", "nep", "carbon sink", "carbon source", "carbon budget", "ratio")
+    REFS = ("wang2025",)
     NPP = "NPP"
     RH = "RH"
     THRESHOLD = "THRESHOLD"

@@ -9,6 +9,7 @@ are missing.  No science lives here.
 from __future__ import annotations
 
 import os
+import re
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -24,14 +25,29 @@ from .. import deps
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
 
-REFERENCES = (
-    "<p><b>References</b><br>"
-    "Potter C.S. et al. (1993) Global Biogeochem. Cycles 7, 811-841.<br>"
-    "Zhu W., Pan Y., Zhang J. (2007) J. Plant Ecol. 31, 413-424; Zhu W. et al. (2006) "
-    "Chinese Sci. Bull. 51, 457-463.<br>"
-    "Pei Z. et al. (2010) soil respiration model, Acta Ecol. Sin.<br>"
-    "Wang & Liu (2025) Carbon Footprints 4:28.</p>"
-)
+#: Works cited by the help texts; an algorithm lists the keys that apply to it (REFS).
+REFERENCES = {
+    "potter1993": "Potter C.S. et al. (1993) Global Biogeochem. Cycles 7, 811-841.",
+    "zhu2007": "Zhu W., Pan Y., Zhang J. (2007) J. Plant Ecol. 31, 413-424.",
+    "zhu2006": "Zhu W. et al. (2006) Chinese Sci. Bull. 51, 457-463.",
+    "pei2010": "Pei Z. et al. (2010) soil respiration model, Acta Ecol. Sin.",
+    "wang2025": "Wang & Liu (2025) Carbon Footprints 4:28.",
+}
+
+
+def one_line_paragraphs(html: str) -> str:
+    """HTML with every run of white space that holds a line break made one space.
+
+    QGIS shows each line break of a help string as a new paragraph; hard-wrapped
+    source text would read as broken lines."""
+    return re.sub(r"[ \t]*\n\s*", " ", html).strip()
+
+
+def references_html(keys) -> str:
+    """The references paragraph for the given REFERENCES keys ('' for none)."""
+    if not keys:
+        return ""
+    return "<p><b>References</b><br>" + "<br>".join(REFERENCES[k] for k in keys) + "</p>"
 
 
 class CasaAlgorithm(QgsProcessingAlgorithm):
@@ -42,6 +58,9 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
     GROUP = "Carbon model"
     GROUP_ID = "model"
     HELP = ""
+    SHORT = ""  # one sentence: the toolbox tooltip and the dialog's first line
+    TAGS: tuple[str, ...] = ()  # toolbox search words
+    REFS: tuple[str, ...] = ()  # keys of REFERENCES that apply
 
     def tr(self, text: str) -> str:
         """Translate user-facing text."""
@@ -60,7 +79,20 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP_ID
 
     def shortHelpString(self) -> str:  # noqa: N802,D102
-        return self.tr(self.HELP) + REFERENCES
+        return one_line_paragraphs(self.tr(self.HELP)) + references_html(self.REFS)
+
+    def shortDescription(self) -> str:  # noqa: N802,D102
+        return self.tr(self.SHORT)
+
+    def tags(self) -> list[str]:  # noqa: D102
+        return [self.tr(t) for t in self.TAGS]
+
+    def helpUrl(self) -> str:  # noqa: N802
+        """The algorithm's page shipped in the plugin (help/<id>.html), opened offline by the Help button."""
+        from qgis.PyQt.QtCore import QUrl
+
+        path = os.path.join(PLUGIN_DIR, "help", f"{self.ALG_ID}.html")
+        return QUrl.fromLocalFile(path).toString() if os.path.exists(path) else ""
 
     def icon(self) -> QIcon:  # noqa: D102
         return QIcon(ICON)
@@ -116,7 +148,8 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             if parameters.get(name):
-                raise QgsProcessingException(self.tr(f"{name}: cannot load '{parameters.get(name)}' as a raster."))
+                raise QgsProcessingException(
+                    self.tr("{name}: cannot load '{value}' as a raster.").format(name=name, value=parameters.get(name)))
             return None
         return layer.source()
 

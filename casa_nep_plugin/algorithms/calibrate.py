@@ -20,6 +20,8 @@ class CalibrateAlgorithm(CasaAlgorithm):
 
     ALG_ID = "calibrate"
     DISPLAY = "Calibrate eps_max against a reference NPP product"
+    SHORT = "One eps_max factor per land-cover class fitted to a reference NPP product such as MODIS MOD17A3HGF."
+    TAGS = ("calibration", "eps_max", "light use efficiency", "npp", "modis", "mod17")
     GROUP = "Validation"
     GROUP_ID = "validation"
     NPP = "NPP"

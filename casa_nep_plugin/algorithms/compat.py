@@ -27,6 +27,7 @@ NUMBER_DOUBLE = _pick(Qgis, "ProcessingNumberParameterType", "Double", QgsProces
 NUMBER_INTEGER = _pick(Qgis, "ProcessingNumberParameterType", "Integer", QgsProcessingParameterNumber, "Integer")
 FILE_BEHAVIOR_FILE = _pick(Qgis, "ProcessingFileParameterBehavior", "File", QgsProcessingParameterFile, "File")
 FILE_BEHAVIOR_FOLDER = _pick(Qgis, "ProcessingFileParameterBehavior", "Folder", QgsProcessingParameterFile, "Folder")
+FLAG_OPTIONAL = _pick(Qgis, "ProcessingParameterFlag", "Optional", QgsProcessingParameterDefinition, "FlagOptional")
 FLAG_ADVANCED = _pick(Qgis, "ProcessingParameterFlag", "Advanced", QgsProcessingParameterDefinition, "FlagAdvanced")
 SOURCE_POLYGON = _pick(Qgis, "ProcessingSourceType", "VectorPolygon", QgsProcessing, "TypeVectorPolygon")
 SOURCE_ANY_VECTOR = _pick(Qgis, "ProcessingSourceType", "VectorAnyGeometry", QgsProcessing, "TypeVectorAnyGeometry")
@@ -40,3 +41,19 @@ def set_advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParame
     """Mark a parameter as advanced (folded away in the dialog)."""
     param.setFlags(param.flags() | FLAG_ADVANCED)
     return param
+
+
+def parameter_as_strings(alg: QgsProcessingAlgorithm, parameters: dict, name: str, context) -> list[str]:
+    """A field (or string list) parameter's values: ``parameterAsStrings`` from QGIS 3.32,
+    ``parameterAsFields`` (deprecated since) before."""
+    if Qgis.QGIS_VERSION_INT >= 33200 and hasattr(alg, "parameterAsStrings"):
+        return list(alg.parameterAsStrings(parameters, name, context) or [])
+    return list(alg.parameterAsFields(parameters, name, context) or [])
+
+
+def set_renderer_band(renderer, band: int) -> None:
+    """Show ``band`` (1-based): ``setInputBand`` from QGIS 3.38, ``setBand`` (deprecated since) before."""
+    if hasattr(renderer, "setInputBand"):
+        renderer.setInputBand(band)
+    else:
+        renderer.setBand(band)

@@ -16,6 +16,11 @@ class Era5LandAlgorithm(CasaAlgorithm):
 
     ALG_ID = "era5land"
     DISPLAY = "ERA5-Land monthly climate stacks"
+    SHORT = (
+        "Monthly temperature, precipitation, solar radiation and evapotranspiration stacks "
+        "from an ERA5-Land monthly-means file."
+    )
+    TAGS = ("era5", "era5-land", "climate", "temperature", "precipitation", "solar radiation", "netcdf", "grib")
     GROUP = "Input preparation"
     GROUP_ID = "prepare"
     INPUT = "INPUT"
@@ -82,7 +87,8 @@ coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format
             if parameters.get(name) in (None, ""):
                 continue
             if key not in present:
-                feedback.pushInfo(self.tr(f"{name}: the file has no variable for {label}; not written."))
+                text = self.tr("{name}: the file has no variable for {label}; not written.")
+                feedback.pushInfo(text.format(name=name, label=label))
                 continue
             outputs[key] = self.output_path(parameters, name, context)
         if not outputs:

@@ -89,8 +89,8 @@ def grid_from_parameters(alg, parameters, context, feedback=None):
         missing = [n for n, v in ((GRID_EXTENT, extent), (GRID_CRS, crs), (GRID_CELL_SIZE, cell)) if not v]
         if missing:
             raise QgsProcessingException(alg.tr(
-                f"{', '.join(missing)}: a model grid from a cell size needs an extent, a CRS and a cell size "
-                "(or give a reference raster)."))
+                "{names}: a model grid from a cell size needs an extent, a CRS and a cell size "
+                "(or give a reference raster).").format(names=", ".join(missing)))
         return grid_from_extent(extent, crs, cell, extent_crs=extent_crs or crs), extent, extent_crs
     return None, extent, extent_crs
 

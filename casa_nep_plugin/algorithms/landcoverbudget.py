@@ -13,6 +13,8 @@ class LandcoverBudgetAlgorithm(AggregateAlgorithm):
 
     ALG_ID = "landcoverbudget"
     DISPLAY = "Land-cover carbon budget"
+    SHORT = "Totals and shares of NPP, RH and NEP per land-cover class, month and year."
+    TAGS = ("land cover", "landcover", "carbon budget", "npp", "nep", "share")
     FRACTIONS = "FRACTIONS"
 
     HELP = """<p>Totals and shares of NPP, RH and NEP per land-cover class, for every month and calendar year,

@@ -20,6 +20,10 @@ class LandcoverClassesAlgorithm(CasaAlgorithm):
 
     ALG_ID = "landcoverclasses"
     DISPLAY = "Vegetation classes from a land-cover product"
+    SHORT = (
+        "Maps the codes of a land-cover product (GLC_FCS30, ESA WorldCover, MODIS IGBP) to CASA vegetation classes."
+    )
+    TAGS = ("land cover", "landcover", "glc_fcs30", "worldcover", "igbp", "vegetation class", "reclassify")
     GROUP = "Input preparation"
     GROUP_ID = "prepare"
     INPUT = "INPUT"

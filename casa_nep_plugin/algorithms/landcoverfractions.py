@@ -21,6 +21,8 @@ class LandcoverFractionsAlgorithm(AggregateAlgorithm):
 
     ALG_ID = "landcoverfractions"
     DISPLAY = "Land-cover fractions on the model grid"
+    SHORT = "Fraction of every model cell covered by each class of a fine land-cover map."
+    TAGS = ("land cover", "landcover", "fraction", "worldcover", "share", "resample")
     LANDCOVER = "LANDCOVER"
     CLASS_TABLE = "CLASS_TABLE"
     CLASS_TABLE_FILE = "CLASS_TABLE_FILE"

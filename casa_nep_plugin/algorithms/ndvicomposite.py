@@ -31,6 +31,8 @@ class NdviCompositeAlgorithm(CasaAlgorithm):
 
     ALG_ID = "ndvicomposite"
     DISPLAY = "Monthly NDVI from MODIS 16-day composites"
+    SHORT = "Monthly NDVI stacks by maximum-value compositing of MODIS 16-day vegetation-index composites."
+    TAGS = ("modis", "ndvi", "mod13q1", "composite", "vegetation index")
     GROUP = "Input preparation"
     GROUP_ID = "prepare"
     INPUT = "INPUT"

@@ -13,6 +13,9 @@ class NepAlgorithm(CasaAlgorithm):
 
     ALG_ID = "nep"
     DISPLAY = "Net ecosystem productivity (NPP - RH)"
+    SHORT = "Monthly net ecosystem productivity, NEP = NPP - RH (gC m-2 month-1)."
+    TAGS = ("nep", "net ecosystem productivity", "carbon sink", "carbon source", "carbon budget")
+    REFS = ("pei2010", "wang2025")
     NPP = "NPP"
     RH = "RH"
     OUTPUT = "OUTPUT"

@@ -12,6 +12,7 @@ from qgis.core import (
 
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
+from .landcoverproduct import class_table_path, product_hint, product_parameters
 from .styles import style_on_load
 
 
@@ -20,6 +21,9 @@ class NppAlgorithm(CasaAlgorithm):
 
     ALG_ID = "npp"
     DISPLAY = "Net primary productivity (CASA)"
+    SHORT = "Monthly net primary productivity (gC m-2 month-1) by the CASA light-use-efficiency model."
+    TAGS = ("npp", "casa", "net primary productivity", "light use efficiency", "fpar", "carbon", "ndvi")
+    REFS = ("potter1993", "zhu2006", "zhu2007", "wang2025")
     NDVI = "NDVI"
     LANDCOVER = "LANDCOVER"
     CLASS_TABLE = "CLASS_TABLE"
@@ -61,11 +65,12 @@ POTENTIAL_ET is given; E from EVAPOTRANSPIRATION or else Zhou &amp; Zhang (1995)
 <p><b>Inputs</b>: monthly stacks, one band per month described YYYY-MM: NDVI (unitless; NDVI_SCALE
 0.0001 for MODIS integers), SOLAR_RADIATION (MJ m<sup>-2</sup> month<sup>-1</sup>), TEMPERATURE (&deg;C),
 PRECIPITATION, EVAPOTRANSPIRATION and POTENTIAL_ET (mm month<sup>-1</sup>). Climate stacks on another
-grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds class codes mapped by
-CLASS_TABLE (default GLC_FCS30); water and ice give nodata. Without OPTIMAL_TEMPERATURE and POTENTIAL_ET
-the stacks must cover whole calendar years. EPSILON_MAX, when set (e.g. Potter's 0.389 gC MJ<sup>-1</sup>),
-replaces the class values. NDVI_BOUNDS "percentiles" takes each class's NDVImin/NDVImax as the 5 % / 95 %
-percentiles of the input NDVI of that class instead of the table's.</p>
+grid or CRS are resampled bilinearly onto the NDVI grid. LANDCOVER holds the class codes of a
+LANDCOVER_PRODUCT (GLC_FCS30, ESA WorldCover or MODIS IGBP), mapped to CASA vegetation classes by the
+product's shipped table, or by your own CLASS_TABLE (CSV code,class); water and ice give nodata. Without
+OPTIMAL_TEMPERATURE and POTENTIAL_ET the stacks must cover whole calendar years. EPSILON_MAX, when set
+(e.g. Potter's 0.389 gC MJ<sup>-1</sup>), replaces the class values. NDVI_BOUNDS "percentiles" takes each
+class's NDVImin/NDVImax as the 5 % / 95 % percentiles of the input NDVI of that class instead of the table's.</p>
 <p>Optional RH_OUTPUT and NEP_OUTPUT compute soil heterotrophic respiration (as casanep:rh, masked to land) and
 NEP = NPP - RH in the same pass on the NDVI grid: the fastest way to the whole chain.</p>
 <p>GAP_FILL linear fills a cell's missing NDVI month by linear interpolation in time between its nearest valid
@@ -78,8 +83,8 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer(self.NDVI, self.tr("NDVI (monthly stack)")))
         add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
-        add(QgsProcessingParameterFile(self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        for param in product_parameters(self, self.CLASS_TABLE):
+            add(param)
         add(QgsProcessingParameterRasterLayer(self.SOLAR_RADIATION,
                                               self.tr("Solar radiation (MJ m-2 month-1, monthly stack)")))
         add(QgsProcessingParameterRasterLayer(self.TEMPERATURE, self.tr("Mean air temperature (degC, monthly stack)")))
@@ -129,6 +134,7 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
         """Parameters to :func:`core.model.run_npp`."""
         import dataclasses
 
+        from ..core.errors import CasaInputError
         from ..core.gapfill import npp_gap_kwargs
         from ..core.model import run_npp
         from ..core.params import ModelParams
@@ -140,31 +146,35 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
         topt = self.raster_path(parameters, self.OPTIMAL_TEMPERATURE, context)
         if topt is None and parameters.get(self.OPTIMAL_TEMPERATURE_VALUE) not in (None, ""):
             topt = self.parameterAsDouble(parameters, self.OPTIMAL_TEMPERATURE_VALUE, context)
-        callbacks = self.callbacks(feedback)
         gap = npp_gap_kwargs(self.parameterAsEnumString(parameters, self.GAP_FILL, context) or "none",
                              self.parameterAsInt(parameters, self.MAX_GAP, context))
-        written = run_npp(
-            ndvi=self.raster_path(parameters, self.NDVI, context),
-            landcover=self.raster_path(parameters, self.LANDCOVER, context),
-            solar_radiation=self.raster_path(parameters, self.SOLAR_RADIATION, context),
-            temperature=self.raster_path(parameters, self.TEMPERATURE, context),
-            precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
-            evapotranspiration=self.raster_path(parameters, self.EVAPOTRANSPIRATION, context),
-            potential_et=self.raster_path(parameters, self.POTENTIAL_ET, context),
-            optimal_temperature=topt,
-            ndvi_scale=self.parameterAsDouble(parameters, self.NDVI_SCALE, context),
-            class_table=self.file_path(parameters, self.CLASS_TABLE, context),
-            vegetation_table=self.file_path(parameters, self.VEGETATION_TABLE, context),
-            params=params,
-            output=self.output_path(parameters, self.OUTPUT, context),
-            fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
-            lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
-            ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
-            rh_output=self.output_path(parameters, self.RH_OUTPUT, context),
-            nep_output=self.output_path(parameters, self.NEP_OUTPUT, context),
-            callbacks=callbacks,
-            **gap,
-        )
+        try:
+            written = run_npp(
+                ndvi=self.raster_path(parameters, self.NDVI, context),
+                landcover=self.raster_path(parameters, self.LANDCOVER, context),
+                solar_radiation=self.raster_path(parameters, self.SOLAR_RADIATION, context),
+                temperature=self.raster_path(parameters, self.TEMPERATURE, context),
+                precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
+                evapotranspiration=self.raster_path(parameters, self.EVAPOTRANSPIRATION, context),
+                potential_et=self.raster_path(parameters, self.POTENTIAL_ET, context),
+                optimal_temperature=topt,
+                ndvi_scale=self.parameterAsDouble(parameters, self.NDVI_SCALE, context),
+                class_table=class_table_path(self, parameters, context, self.CLASS_TABLE),
+                vegetation_table=self.file_path(parameters, self.VEGETATION_TABLE, context),
+                params=params,
+                output=self.output_path(parameters, self.OUTPUT, context),
+                fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
+                lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
+                ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
+                rh_output=self.output_path(parameters, self.RH_OUTPUT, context),
+                nep_output=self.output_path(parameters, self.NEP_OUTPUT, context),
+                callbacks=self.callbacks(feedback),
+                **gap,
+            )
+        except CasaInputError as exc:
+            if exc.parameter != "LANDCOVER":
+                raise
+            raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
         style_on_load(context, written["npp"], "npp_monthly")
         style_on_load(context, written.get("fpar"), "fpar")
         style_on_load(context, written.get("lue"), "lue")

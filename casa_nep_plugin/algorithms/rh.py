@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, set_advanced
+from .compat import set_advanced
+from .landcoverproduct import class_table_path, product_parameters
 from .styles import style_on_load
 
 
@@ -18,6 +18,9 @@ class RhAlgorithm(CasaAlgorithm):
 
     ALG_ID = "rh"
     DISPLAY = "Soil heterotrophic respiration (Pei)"
+    SHORT = "Monthly soil heterotrophic respiration (gC m-2 month-1) from temperature and precipitation."
+    TAGS = ("rh", "soil respiration", "heterotrophic respiration", "carbon", "climate")
+    REFS = ("pei2010", "wang2025")
     TEMPERATURE = "TEMPERATURE"
     PRECIPITATION = "PRECIPITATION"
     LANDCOVER = "LANDCOVER"
@@ -29,7 +32,8 @@ one output band per month (described YYYY-MM):</p>
 <p><code>RH = 0.22 &times; (exp(0.0913 T) + ln(0.3145 R + 1)) &times; 30 &times; 0.465</code></p>
 <p>T: monthly mean air temperature (&deg;C); R: monthly precipitation (mm month<sup>-1</sup>), both
 monthly stacks with the same months. The factor 30 &times; 0.465 multiplies the whole bracket.</p>
-<p>With a LANDCOVER raster (class codes mapped by CLASS_TABLE, default GLC_FCS30), RH is computed on its
+<p>With a LANDCOVER raster (class codes of the LANDCOVER_PRODUCT - GLC_FCS30, ESA WorldCover or
+MODIS IGBP - mapped by its shipped table, or by your own CLASS_TABLE), RH is computed on its
 grid (climate resampled bilinearly) and masked to land: water and ice give nodata. Without it, RH is on the
 temperature grid.</p>"""
 
@@ -41,9 +45,8 @@ temperature grid.</p>"""
             self.PRECIPITATION, self.tr("Precipitation (mm month-1, monthly stack)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.LANDCOVER, self.tr("Land cover (class codes; masks water and ice, sets the grid)"), optional=True))
-        self.addParameter(set_advanced(QgsProcessingParameterFile(
-            self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        for param in product_parameters(self, self.CLASS_TABLE):
+            self.addParameter(set_advanced(param))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("RH (gC m-2 month-1)")))
 
     def execute(self, parameters, context, feedback) -> dict:
@@ -54,7 +57,7 @@ temperature grid.</p>"""
             temperature=self.raster_path(parameters, self.TEMPERATURE, context),
             precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
             landcover=self.raster_path(parameters, self.LANDCOVER, context),
-            class_table=self.file_path(parameters, self.CLASS_TABLE, context),
+            class_table=class_table_path(self, parameters, context, self.CLASS_TABLE),
             output=self.output_path(parameters, self.OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )

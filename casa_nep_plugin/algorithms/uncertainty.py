@@ -21,6 +21,8 @@ class UncertaintyAlgorithm(CasaAlgorithm):
 
     ALG_ID = "uncertainty"
     DISPLAY = "Parameter uncertainty of NPP, RH and NEP (Monte Carlo)"
+    SHORT = "Intervals for annual NPP, RH and NEP per zone from a Monte Carlo ensemble over the model parameters."
+    TAGS = ("uncertainty", "monte carlo", "ensemble", "interval", "npp", "nep", "confidence")
     GAP_FILLS = ["none", "linear"]
     WEIGHTINGS = ["centre", "exact"]
 
@@ -91,7 +93,7 @@ table only).</p>"""
         add(set_advanced(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"),
                                                       type=NUMBER_INTEGER, defaultValue=2, minValue=0)))
         add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"),
-                                                  "CSV files (*.csv);;GeoPackage (*.gpkg)"))
+                                                  "CSV files (*.csv)"))
         add(QgsProcessingParameterRasterDestination("SD_OUTPUT", self.tr("Standard deviation of annual NEP")))
         add(QgsProcessingParameterRasterDestination("PROBABILITY_OUTPUT", self.tr("P(annual NEP > 0)")))
         add(QgsProcessingParameterRasterDestination("MEAN_OUTPUT", self.tr("Ensemble mean of annual NEP"),

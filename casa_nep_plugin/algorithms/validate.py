@@ -23,6 +23,8 @@ class ValidateAlgorithm(CasaAlgorithm):
 
     ALG_ID = "validate"
     DISPLAY = "Validate NPP against a reference product"
+    SHORT = "Compares annual CASA NPP with a reference NPP product such as MODIS MOD17A3HGF."
+    TAGS = ("validation", "npp", "modis", "mod17", "accuracy", "rmse")
     GROUP = "Validation"
     GROUP_ID = "validation"
     NPP = "NPP"

@@ -10,6 +10,8 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingOutputHtml,
     QgsProcessingOutputRasterLayer,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -21,8 +23,16 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
-from .styles import StylePostProcessor, style_path
+from .compat import (
+    FILE_BEHAVIOR_FILE,
+    NUMBER_DOUBLE,
+    NUMBER_INTEGER,
+    SOURCE_POLYGON,
+    parameter_as_strings,
+    set_advanced,
+)
+from .landcoverproduct import class_table_path, product_hint, product_parameters
+from .styles import StylePostProcessor, ZoneStylePostProcessor, style_path
 
 
 class WorkflowAlgorithm(CasaAlgorithm):
@@ -30,9 +40,19 @@ class WorkflowAlgorithm(CasaAlgorithm):
 
     ALG_ID = "workflow"
     DISPLAY = "Carbon budget workflow (NPP, RH, NEP, tables, charts, report)"
+    SHORT = (
+        "The whole study in one run: NPP, RH, NEP, annual budget, tables by zone and land cover, charts and a report."
+    )
+    TAGS = ("workflow", "casa", "npp", "nep", "soil respiration", "carbon budget", "report")
+    REFS = ("potter1993", "zhu2006", "zhu2007", "pei2010", "wang2025")
     GROUP = "Workflow"
-    GROUP_ID = "workflow"
+    GROUP_ID = "Workflow"  # the shipped model's group id is its group name: one "Workflow" group
     WEIGHTINGS = ["centre", "exact"]
+    TABLES = [  # (file key, layer name, output) of the CSV tables loaded as tables
+        ("zones_csv", "Zone statistics", "ZONE_TABLE"),
+        ("budget", "Land-cover budget", "LANDCOVER_BUDGET"),
+        ("long", "Long table", "LONG_TABLE_OUTPUT"),
+    ]
     LOADED = {  # output -> (file key, layer name, style)
         "NPP": ("npp", "NPP monthly", "npp_monthly"),
         "RH": ("rh", "RH monthly", "rh_monthly"),
@@ -57,8 +77,9 @@ casanep:landcoverbudget);</li>
 <li>charts (monthly NPP, RH and NEP per zone; annual values per zone; land-cover shares) and an HTML report with
 the parameters, maps, tables and charts.</li></ol>
 <p>Inputs and units as in casanep:npp: monthly stacks with bands described YYYY-MM; NDVI (NDVI_SCALE 0.0001 for
-MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes
-mapped by CLASS_TABLE (default GLC_FCS30).</p>
+MODIS integers), SOL MJ m<sup>-2</sup> month<sup>-1</sup>, T &deg;C, P and E mm month<sup>-1</sup>; LANDCOVER codes of
+the LANDCOVER_PRODUCT (GLC_FCS30, ESA WorldCover or MODIS IGBP) mapped by its shipped table, or by your own
+CLASS_TABLE (CSV code,class).</p>
 <p><b>NDVI gaps</b>: GAP_FILL linear (the default here) fills a cell's missing NDVI month by linear interpolation
 in time between its nearest valid months before and after, across a year boundary when the stack continues, where
 the gap is at most MAX_GAP months (default 2); longer gaps and gaps at the ends stay nodata. With zones, the filled
@@ -72,8 +93,8 @@ zone's cells, per month and year) go with every number.</p>"""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
         add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
-        add(QgsProcessingParameterFile("CLASS_TABLE", self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        for param in product_parameters(self, "CLASS_TABLE"):
+            add(param)
         add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
         add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
         add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
@@ -106,6 +127,9 @@ zone's cells, per month and year) go with every number.</p>"""
         add(gap)
         add(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"), type=NUMBER_INTEGER,
                                          defaultValue=2, minValue=0))
+        add(QgsProcessingParameterBoolean(
+            "LONG_TABLE", self.tr("Also one long table: zone, class, year, month, quantity, statistic, value, unit"),
+            defaultValue=True))
         add(set_advanced(QgsProcessingParameterString("TITLE", self.tr("Report title"),
                                                       defaultValue="casa-nep carbon budget")))
         add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Output folder")))
@@ -114,6 +138,8 @@ zone's cells, per month and year) go with every number.</p>"""
             self.addOutput(QgsProcessingOutputRasterLayer(name, self.tr(label)))
         self.addOutput(QgsProcessingOutputFile("ZONE_TABLE", self.tr("Zone table (CSV)")))
         self.addOutput(QgsProcessingOutputFile("LANDCOVER_BUDGET", self.tr("Land-cover budget (CSV)")))
+        self.addOutput(QgsProcessingOutputVectorLayer("ZONES_LAYER", self.tr("Zones with their statistics")))
+        self.addOutput(QgsProcessingOutputFile("LONG_TABLE_OUTPUT", self.tr("Long table (CSV)")))
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
@@ -135,9 +161,9 @@ zone's cells, per month and year) go with every number.</p>"""
             potential_et=self.raster_path(parameters, "POTENTIAL_ET", context),
             optimal_temperature=topt,
             ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
-            class_table=self.file_path(parameters, "CLASS_TABLE", context),
+            class_table=class_table_path(self, parameters, context, "CLASS_TABLE"),
             zones=zones,
-            zone_field=(self.parameterAsFields(parameters, "ZONE_FIELD", context) or [None])[0],
+            zone_field=(parameter_as_strings(self, parameters, "ZONE_FIELD", context) or [None])[0],
             weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
             fine_landcover=self.raster_path(parameters, "FINE_LANDCOVER", context),
             fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),
@@ -145,20 +171,38 @@ zone's cells, per month and year) go with every number.</p>"""
             title=self.parameterAsString(parameters, "TITLE", context) or "casa-nep carbon budget",
             gap_fill=self.parameterAsEnumString(parameters, "GAP_FILL", context) or "linear",
             max_gap=self.parameterAsInt(parameters, "MAX_GAP", context),
+            long_table=self.parameterAsBoolean(parameters, "LONG_TABLE", context),
         )
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         multi = QgsProcessingMultiStepFeedback(len(plan(inp)), feedback)
         callbacks = Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
                               warning=getattr(multi, "pushWarning", multi.pushInfo),
                               step=lambda i, name: multi.setCurrentStep(i))
-        files = run_workflow(inp, folder, callbacks)
+        from ..core.errors import CasaInputError
+
+        try:
+            files = run_workflow(inp, folder, callbacks)
+        except CasaInputError as exc:
+            if exc.parameter != "LANDCOVER":
+                raise
+            raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
         result = {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
-                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget")}
+                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget"),
+                  "ZONES_LAYER": files.get("zones"), "LONG_TABLE_OUTPUT": files.get("long")}
         for name, (key, label, style) in self.LOADED.items():
             result[name] = files.get(key)
             if files.get(key) and context.project() is not None:
                 details = QgsProcessingContext.LayerDetails(label, context.project(), name)
                 details.setPostProcessor(StylePostProcessor.create(style_path(style)))
                 context.addLayerToLoadOnCompletion(files[key], details)
+        if context.project() is not None:
+            if files.get("zones"):  # the zones with their statistics, coloured by annual NEP
+                details = QgsProcessingContext.LayerDetails(self.tr("Zones"), context.project(), "ZONES_LAYER")
+                details.setPostProcessor(ZoneStylePostProcessor.create())
+                context.addLayerToLoadOnCompletion(files["zones"], details)
+            for key, label, output in self.TABLES:  # the CSV tables, as attribute tables
+                if files.get(key):
+                    context.addLayerToLoadOnCompletion(
+                        files[key], QgsProcessingContext.LayerDetails(self.tr(label), context.project(), output))
         feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
         return result

@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from .base import CasaAlgorithm
-from .compat import SOURCE_POLYGON
+from .compat import SOURCE_POLYGON, parameter_as_strings
 
 WEIGHTING_OPTIONS = ["centre", "exact"]
 ANNUAL_RULE_HELP = """<p><b>One definition of annual</b>: a zone's annual mean (gC m<sup>-2</sup> a<sup>-1</sup>)
@@ -103,7 +103,7 @@ class AggregateAlgorithm(CasaAlgorithm):
 
     def fields(self, parameters, context) -> list[str] | None:
         """Fields to keep, or None for all."""
-        value = self.parameterAsFields(parameters, self.FIELDS, context)
+        value = parameter_as_strings(self, parameters, self.FIELDS, context)
         return list(value) if value else None
 
     def table_output(self, parameters, context) -> str:
@@ -116,6 +116,8 @@ class ZonalStatisticsAlgorithm(AggregateAlgorithm):
 
     ALG_ID = "zonalstatistics"
     DISPLAY = "Zonal statistics of carbon fluxes"
+    SHORT = "Totals and means of NPP, RH and NEP per polygon zone (city, district), month and year."
+    TAGS = ("zonal statistics", "zones", "city", "district", "npp", "nep", "carbon budget")
 
     HELP = """<p>Per polygon zone (city, district) and for every month and calendar year of the NPP, RH and
 NEP stacks: the area-weighted mean (gC m<sup>-2</sup>) and the total (tC and ktC), with the zone's area

@@ -50,6 +50,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
+from .affine_ops import matmul
 from .engine import TILE, OutputSpec, check_writable, metadata_json, run_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
@@ -252,7 +253,7 @@ def _plan(fine: ModelGrid, model: ModelGrid, src_bounds) -> _Plan:
         raise CasaInputError("LANDCOVER", "the land cover's extent is empty in the model CRS.")
     kx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
     ky = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
-    sub = m * Affine.scale(1.0 / kx, 1.0 / ky)
+    sub = matmul(m, Affine.scale(1.0 / kx, 1.0 / ky))
     return _Plan(kx, ky, warp=dict(crs=model.crs, transform=sub, width=model.width * kx, height=model.height * ky))
 
 

@@ -44,6 +44,7 @@ from rasterio.errors import CRSError, NotGeoreferencedWarning, RasterioIOError
 from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
+from .affine_ops import matmul
 from .engine import NODATA, OutputSpec, run_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
@@ -121,7 +122,7 @@ def window_of_bounds(grid: ModelGrid, bounds, bounds_crs: CRS | None = None, mar
     inv = ~grid.transform
     cols, rows = [], []
     for x, y in ((b[0], b[1]), (b[0], b[3]), (b[2], b[1]), (b[2], b[3])):
-        c, r = inv * (x, y)
+        c, r = matmul(inv, (x, y))
         cols.append(c)
         rows.append(r)
     c0 = math.floor(min(cols) + SNAP_TOLERANCE) - margin

@@ -46,6 +46,7 @@ FILES = {
     "map_class": "map_sink_source.png",
     "report": "report.html",
     "filled": "ndvi_filled_months.tif",
+    "long": "carbon_budget_long.csv",
 }
 
 
@@ -73,6 +74,7 @@ class WorkflowInputs:
     title: str = "casa-nep carbon budget"
     gap_fill: str = "linear"
     max_gap: int = DEFAULT_MAX_GAP
+    long_table: bool = True  #: also write carbon_budget_long.csv (core.tidy), with ZONES or FINE_LANDCOVER
 
 
 def plan(inp: WorkflowInputs) -> list[str]:
@@ -103,10 +105,19 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
         written[key] = os.path.join(stage, FILES[key])
         return written[key]
 
+    def public(message: str) -> str:  # log lines name the files where they end up, never the staging folder
+        return message.replace(stage, os.path.abspath(out_dir)) if isinstance(message, str) else message
+
+    def info(message: str) -> None:
+        cb.info(public(message))
+
+    def warning(message: str) -> None:
+        cb.warning(public(message))
+
     def sub(i: int) -> Callbacks:
         cb.step(i, steps[i])
-        cb.info(f"Step {i + 1}/{len(steps)}: {steps[i]}")
-        return Callbacks(progress=cb.progress, is_cancelled=cb.is_cancelled, info=cb.info, warning=cb.warning)
+        info(f"Step {i + 1}/{len(steps)}: {steps[i]}")
+        return Callbacks(progress=cb.progress, is_cancelled=cb.is_cancelled, info=info, warning=warning)
 
     try:
         k = 0
@@ -137,6 +148,8 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
             shares, budget_table = _landcover_steps(inp, written, path, sub, k)
             k += 2
         sub(k)
+        if inp.long_table and (zone_table is not None or budget_table is not None):
+            _long_table(written, zone_table, path("long"))
         _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps)
         if cb.is_cancelled is not None and cb.is_cancelled():
             from .errors import CasaCancelled
@@ -203,6 +216,23 @@ def _landcover_steps(inp, written, path, sub, k):
     return shares, table[keep]
 
 
+def _long_table(written: dict[str, str], zone_table, output: str) -> None:
+    """One long table of every value: zones x all classes, the region x classes, zones x classes."""
+    import pandas as pd
+
+    from .tidy import long_table, sort_long
+
+    parts = []
+    if zone_table is not None:
+        parts.append(long_table(pd.DataFrame(zone_table), zone="zone"))
+    if "budget" in written:
+        parts.append(long_table(pd.read_csv(written["budget"]), zone="all", klass="class"))
+    if "zone_budget" in written:
+        zb = pd.read_csv(written["zone_budget"])
+        parts.append(long_table(zb[zb["class"] != "all"], zone="zone", klass="class"))
+    sort_long(pd.concat(parts, ignore_index=True)).to_csv(output, index=False)
+
+
 def _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps) -> None:
     label = inp.zone_field
     if zone_table is not None and (label is None or label not in zone_table.columns):
@@ -240,7 +270,8 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
                     "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
             "images": [written["chart_monthly"], written["chart_annual"]],
             "table": pd.DataFrame(zone_table[keep]),
-            "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv")],
+            "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv", "long")
+                      if k in written],
         })
     if budget_table is not None:
         report.chart_shares(shares, path("chart_shares"), "Shares of the regional totals by land cover")

@@ -84,6 +84,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
+from .affine_ops import matmul
 from .engine import DEFAULT_BLOCK_VALUES, atomic_path, check_writable, gdal_cache, scan_blocks
 from .errors import CasaCancelled, CasaInputError
 from .grid import ModelGrid
@@ -433,7 +434,7 @@ class ZoneSet:
             if g is None:
                 continue
             x0, y0, x1, y1 = g.bounds
-            corners = [inv * (x, y) for x in (x0, x1) for y in (y0, y1)]
+            corners = [matmul(inv, (x, y)) for x in (x0, x1) for y in (y0, y1)]
             cs = [c for c, _ in corners]
             rs = [r for _, r in corners]
             boxes[i] = (
@@ -476,7 +477,7 @@ class ZoneSet:
             if self.weighting == "centre":
                 mask = rasterize(
                     [(self._mappings[z], 1)], out_shape=(h, w), fill=0, all_touched=False, dtype="uint8",
-                    transform=self.grid.transform * Affine.translation(c0, r0),
+                    transform=matmul(self.grid.transform, Affine.translation(c0, r0)),
                 )
                 rr, cc = np.nonzero(mask)
                 weight = None

@@ -30,6 +30,7 @@ try:
 except QgsProcessingException as exc:
     print("RAISED", str(exc).splitlines()[0])
 import os
+sys.stdout.flush()  # os._exit skips the flush a pipe needs
 os._exit(0)
 """
 

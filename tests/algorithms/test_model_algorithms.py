@@ -194,19 +194,61 @@ def test_nep_style_is_centred_on_zero(qgis_app, sample_dir):
 
 
 def test_outputs_are_styled_when_loaded(casanep_provider, sample, tmp_path):
+    """An output to be loaded gets the style post-processor; run as Processing's result handling does.
+
+    Processing's own handler (QgsProcessingGuiUtils.addResultLayers from 3.44) needs a real
+    QgisInterface, which a headless test has not; the layer is loaded and post-processed the way
+    that handler does it (load, add to the project, call the post-processor)."""
     import processing
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsRasterLayer
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
+    feedback = QgsProcessingFeedback()
     out = str(tmp_path / "rh.tif")
-    res = processing.runAndLoadResults("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                                      "OUTPUT": out}, context=context,
-                                       feedback=QgsProcessingFeedback())
-    layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == res["OUTPUT"]]
-    assert layers, "output not loaded"
-    assert layers[0].renderer().type() == "singlebandpseudocolor"
+    details = QgsProcessingContext.LayerDetails("rh", QgsProject.instance(), "OUTPUT")
+    context.addLayerToLoadOnCompletion(out, details)
+    res = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "OUTPUT": out},
+                         context=context, feedback=feedback)
+    assert res["OUTPUT"] == out
+    post = context.layerToLoadOnCompletionDetails(out).postProcessor()
+    assert post is not None, "no style post-processor set on the output"
+    layer = QgsRasterLayer(out, "rh")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    post.postProcessLayer(layer, context, feedback)
+    assert layer.renderer().type() == "singlebandpseudocolor"
+    # the ramp spans the data (2nd-98th percentile over all months) and the peak month shows first
+    from casa_nep_plugin.core.styles import display_range
+
+    expected = display_range(out)
+    ramp = layer.renderer().shader().rasterShaderFunction()
+    assert (ramp.minimumValue(), ramp.maximumValue()) == pytest.approx((expected.minimum, expected.maximum))
+    items = ramp.colorRampItemList()
+    assert items[0].value == pytest.approx(expected.minimum) and items[-1].value == pytest.approx(expected.maximum)
+    renderer = layer.renderer()
+    assert getattr(renderer, "inputBand", renderer.band)() == expected.band
+    data = read(out)
+    assert expected.band == 1 + int(np.argmax([np.nanmean(np.abs(b)) for b in data]))
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_nep_ramp_from_data_stays_centred_on_zero(casanep_provider, sample, tmp_path):
+    import processing
+    from qgis.core import QgsRasterLayer
+
+    from casa_nep_plugin.algorithms.styles import fit_to_data, style_path
+
+    res = processing.run("casanep:npp", npp_params(sample, tmp_path / "npp.tif", NEP_OUTPUT=str(tmp_path / "nep.tif"),
+                                                   RH_OUTPUT=str(tmp_path / "rh.tif")))
+    layer = QgsRasterLayer(res["NEP_OUTPUT"], "nep")
+    layer.loadNamedStyle(style_path("nep_monthly"))
+    assert fit_to_data(layer, "nep_monthly")
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    values = [i.value for i in items]
+    assert values[0] == pytest.approx(-values[-1]) and values[len(values) // 2] == pytest.approx(0, abs=1e-9)
+    data = read(res["NEP_OUTPUT"])
+    assert values[-1] >= np.nanpercentile(data, 98) - 1e-6  # July's NEP is inside the ramp, not clipped at 60
 
 
 def test_annual_through_processing_equals_core(casanep_provider, sample, tmp_path):

@@ -94,3 +94,59 @@ def test_shipped_models_are_3_22_files(model):
     text = model.read_text()
     assert text.startswith("<!DOCTYPE model>")
     assert "casanep:" in text
+
+
+def _model():
+    from qgis.core import QgsApplication
+
+    return QgsApplication.processingRegistry().algorithmById(MODEL_ID)
+
+
+def test_model_is_valid_in_the_modeler(casanep_provider):
+    """The modeler's own check (what turns a step red and makes Run say "Model is invalid")."""
+    model = _model()
+    for child_id in model.childAlgorithms():
+        ok, issues = model.validateChildAlgorithm(child_id)
+        assert ok, (child_id, issues)
+    if hasattr(model, "validate"):  # QGIS 3.26+: the whole model, as the modeler's Validate button
+        ok, issues = model.validate()
+        assert ok, issues
+
+
+def test_model_boxes_do_not_overlap(casanep_provider):
+    from qgis.core import QgsRectangle
+
+    model = _model()
+    boxes = [(f"input {k}", c) for k, c in model.parameterComponents().items()]
+    for child_id, child in model.childAlgorithms().items():
+        boxes.append((f"step {child_id}", child))
+        boxes += [(f"output {k}", o) for k, o in child.modelOutputs().items()]
+    rects = []
+    for label, comp in boxes:
+        pos, size = comp.position(), comp.size()  # position is the box's centre
+        rects.append((label, QgsRectangle(pos.x() - size.width() / 2, pos.y() - size.height() / 2,
+                                          pos.x() + size.width() / 2, pos.y() + size.height() / 2)))
+    assert len(rects) == 10 + 7 + 9
+    for i, (a, ra) in enumerate(rects):
+        for b, rb in rects[i + 1:]:
+            inter = ra.intersect(rb)
+            assert inter.isEmpty() or inter.width() * inter.height() == 0, f"{a} overlaps {b}"
+
+
+def test_model_inputs_in_filling_order_and_outputs_readable(casanep_provider):
+    model = _model()
+    inputs = [d.name() for d in model.parameterDefinitions() if not d.isDestination()]
+    assert inputs[:5] == ["ndvi", "landcover", "solar", "temperature", "precipitation"]
+    assert inputs[-2:] == ["zones", "fine_landcover"]
+    outputs = {d.name(): d.description() for d in model.destinationParameterDefinitions()}
+    assert outputs["npp:npp_monthly"] == "Monthly NPP"
+    assert all(" " in text and ":" not in text for text in outputs.values()), outputs
+
+
+def test_one_workflow_group_in_the_toolbox(casanep_provider):
+    """The toolbox groups by groupId: the model and casanep:workflow must share one."""
+    groups = {}
+    for alg in casanep_provider.algorithms():
+        groups.setdefault(alg.group(), set()).add(alg.groupId())
+    assert all(len(ids) == 1 for ids in groups.values()), groups
+    assert _model().groupId() == casanep_provider.algorithm("workflow").groupId()

@@ -14,6 +14,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.ops import transform as shp_transform
 
+from casa_nep_plugin.core.affine_ops import matmul
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.model import Callbacks
 from casa_nep_plugin.core.zonal import (
@@ -60,8 +61,8 @@ def brute_coverage(poly: Polygon, transform: Affine, h: int, w: int) -> np.ndarr
     out = np.zeros((h, w))
     for r in range(h):
         for c in range(w):
-            x0, y1 = transform * (c, r)
-            x1, y0 = transform * (c + 1, r + 1)
+            x0, y1 = matmul(transform, (c, r))
+            x1, y0 = matmul(transform, (c + 1, r + 1))
             cell = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
             out[r, c] = poly.intersection(cell).area / cell.area
     return out
