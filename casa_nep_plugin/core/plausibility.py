@@ -160,8 +160,10 @@ def check_ndvi(
     finite = block[np.isfinite(block)]
     lo, hi = float(finite.min()), float(finite.max())
     where = f"first in {_band_name(b, months)}"
-    if scale == 1.0 and hi > 1.0 and hi <= 10000.0 and lo >= -3000.0:
+    if scale == 1.0 and 100.0 < hi <= 10000.0 and lo >= -3000.0:
         fix = "MODIS NDVI stored as integers needs NDVI_SCALE=0.0001."
+        if not nodata_declared:
+            fix += " The file declares no nodata either: set it (MODIS: gdal_edit.py -a_nodata -3000 file.tif)."
     elif not nodata_declared:
         fix = ("The file declares no nodata: if the out-of-range values are fill values, set the nodata "
                "(gdal_edit.py -a_nodata VALUE file.tif); otherwise check NDVI_SCALE.")
