@@ -501,6 +501,15 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
+def disk_is_full(folder: str, reserve: int = 64 * 1024) -> bool:
+    """True if the file system holding ``folder`` has less than ``reserve`` bytes left for the user."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < reserve
+
+
 def disk_full_error(parameter: str, where: str) -> CasaInputError:
     """The message for a full disk while writing into ``where``."""
     return CasaInputError(

@@ -25,6 +25,7 @@ from .safety import (
     check_output_folder,
     check_output_paths,
     disk_full_error,
+    disk_is_full,
     folder_lock,
     is_disk_full,
     move_into_place,
@@ -192,6 +193,13 @@ def _run_locked(inp: WorkflowInputs, out_dir: str, cb: Callbacks) -> dict[str, s
             move_into_place(p, target)  # a symlink in the folder is written through to its target
             final[key] = target
         return final
+    except Exception as exc:
+        # a full disk shows up in many guises (a GeoTIFF that cannot be read back, a PNG cut short):
+        # when the folder has no room left, say so rather than what broke first
+        if not isinstance(exc, CasaInputError) or "cannot open" in exc.message or is_disk_full(exc):
+            if is_disk_full(exc) or disk_is_full(out_dir):
+                raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         unregister_temp(stage)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -103,6 +104,21 @@ def rewrite(src: str, dst: str, fn=None, descriptions: list[str] | None = None, 
 def is_root() -> bool:
     """True when running as root (CI): tmpfs mounts and device nodes are tried for real."""
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def device_node(path: Path) -> str | None:
+    """A private character device like /dev/full (major 1, minor 7) at ``path`` (root only), else None.
+
+    Tests never aim a run at the real /dev/full: should the refusal ever be missing,
+    the run would replace the system's device node (it did once, before the check).
+    """
+    if not is_root():
+        return None
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except OSError:
+        return None
+    return str(path)
 
 
 def mount_tmpfs(path: Path, size: str) -> bool:

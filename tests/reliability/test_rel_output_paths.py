@@ -13,7 +13,16 @@ import pytest
 
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.safety import check_output_folder, check_output_paths, input_file_of
-from tests.reliability.helpers import checksums, copy_sample, is_root, leftovers, npp_kwargs, old_output, sha
+from tests.reliability.helpers import (
+    checksums,
+    copy_sample,
+    device_node,
+    is_root,
+    leftovers,
+    npp_kwargs,
+    old_output,
+    sha,
+)
 
 WIRED = pytest.mark.xfail(reason="wired by lead: run_npp must call safety.check_output_paths", strict=False)
 
@@ -57,15 +66,16 @@ def test_paths_that_are_not_regular_files_are_refused(tmp_path):
     fifo = tmp_path / "pipe.tif"
     os.mkfifo(fifo)
     cases = [(str(folder), "is a folder"), (str(fifo), "named pipe")]
-    if os.path.exists("/dev/full"):
-        cases.append(("/dev/full", "device"))
+    dev = device_node(tmp_path / "full.tif")  # a private /dev/full (root only)
+    if dev:
+        cases.append((dev, "device"))
     for path, what in cases:
         with pytest.raises(CasaInputError) as err:
             check_output_paths({"OUTPUT": path}, {})
         assert err.value.parameter == "OUTPUT" and what in err.value.message, err.value.message
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and folder.is_dir()
-    if os.path.exists("/dev/full"):
-        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    if dev:
+        assert stat.S_ISCHR(os.stat(dev).st_mode)
 
 
 def test_folder_that_is_a_file_missing_folder_and_extension(tmp_path):
@@ -156,16 +166,24 @@ def test_npp_through_a_symlink_writes_the_target(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(not is_root() or not os.path.exists("/dev/full"), reason="needs root and /dev/full")
+@pytest.mark.skipif(not is_root(), reason="needs root to make a device node")
 @WIRED
-def test_npp_to_dev_full_as_root_keeps_the_device(tmp_path):
+def test_npp_to_a_device_as_root_keeps_the_device(tmp_path):
+    """As /dev/full, but a private node: never aim an unguarded run at the system's /dev/full."""
     from casa_nep_plugin.core.model import run_npp
 
     s = copy_sample(tmp_path / "in")
-    with pytest.raises(CasaInputError) as err:
-        run_npp(output="/dev/full", **npp_kwargs(s))
-    assert err.value.parameter == "OUTPUT" and "device" in err.value.message
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    dev = device_node(tmp_path / "full.tif")
+    assert dev
+    try:
+        with pytest.raises(CasaInputError) as err:
+            run_npp(output=dev, **npp_kwargs(s))
+        assert err.value.parameter == "OUTPUT" and "device" in err.value.message
+        assert stat.S_ISCHR(os.stat(dev).st_mode)
+    finally:
+        for name in os.listdir(tmp_path):  # the unguarded engine leaves its temporary beside the node
+            if name.startswith(".full.tif."):
+                os.remove(tmp_path / name)
 
 
 @WIRED
