@@ -140,8 +140,11 @@ def check_ndvi(
     """
     if not nodata_declared:
         for fill in NDVI_FILL_VALUES:
+            # as RasterInput.read scales (float32), and as its decimated sample does (float64)
             scaled = np.float32(np.float32(fill) * np.float32(scale))
             hit = block == scaled
+            if block.dtype != np.float32:
+                hit |= np.abs(block - fill * scale) <= abs(fill * scale) * 1e-6
             if hit.any():
                 b = _first_band(hit)
                 n = int(np.count_nonzero(hit))
@@ -187,8 +190,8 @@ def check_month_order(months: list[str], parameter: str, path: str | None = None
         if m in seen:
             raise CasaInputError(
                 parameter,
-                f"band {i + 1} of {name} is {m} again (as band {seen[m] + 1}); each month may appear once. "
-                "Remove the duplicate band.",
+                f"band {i + 1} of {name} is {m} again, the same month as band {seen[m] + 1}; each month may "
+                "appear once. Remove the duplicate band.",
             )
         if i and m < months[i - 1]:
             raise CasaInputError(
