@@ -564,13 +564,7 @@ def explain_exception(
                 return CasaInputError(param, f"'{path}' cannot be used: a part of the path is a file, not a "
                                              "folder. Choose a path in a folder.")
             return CasaInputError(param, f"cannot write '{path}' ({exc.strerror or _first_line(text)}).")
-    if gdal_error:
-        return CasaInputError(
-            next(iter(inputs), "INPUT"),
-            f"GDAL could not read or write a raster: {_first_line(text)}. A truncated or damaged file is the "
-            "usual cause; check the inputs.",
-        )
-    return None
+    return None  # the caller says "unexpected error" with GDAL's or Python's own words
 
 
 def move_into_place(src: str, target: str) -> str:

@@ -195,3 +195,61 @@ def test_npp_output_extension_is_refused(tmp_path):
         run_npp(output=str(tmp_path / "npp.jpg"), **npp_kwargs(s))
     assert err.value.parameter == "OUTPUT" and ".tif" in err.value.message
     assert not (tmp_path / "npp.jpg").exists() and leftovers(tmp_path) == []
+
+
+# --- errors from below, and moving into place -------------------------------------------------------
+def test_disk_full_and_gdal_errors_in_one_sentence(tmp_path):
+    import errno
+
+    from casa_nep_plugin.core import safety
+
+    assert safety.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    try:
+        try:
+            raise OSError(errno.EDQUOT, "Disk quota exceeded")
+        except OSError as inner:
+            raise RuntimeError("write failed") from inner
+    except RuntimeError as outer:
+        assert safety.is_disk_full(outer)
+    assert safety.is_disk_full(RuntimeError("TIFFAppendToStrip: Write error: No space left on device"))
+    assert not safety.is_disk_full(ValueError("bad value"))
+    err = safety.explain_exception(OSError(errno.ENOSPC, "No space left on device"), {},
+                                   {"OUTPUT": str(tmp_path / "npp.tif")})
+    assert err.parameter == "OUTPUT" and "full" in err.message and str(tmp_path) in err.message
+    t = str(tmp_path / "t.tif")
+
+    class RasterioIOError(OSError):  # as rasterio raises it: the file is in the text
+        __module__ = "rasterio.errors"
+
+    exc = RasterioIOError(f"Read or write failed. {t}, band 1: IReadBlock failed at X offset 0, Y offset 0")
+    err = safety.explain_exception(exc, {"NDVI": str(tmp_path / "n.tif"), "TEMPERATURE": t}, {})
+    assert err.parameter == "TEMPERATURE" and "'t.tif' is not a readable raster" in err.message
+    assert safety.explain_exception(ZeroDivisionError("x"), {"NDVI": t}, {}) is None
+    assert safety.disk_is_full(str(tmp_path), reserve=1 << 62) and not safety.disk_is_full(str(tmp_path), 0)
+
+
+def test_move_into_place_across_file_systems(tmp_path, monkeypatch):
+    import errno
+
+    from casa_nep_plugin.core import safety
+
+    store = tmp_path / "store"
+    store.mkdir()
+    target = store / "report.html"
+    target.write_text("old")
+    os.symlink(target, tmp_path / "report.html")
+    src = tmp_path / "staged.html"
+    src.write_text("new")
+    real_replace = os.replace
+    calls = []
+
+    def replace(a, b):
+        calls.append((a, b))
+        if len(calls) == 1:  # the first, direct rename crosses file systems
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_replace(a, b)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert safety.move_into_place(str(src), str(tmp_path / "report.html")) == str(target)
+    assert target.read_text() == "new" and os.path.islink(tmp_path / "report.html") and not src.exists()
+    assert leftovers(tmp_path) == [] and safety.registered() == []
