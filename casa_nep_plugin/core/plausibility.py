@@ -138,8 +138,13 @@ def check_ndvi(
     Values outside [-1, 1] suggest ``NDVI_SCALE=0.0001`` when they look like
     MODIS integers, and a nodata value otherwise.  Returns ``block`` unchanged.
     """
+    with np.errstate(invalid="ignore"):
+        bad = (block < NDVI_MIN - 1e-6) | (block > NDVI_MAX + 1e-6)
+    any_bad = bool(bad.any())
     if not nodata_declared:
         for fill in NDVI_FILL_VALUES:
+            if not any_bad and not (NDVI_MIN <= fill * scale <= NDVI_MAX):
+                continue  # it would lie outside [-1, 1], and nothing does: not there
             # as RasterInput.read scales (float32), and as its decimated sample does (float64)
             scaled = np.float32(np.float32(fill) * np.float32(scale))
             hit = block == scaled
@@ -155,9 +160,7 @@ def check_ndvi(
                     f"nodata, so they would be read as data. Set the nodata (gdal_edit.py -a_nodata {fill:g} "
                     "file.tif, or Layer Properties > Transparency in QGIS) and run again.",
                 )
-    with np.errstate(invalid="ignore"):
-        bad = (block < NDVI_MIN - 1e-6) | (block > NDVI_MAX + 1e-6)
-    if not bad.any():
+    if not any_bad:
         return block
     b = _first_band(bad)
     finite = block[np.isfinite(block)]
@@ -176,6 +179,52 @@ def check_ndvi(
         parameter,
         f"NDVI after scaling by NDVI_SCALE={scale:g} spans {lo:g} .. {hi:g}, outside [-1, 1] ({where}). {fix}",
     )
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
+KINDS = ("ndvi", "temperature", "precipitation", "solar_radiation", "other")
+
+
+def screen(
+    block: NDArray, kind: str, parameter: str, months: list[str] | None = None, scale: float = 1.0,
+    nodata_declared: bool = True,
+) -> tuple[NDArray, int]:
+    """Inf to NaN and the plausibility check of ``kind`` in one cheap pass; returns (block, Infs replaced).
+
+    The main pass's entry point (about 0.5 ns per value where all is well: two
+    comparisons).  ``kind``: ``ndvi`` (:func:`check_ndvi`, with ``scale`` and
+    ``nodata_declared``), ``temperature`` (:func:`check_temperature`),
+    ``precipitation`` / ``solar_radiation`` (:func:`check_non_negative`) or
+    ``other`` (Inf only).  Only when a value falls outside the quick bounds are
+    Infs replaced and the full check run, which raises with the fix.
+    """
+    if kind == "ndvi":
+        lo, hi = NDVI_MIN - 1e-6, NDVI_MAX + 1e-6
+    elif kind == "temperature":
+        lo, hi = T_MIN_C, T_MAX_C
+    elif kind in ("precipitation", "solar_radiation"):
+        lo, hi = 0.0, _F32_MAX
+    elif kind == "other":
+        lo, hi = -_F32_MAX, _F32_MAX
+    else:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    with np.errstate(invalid="ignore"):
+        outside = (block < lo) | (block > hi)
+    n = 0
+    if outside.any():
+        block, n = replace_inf(block)
+    elif not (kind == "ndvi" and not nodata_declared):
+        return block, 0
+    # else: fill values that scale into [-1, 1] (MODIS -3000 x 0.0001 = -0.3) pass the bounds: look for them
+    if kind == "ndvi":
+        check_ndvi(block, parameter, scale, nodata_declared, months)
+    elif kind == "temperature":
+        check_temperature(block, parameter, months)
+    elif kind == "precipitation":
+        check_non_negative(block, parameter, "precipitation", "mm month-1", months)
+    elif kind == "solar_radiation":
+        check_non_negative(block, parameter, "solar radiation", "MJ m-2 month-1", months)
+    return block, n
 
 
 def check_month_order(months: list[str], parameter: str, path: str | None = None) -> list[str]:

@@ -206,3 +206,29 @@ def test_model_inf_is_nodata_with_one_warning(tmp_path):
     inf_warnings = [w for w in warnings if "Inf" in w or "infinite" in w]
     assert len(inf_warnings) == 1 and inf_warnings[0].startswith("TEMPERATURE")
     assert np.isfinite(read(out)).any()
+
+
+def test_screen_is_the_checks_in_one_pass():
+    from casa_nep_plugin.core.plausibility import screen
+
+    ok = block([[0.2, np.nan, 0.8]])
+    assert screen(ok, "ndvi", "NDVI") == (ok, 0)
+    out, n = screen(block([[0.2, np.inf, 0.8]]), "ndvi", "NDVI")
+    assert n == 1 and np.isnan(out[0, 0, 1])
+    out, n = screen(block([[20.0, -np.inf]]), "temperature", "TEMPERATURE")  # not "Kelvin"
+    assert n == 1
+    out, n = screen(block([[3.0, np.inf, -1e-5]]), "precipitation", "PRECIPITATION")
+    assert n == 1 and out[0, 0, 2] == 0
+    assert screen(block([[1e30, -np.inf]]), "other", "EVAPOTRANSPIRATION")[1] == 1
+    with pytest.raises(CasaInputError, match="Kelvin"):
+        screen(block([[290.0, 295.0]]), "temperature", "TEMPERATURE")
+    with pytest.raises(CasaInputError) as err:
+        screen(block([[10.0, -2.0]]), "solar_radiation", "SOLAR_RADIATION", MONTHS)
+    assert err.value.parameter == "SOLAR_RADIATION"
+    fill = np.float32(np.float32(-3000) * np.float32(0.0001))
+    with pytest.raises(CasaInputError, match="-3000"):
+        screen(block([[0.5, fill]]), "ndvi", "NDVI", scale=0.0001, nodata_declared=False)
+    with pytest.raises(CasaInputError, match="NDVI_SCALE=0.0001"):
+        screen(block([[5000.0, 7000.0]]), "ndvi", "NDVI")
+    with pytest.raises(ValueError):
+        screen(ok, "wind", "X")
