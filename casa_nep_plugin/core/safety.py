@@ -251,11 +251,20 @@ def remove_registered() -> None:
                 os.remove(p)
 
 
+_IN_HANDLER: set[int] = set()
+
+
 def _handler(signum: int, frame) -> None:
     remove_registered()
     prev = _PREVIOUS.get(signum, signal.SIG_DFL)
+    if signum in _IN_HANDLER:  # a handler installed over ours chained back to us: no loop, default action
+        prev = signal.SIG_DFL
     if callable(prev) and prev not in (signal.SIG_DFL, signal.SIG_IGN):
-        prev(signum, frame)  # e.g. Python's default SIGINT handler raises KeyboardInterrupt
+        _IN_HANDLER.add(signum)
+        try:
+            prev(signum, frame)  # e.g. Python's default SIGINT handler raises KeyboardInterrupt
+        finally:
+            _IN_HANDLER.discard(signum)
         return
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
@@ -288,7 +297,7 @@ def signal_cleanup() -> Iterator[None]:
                 for sig in CLEANUP_SIGNALS:
                     try:
                         prev = signal.getsignal(sig)
-                        if prev == signal.SIG_IGN or prev is None:
+                        if prev == signal.SIG_IGN or prev is None or prev is _handler:
                             continue
                         _PREVIOUS[sig] = prev
                         signal.signal(sig, _handler)
@@ -302,6 +311,8 @@ def signal_cleanup() -> Iterator[None]:
             with _REGISTRY_LOCK:
                 _HANDLER_DEPTH -= 1
                 for sig in installed:
+                    if signal.getsignal(sig) is not _handler:
+                        continue  # another handler was installed over ours (and may chain to it): leave both
                     with contextlib.suppress(ValueError, OSError, TypeError):
                         signal.signal(sig, _PREVIOUS.pop(sig))
 

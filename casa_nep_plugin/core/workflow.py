@@ -194,11 +194,14 @@ def _run_locked(inp: WorkflowInputs, out_dir: str, cb: Callbacks) -> dict[str, s
             final[key] = target
         return final
     except Exception as exc:
-        # a full disk shows up in many guises (a GeoTIFF that cannot be read back, a PNG cut short):
-        # when the folder has no room left, say so rather than what broke first
-        if not isinstance(exc, CasaInputError) or "cannot open" in exc.message or is_disk_full(exc):
-            if is_disk_full(exc) or disk_is_full(out_dir):
-                raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+        # a full disk shows up in many guises (a write refused, a GeoTIFF that cannot be read back, a PNG
+        # cut short): when the folder has no room left, say so rather than what broke first
+        about_stage = stage in str(exc) or not isinstance(exc, CasaInputError)
+        if is_disk_full(exc) or (about_stage and disk_is_full(out_dir)):
+            raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+        if isinstance(exc, CasaInputError) and stage in exc.message:
+            # about a staged output: the user knows the folder, not its hidden staging
+            raise CasaInputError("OUTPUT_FOLDER", exc.message.replace(stage, out_dir)) from None
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)

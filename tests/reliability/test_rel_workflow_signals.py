@@ -266,3 +266,34 @@ def test_npp_geotiff_honours_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "npp.tif").st_mode) == 0o644
+
+
+def test_signal_cleanup_coexists_with_a_handler_installed_over_it(tmp_path):
+    """The engine installs its own cleanup handler (chaining to the one it finds) while ours is in
+    place: leaving our context must not remove it, and a signal runs both cleanups, without a loop."""
+    old_int = signal.getsignal(signal.SIGINT)
+    seen = []
+
+    def original(signum, frame):
+        seen.append("original")
+
+    signal.signal(signal.SIGINT, original)
+    try:
+        f = tmp_path / "ours.part"
+        f.write_text("x")
+        with safety.signal_cleanup():
+            below = signal.getsignal(signal.SIGINT)
+
+            def engine_like(signum, frame):
+                seen.append("engine")
+                below(signum, frame)
+
+            signal.signal(signal.SIGINT, engine_like)
+            safety.register_temp(str(f))
+        assert signal.getsignal(signal.SIGINT) is engine_like  # left in place
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)
+        assert seen == ["engine", "original"] and not f.exists()
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        safety.remove_registered()
