@@ -121,6 +121,20 @@ def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> 
             "land-cover fractions (one band per class, named by the class). Give the FRACTIONS output of "
             "casanep:landcoverfractions.",
         )
+    # values: fractions lie in [0, 1] (a decimated read of the whole file; class codes or fluxes do not)
+    from rasterio.enums import Resampling
+
+    ds = inp.dataset
+    f = max(1, -(-max(ds.width, ds.height) // 256))
+    sample = ds.read(out_shape=(ds.count, max(1, ds.height // f), max(1, ds.width // f)), masked=True,
+                     resampling=Resampling.nearest).compressed()
+    if sample.size and (float(sample.min()) < -1e-6 or float(sample.max()) > 1 + 1e-6):
+        raise CasaInputError(
+            "FRACTIONS",
+            f"'{os.path.basename(path)}' holds values from {float(sample.min()):g} to {float(sample.max()):g}; "
+            "land-cover fractions lie in [0, 1]. Give the FRACTIONS output of casanep:landcoverfractions "
+            "(not a class map or a flux stack).",
+        )
 
 
 def _budget_columns(stacks: list[Stack], include_ratio: bool = True) -> list[str]:

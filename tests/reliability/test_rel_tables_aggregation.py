@@ -110,6 +110,13 @@ def test_budget_refuses_a_flux_stack_as_fractions(stacks):
         landcover_budget({"npp": stacks["npp"], "rh": stacks["rh24"]}, stacks["frac"], output=str(out))
     assert err.value.parameter == "RH"
     assert sha(out) == kept and leftovers(stacks["folder"]) == []
+    # a class map (codes) with class-like band names is not fractions either: its values say so
+    codes = write(stacks["folder"] / "in" / "codes.tif", np.full((2, 4, 5), 40, np.float32), ["forest", "cropland"],
+                  transform=T)
+    with pytest.raises(CasaInputError) as err:
+        landcover_budget({"npp": stacks["npp"]}, codes, output=str(out))
+    assert err.value.parameter == "FRACTIONS" and "[0, 1]" in err.value.message
+    assert sha(out) == kept
     table = landcover_budget({"npp": stacks["npp"]}, stacks["frac"])
     assert set(table["class"]) >= {"forest", "cropland"}
 
