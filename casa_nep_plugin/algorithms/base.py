@@ -115,14 +115,82 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(why)
         from .. import settings
         from ..core.errors import CasaCancelled, CasaInputError
+        from ..core.safety import signal_cleanup
 
         settings.apply()
         try:
-            return self.execute(parameters, context, feedback)
+            self.check_paths(parameters, context)
+            with signal_cleanup():
+                return self.execute(parameters, context, feedback)
+        except QgsProcessingException:
+            raise
         except CasaInputError as exc:
-            raise QgsProcessingException(self.tr(str(exc))) from exc
+            raise QgsProcessingException(self.tr(str(exc))) from None
         except CasaCancelled as exc:
-            raise QgsProcessingException(self.tr(str(exc))) from exc
+            raise QgsProcessingException(self.tr(str(exc))) from None
+        except KeyboardInterrupt:
+            raise QgsProcessingException(self.tr("Interrupted; no output was written.")) from None
+        except Exception as exc:  # noqa: BLE001 - no raw traceback reaches the user
+            raise QgsProcessingException(self.tr(self.explain(exc, parameters, context))) from None
+
+    def paths(self, parameters, context) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """(inputs, outputs): parameter name -> file path as given, for the safety checks and messages."""
+        inputs: dict[str, str | None] = {}
+        outputs: dict[str, str | None] = {}
+        for d in self.parameterDefinitions():
+            name = d.name()
+            if parameters.get(name) in (None, ""):
+                continue
+            try:
+                if d.isDestination():
+                    if d.type() in ("folderDestination", "fileDestination"):
+                        outputs[name] = self.parameterAsString(parameters, name, context) or None
+                    else:
+                        outputs[name] = self.parameterAsOutputLayer(parameters, name, context) or None
+                elif d.type() == "raster":
+                    layer = self.parameterAsRasterLayer(parameters, name, context)
+                    inputs[name] = layer.source() if layer is not None else None
+                elif d.type() in ("source", "vector"):
+                    layer = self.parameterAsVectorLayer(parameters, name, context)
+                    inputs[name] = layer.source() if layer is not None else self.parameterAsString(
+                        parameters, name, context)
+                elif d.type() in ("file", "multilayer"):
+                    inputs[name] = self.parameterAsString(parameters, name, context) or None
+            except Exception:  # noqa: BLE001, S112 - best effort: a parameter we cannot read is skipped
+                continue
+        return inputs, outputs
+
+    def check_paths(self, parameters, context) -> None:
+        """Before any work: no output on an input or on another output, nothing but regular files replaced,
+        raster outputs named .tif/.tiff, output folders that are folders."""
+        from ..core.safety import GEOTIFF_EXTENSIONS, check_output_folder, check_output_paths
+
+        inputs, outputs = self.paths(parameters, context)
+        kinds = {d.name(): d.type() for d in self.destinationParameterDefinitions()}
+        files = {k: v for k, v in outputs.items() if v and kinds.get(k) != "folderDestination"
+                 and not str(v).startswith(("memory:", "ogr:", "postgres:", "postgis:"))}
+        for name, folder in outputs.items():
+            if folder and kinds.get(name) == "folderDestination":
+                check_output_folder(folder, name)
+        rasters = {k: v for k, v in files.items() if kinds.get(k) == "rasterDestination"}
+        check_output_paths(rasters, {}, GEOTIFF_EXTENSIONS)
+        check_output_paths(files, inputs, extensions=None)
+
+    def explain(self, exc: Exception, parameters, context) -> str:
+        """One sentence for an unexpected error (GDAL, the OS); the traceback goes to the message log."""
+        import traceback
+
+        from qgis.core import Qgis, QgsMessageLog
+
+        from ..core.safety import explain_exception
+
+        inputs, outputs = self.paths(parameters, context)
+        QgsMessageLog.logMessage("".join(traceback.format_exception(exc)), "casa-nep", Qgis.Info)
+        known = explain_exception(exc, inputs, outputs)
+        if known is not None:
+            return str(known)
+        return (f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                "nothing was written. Please report it with the QGIS log (casa-nep tab).")
 
     def execute(self, parameters, context, feedback) -> dict:
         """The algorithm's body: parameters to a core call, result to outputs."""

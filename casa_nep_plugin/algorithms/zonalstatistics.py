@@ -88,6 +88,9 @@ class AggregateAlgorithm(CasaAlgorithm):
         if parameters.get(self.ZONES) in (None, ""):
             return None
         source = self.parameterAsSource(parameters, self.ZONES, context)
+        if source is not None and source.featureCount() == 0:
+            raise QgsProcessingException(self.tr(
+                "ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon."))
         if source is not None and not source.sourceCrs().isValid():
             raise QgsProcessingException(self.tr(
                 "ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the "

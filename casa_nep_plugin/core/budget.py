@@ -89,6 +89,7 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
                 f"casanep:landcoverfractions and the flux stack as the reference grid.",
             )
         names = [(d or "").strip() for d in inp.dataset.descriptions]
+        _refuse_flux_as_fractions(inp, names, path)
         if not all(names) or len(set(names)) != len(names):
             raise CasaInputError(
                 "FRACTIONS",
@@ -102,6 +103,38 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
         inp.close()
         raise
     return Stack("fractions", inp, names, None), names
+
+
+def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> None:
+    """A monthly or yearly flux stack (NPP, RH, NEP) given as FRACTIONS is refused, saying so."""
+    import re
+
+    from .raster import MONTH_RE
+
+    quantity = inp.dataset.tags().get("casanep_quantity") or inp.dataset.tags().get("quantity") or ""
+    periods = [n for n in names if MONTH_RE.match(n) or re.fullmatch(r"\d{4}", n)]
+    if (names and len(periods) == len(names)) or (quantity and quantity != "cover fraction"):
+        shown = f"bands {names[0]} .. {names[-1]}" if periods else f"'{quantity}'"
+        raise CasaInputError(
+            "FRACTIONS",
+            f"'{os.path.basename(path)}' holds {shown}{f' ({quantity})' if quantity and periods else ''}, not "
+            "land-cover fractions (one band per class, named by the class). Give the FRACTIONS output of "
+            "casanep:landcoverfractions.",
+        )
+    # values: fractions lie in [0, 1] (a decimated read of the whole file; class codes or fluxes do not)
+    from rasterio.enums import Resampling
+
+    ds = inp.dataset
+    f = max(1, -(-max(ds.width, ds.height) // 256))
+    sample = ds.read(out_shape=(ds.count, max(1, ds.height // f), max(1, ds.width // f)), masked=True,
+                     resampling=Resampling.nearest).compressed()
+    if sample.size and (float(sample.min()) < -1e-6 or float(sample.max()) > 1 + 1e-6):
+        raise CasaInputError(
+            "FRACTIONS",
+            f"'{os.path.basename(path)}' holds values from {float(sample.min()):g} to {float(sample.max()):g}; "
+            "land-cover fractions lie in [0, 1]. Give the FRACTIONS output of casanep:landcoverfractions "
+            "(not a class map or a flux stack).",
+        )
 
 
 def _budget_columns(stacks: list[Stack], include_ratio: bool = True) -> list[str]:

@@ -149,6 +149,7 @@ def load_class_map(table: str | Path | None, parameter: str = "CLASS_TABLE") -> 
     rows = read_csv_rows(path, parameter, ["code", "class"])
     classes: list[str] = []
     mapping: dict[int, int] = {}
+    names: dict[int, str] = {}
     for row in rows:
         try:
             code = int(float(row["code"]))
@@ -159,8 +160,15 @@ def load_class_map(table: str | Path | None, parameter: str = "CLASS_TABLE") -> 
         name = row["class"].strip()
         if not name:
             raise CasaInputError(parameter, f"code {code} in '{path}' has no class.")
-        if code in mapping:
-            raise CasaInputError(parameter, f"code {code} appears twice in '{path}'.")
+        if code in names:
+            if names[code] != name:
+                raise CasaInputError(
+                    parameter,
+                    f"code {code} appears twice in '{path}', as '{names[code]}' and as '{name}'; "
+                    "a code can map to one class only. Keep one of the rows.",
+                )
+            continue  # the same row repeated: harmless
+        names[code] = name
         if name.lower() == NODATA_CLASS:
             mapping[code] = -1
             continue

@@ -55,6 +55,13 @@ class VegetationClass:
     has_npp: bool
 
 
+def _same_class(a: VegetationClass, b: VegetationClass) -> bool:
+    """Equal rows (NaN equal to NaN): a repeated row is harmless, a conflicting one is not."""
+    ta, tb = dataclasses.astuple(a), dataclasses.astuple(b)
+    return all(x == y or (isinstance(x, float) and isinstance(y, float) and x != x and y != y)
+               for x, y in zip(ta, tb))
+
+
 def load_vegetation_table(
     path: str | Path | None = None, parameter: str = "VEGETATION_TABLE"
 ) -> dict[str, VegetationClass]:
@@ -73,7 +80,13 @@ def load_vegetation_table(
                 parameter,
                 f"class '{row['key']}' needs -1 <= ndvi_min < ndvi_max < 1 and epsilon_max > 0 (gC MJ-1).",
             )
-        classes[row["key"]] = VegetationClass(row["key"], row["name"], *nums, has_npp)
+        cls = VegetationClass(row["key"], row["name"], *nums, has_npp)
+        if row["key"] in classes and not _same_class(classes[row["key"]], cls):
+            raise CasaInputError(
+                parameter,
+                f"class '{row['key']}' appears twice in '{path}' with different values; each class once, please.",
+            )
+        classes[row["key"]] = cls
     if not classes:
         raise CasaInputError(parameter, f"table '{path}' has no classes.")
     return classes
@@ -160,6 +173,12 @@ def load_code_table(
                 parameter,
                 f"code {code} maps to class '{key}', which is not in the vegetation table "
                 f"(known: {', '.join(vegetation)}, or 'nodata').",
+            )
+        if code in mapping and mapping[code] != key:
+            raise CasaInputError(
+                parameter,
+                f"code {code} appears twice in '{path}', as '{mapping[code]}' and as '{key}'; a code can map to "
+                "one class only. Keep one of the rows.",
             )
         mapping[code] = key
     if not mapping:

@@ -14,13 +14,26 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from . import report
 from .balance import DEFAULT_WARNING_THRESHOLD
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, npp_gap_kwargs, run_filled_count
 from .model import Callbacks, run_annual, run_npp
+from .safety import (
+    apply_umask,
+    check_output_folder,
+    check_output_paths,
+    disk_full_error,
+    disk_is_full,
+    folder_lock,
+    is_disk_full,
+    move_into_place,
+    register_temp,
+    signal_cleanup,
+    unregister_temp,
+)
 
 #: File names inside the output folder.
 FILES = {
@@ -91,14 +104,52 @@ def plan(inp: WorkflowInputs) -> list[str]:
 def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None = None) -> dict[str, str]:
     """Run the study into ``out_dir`` (created if missing); returns the written files by key."""
     cb = callbacks or Callbacks()
-    if not out_dir:
-        raise CasaInputError("OUTPUT_FOLDER", "no output folder was given.")
-    os.makedirs(out_dir, exist_ok=True)
+    check_output_folder(out_dir, "OUTPUT_FOLDER")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+        raise CasaInputError("OUTPUT_FOLDER", f"cannot create the folder '{out_dir}' ({exc.strerror}).") from None
     if not os.access(out_dir, os.W_OK):
         raise CasaInputError("OUTPUT_FOLDER", f"'{out_dir}' is not writable; choose another folder.")
+    _check_targets(inp, out_dir)
     _preflight(inp)
+    with signal_cleanup(), folder_lock(out_dir, "casanep:workflow", "OUTPUT_FOLDER"):
+        try:
+            return _run_locked(inp, out_dir, cb)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+            raise
+        except Exception as exc:
+            if is_disk_full(exc):  # GDAL's "No space left on device" arrives as its own error types
+                raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+            raise
+
+
+def _check_targets(inp: WorkflowInputs, out_dir: str) -> None:
+    """No input may be one of the files the run writes into ``out_dir`` (moved over at the end)."""
+    inputs = {f.name.upper(): getattr(inp, f.name) for f in fields(inp)
+              if f.name in _INPUT_FIELDS and isinstance(getattr(inp, f.name), str)}
+    targets = {f"OUTPUT_FOLDER ({name})": os.path.join(out_dir, name) for name in FILES.values()}
+    try:
+        check_output_paths(targets, inputs, extensions=None)
+    except CasaInputError as exc:
+        raise CasaInputError("OUTPUT_FOLDER", exc.message.replace("Choose another file name.",
+                                                                  "Choose another output folder.")) from None
+
+
+#: WorkflowInputs fields that name input files.
+_INPUT_FIELDS = ("ndvi", "landcover", "solar_radiation", "temperature", "precipitation", "evapotranspiration",
+                 "potential_et", "optimal_temperature", "class_table", "zones", "fine_landcover", "fine_class_table")
+
+
+def _run_locked(inp: WorkflowInputs, out_dir: str, cb: Callbacks) -> dict[str, str]:
+    """The run proper, with the folder locked: staged, then moved into place."""
     steps = plan(inp)
     stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
+    register_temp(stage)
     written: dict[str, str] = {}
 
     def path(key: str) -> str:
@@ -158,11 +209,24 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
         final = {}
         for key, p in written.items():
             target = os.path.join(out_dir, os.path.basename(p))
-            os.replace(p, target)
+            if os.path.isfile(p):
+                apply_umask(p)  # staged GeoTIFFs come from mkstemp (0600)
+            move_into_place(p, target)  # a symlink in the folder is written through to its target
             final[key] = target
         return final
+    except Exception as exc:
+        # a full disk shows up in many guises (a write refused, a GeoTIFF that cannot be read back, a PNG
+        # cut short): when the folder has no room left, say so rather than what broke first
+        about_stage = stage in str(exc) or not isinstance(exc, CasaInputError)
+        if is_disk_full(exc) or (about_stage and disk_is_full(out_dir)):
+            raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
+        if isinstance(exc, CasaInputError) and stage in exc.message:
+            # about a staged output: the user knows the folder, not its hidden staging
+            raise CasaInputError("OUTPUT_FOLDER", exc.message.replace(stage, out_dir)) from None
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        unregister_temp(stage)
 
 
 def _preflight(inp: WorkflowInputs) -> None:
@@ -184,7 +248,7 @@ def _preflight(inp: WorkflowInputs) -> None:
         from .raster import RasterInput
 
         RasterInput.open(inp.fine_landcover, "FINE_LANDCOVER", monthly=False).close()
-        load_class_map(inp.fine_class_table or "worldcover")
+        load_class_map(inp.fine_class_table or "worldcover", "FINE_CLASS_TABLE")
 
 
 def _landcover_steps(inp, written, path, sub, k):

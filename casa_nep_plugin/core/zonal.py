@@ -609,6 +609,11 @@ def open_stacks(stacks: dict[str, str | None], warning=_noop, info=_noop, same_g
                 for year, idx in st.years.items():
                     if len(idx) != 12:
                         warning(f"{name.upper()}: {year} has {len(idx)} months; its yearly columns sum those.")
+        from .plausibility import check_same_periods
+
+        check_same_periods([(st.name.upper(), st.raster.path, [(d or "").strip() for d in
+                                                              st.raster.dataset.descriptions])
+                            for st in out if st.name in ("npp", "rh", "nep")])  # the flux stacks only
     except BaseException:
         for st in out:
             st.raster.close()
