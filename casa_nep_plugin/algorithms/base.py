@@ -180,12 +180,13 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         """One sentence for an unexpected error (GDAL, the OS); the traceback goes to the message log."""
         import traceback
 
-        from qgis.core import Qgis, QgsMessageLog
+        from qgis.core import QgsMessageLog
 
         from ..core.safety import explain_exception
+        from .compat import MESSAGE_INFO
 
         inputs, outputs = self.paths(parameters, context)
-        QgsMessageLog.logMessage("".join(traceback.format_exception(exc)), "casa-nep", Qgis.Info)
+        QgsMessageLog.logMessage("".join(traceback.format_exception(exc)), "casa-nep", MESSAGE_INFO)
         known = explain_exception(exc, inputs, outputs)
         if known is not None:
             return str(known)

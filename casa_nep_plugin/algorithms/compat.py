@@ -29,6 +29,7 @@ FILE_BEHAVIOR_FILE = _pick(Qgis, "ProcessingFileParameterBehavior", "File", QgsP
 FILE_BEHAVIOR_FOLDER = _pick(Qgis, "ProcessingFileParameterBehavior", "Folder", QgsProcessingParameterFile, "Folder")
 FLAG_OPTIONAL = _pick(Qgis, "ProcessingParameterFlag", "Optional", QgsProcessingParameterDefinition, "FlagOptional")
 FLAG_ADVANCED = _pick(Qgis, "ProcessingParameterFlag", "Advanced", QgsProcessingParameterDefinition, "FlagAdvanced")
+MESSAGE_INFO = _pick(Qgis, "MessageLevel", "Info", Qgis, "Info")
 SOURCE_POLYGON = _pick(Qgis, "ProcessingSourceType", "VectorPolygon", QgsProcessing, "TypeVectorPolygon")
 SOURCE_ANY_VECTOR = _pick(Qgis, "ProcessingSourceType", "VectorAnyGeometry", QgsProcessing, "TypeVectorAnyGeometry")
 SOURCE_TABLE = _pick(Qgis, "ProcessingSourceType", "Vector", QgsProcessing, "TypeVector")

@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import tempfile
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -26,6 +24,7 @@ import rasterio
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
+from . import safety
 from .errors import CasaCancelled, CasaInputError
 from .grid import TILE, ModelGrid
 
@@ -158,19 +157,7 @@ def check_writable(path: str, parameter: str) -> None:
     """Raise a clear error if ``path`` cannot be written (before any work starts)."""
     if not path:
         raise CasaInputError(parameter, "no output path was given.")
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise CasaInputError(parameter, f"'{folder}' is a file, not a folder; choose another output path.")
-    if not os.path.isdir(folder):
-        raise CasaInputError(parameter, f"the folder '{folder}' does not exist; create it or choose another path.")
-    if not os.access(folder, os.W_OK):
-        raise CasaInputError(parameter, f"the folder '{folder}' is not writable; choose another path.")
-    if os.path.isdir(path):
-        raise CasaInputError(parameter, f"'{path}' is a folder; give a file name ending in .tif.")
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise CasaInputError(parameter, f"'{path}' is not a regular file (a device or a pipe); choose a file path.")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise CasaInputError(parameter, f"'{path}' exists and cannot be overwritten.")
+    safety.check_output_paths({parameter: path}, {}, extensions=None)
 
 
 def destination(path: str) -> str:
@@ -201,86 +188,17 @@ def gdal_cache(limit_bytes: int = GDAL_CACHE_BYTES) -> Iterator[None]:
 _CACHE_DEPTH: list[int] = []
 
 
-# -- temporary files removed on SIGTERM / SIGINT -----------------------------------
-_TEMPS: set[str] = set()
-_TEMPS_LOCK = threading.Lock()
-_PREVIOUS_HANDLERS: dict[int, object] = {}
-
-
-def register_temp(path: str) -> None:
-    """Remove ``path`` (file or folder) if the process is stopped by SIGTERM or SIGINT."""
-    with _TEMPS_LOCK:
-        _TEMPS.add(path)
-    _install_signal_cleanup()
-
-
-def unregister_temp(path: str) -> None:
-    """``path`` is no longer temporary (moved into place, or removed)."""
-    with _TEMPS_LOCK:
-        _TEMPS.discard(path)
-
-
-def remove_temps() -> None:
-    """Remove every registered temporary file and folder now."""
-    import shutil
-
-    with _TEMPS_LOCK:
-        paths, _ = list(_TEMPS), _TEMPS.clear()
-    for p in paths:
-        with contextlib.suppress(OSError):
-            if os.path.isdir(p) and not os.path.islink(p):
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                os.remove(p)
-
-
-def _on_signal(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
-    remove_temps()
-    previous = _PREVIOUS_HANDLERS.get(signum)
-    if callable(previous):
-        previous(signum, frame)
-        return
-    if signum == signal.SIGINT and previous in (None, signal.default_int_handler):
-        raise KeyboardInterrupt
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-
-
-def _install_signal_cleanup() -> None:
-    """Install the handlers once, from the main thread (elsewhere Python cannot)."""
-    if _PREVIOUS_HANDLERS or threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            previous = signal.getsignal(sig)
-            if previous is signal.SIG_IGN:
-                continue
-            signal.signal(sig, _on_signal)
-            _PREVIOUS_HANDLERS[sig] = previous
-        except (ValueError, OSError):  # not the main thread of the interpreter
-            return
-
-
-def _umask() -> int:
-    """The process umask (read without changing it where /proc tells)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    with _TEMPS_LOCK:  # pragma: no cover - not Linux
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
+# -- temporary files (removed on SIGTERM / SIGINT) and permissions: core.safety --------
+register_temp = safety.register_temp
+unregister_temp = safety.unregister_temp
+remove_temps = safety.remove_registered
 
 
 def apply_umask(path: str) -> None:
     """Give ``path`` the mode any new file of the user gets (0666 less the umask):
     ``mkstemp`` creates 0600."""
     with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~_umask())
+        safety.apply_umask(path)
 
 
 def _gdal_errors():
@@ -432,36 +350,8 @@ class _Writer:
 
 def check_output_paths(specs: Sequence[OutputSpec], inputs: Mapping[str, str | None] | None = None) -> None:
     """Refuse, before any work, outputs that would overwrite an input or each other,
-    or that are not GeoTIFF file paths."""
-    seen: dict[str, str] = {}
-    for spec in specs:
-        check_writable(spec.path, spec.parameter)
-        ext = os.path.splitext(spec.path)[1].lower()
-        if ext not in (".tif", ".tiff"):
-            raise CasaInputError(
-                spec.parameter,
-                f"'{os.path.basename(spec.path)}' does not end in .tif or .tiff; outputs are GeoTIFF files "
-                "(accepted extensions: .tif, .tiff).",
-            )
-        real = os.path.realpath(spec.path)
-        if real in seen:
-            raise CasaInputError(
-                spec.parameter, f"is the same file as {seen[real]} ('{spec.path}'); give each output its own path."
-            )
-        seen[real] = spec.parameter
-    for param, path in (inputs or {}).items():
-        if not path:
-            continue
-        real_in = os.path.realpath(path)
-        for real, out_param in seen.items():
-            same = real == real_in
-            if not same and os.path.exists(real) and os.path.exists(real_in):
-                with contextlib.suppress(OSError):
-                    same = os.path.samefile(real, real_in)
-            if same:
-                raise CasaInputError(
-                    out_param, f"is the input {param} ('{path}'); writing there would destroy it. Choose another path."
-                )
+    that are not GeoTIFF file paths or not regular files (:func:`.safety.check_output_paths`)."""
+    safety.check_output_paths({s.parameter: s.path for s in specs}, dict(inputs or {}))
 
 
 @dataclass
@@ -542,7 +432,7 @@ def run_chunks(
             else:
                 w.write(value, window)
 
-    with gdal_cache(cache_bytes or _cache_for(windows, depth, n_threads)):
+    with gdal_cache(cache_bytes or _cache_for(windows, depth, n_threads)), safety.signal_cleanup():
         try:
             for spec in outputs:
                 writers.append(_Writer(spec, grid, compress, cog))
@@ -668,7 +558,8 @@ def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
     if remove_first:
         os.remove(tmp)
     try:
-        yield tmp
+        with safety.signal_cleanup():
+            yield tmp
         apply_umask(tmp)
         os.replace(tmp, path)
     finally:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from . import balance, casa, chain, gapfill, respiration
+from . import balance, casa, chain, gapfill, plausibility, respiration
 from .engine import (
     Callbacks,
     OutputSpec,
@@ -238,6 +238,8 @@ NEP_EQUATION = "NEP = NPP - RH"
 #: Coverage counters of the NPP task: NDVI-valid cell-months on classes with NPP, those
 #: computed, and those lost to each climate input (in this order).
 _LIMITS = ("SOLAR_RADIATION", "TEMPERATURE", "PRECIPITATION", "EVAPOTRANSPIRATION", "POTENTIAL_ET")
+#: Inputs whose Inf cells the NPP task counts (read as nodata, one warning each after the run).
+_INF_INPUTS = ("NDVI", *_LIMITS)
 
 
 @dataclass
@@ -263,32 +265,43 @@ class NppTask:
     gap_fill: str = "none"
     max_gap: int = 0
 
-    def _ndvi(self, window: Window, idx: list[int]) -> tuple[NDArray, int]:
+    def _ndvi(self, window: Window, idx: list[int], infs: NDArray) -> tuple[NDArray, int]:
         """NDVI of the year's months, gaps filled from up to ``max_gap`` months either side
         (the stack's neighbouring years included): the same values as filling the whole stack."""
         if self.gap_fill != "linear" or self.max_gap <= 0:
-            n = self.ndvi.read(window, [i + 1 for i in idx])
-            _check_ndvi(n, "NDVI", self.ndvi_scale)
+            n = self._screen(self.ndvi.read(window, [i + 1 for i in idx]), "ndvi", self.ndvi, idx, infs)
             return n, 0
         lo = max(0, idx[0] - self.max_gap)
         hi = min(self.ndvi.count, idx[-1] + 1 + self.max_gap)
-        halo = self.ndvi.read(window, list(range(lo + 1, hi + 1)))
-        _check_ndvi(halo, "NDVI", self.ndvi_scale)
+        halo = self._screen(self.ndvi.read(window, list(range(lo + 1, hi + 1))), "ndvi", self.ndvi,
+                            list(range(lo, hi)), infs)
         filled, _ = gapfill.fill_linear(halo, self.max_gap)
         n = filled[idx[0] - lo: idx[-1] + 1 - lo]
         before = halo[idx[0] - lo: idx[-1] + 1 - lo]
         return n, int(np.count_nonzero(np.isfinite(n) & ~np.isfinite(before)))
 
+    @staticmethod
+    def _screen(block: NDArray, kind: str, inp: RasterInput, idx: list[int], infs: NDArray) -> NDArray:
+        """Inf to nodata (counted in ``infs``) and the check of ``kind`` (core.plausibility.screen)."""
+        months = [inp.months[i] for i in idx] if inp.months else None
+        block, k = plausibility.screen(block, kind, inp.parameter, months, scale=inp.scale,
+                                       nodata_declared=inp.nodata is not None)
+        if k:
+            infs[_INF_INPUTS.index(inp.parameter)] += k
+        return block
+
     def __call__(self, window: Window, part: int) -> dict[str, object]:
         idx = self.years[part]
         bands = [i + 1 for i in idx]
-        n, filled = self._ndvi(window, idx)
-        t = self.stacks["t"].read(window, bands)
-        _check_temperature(t)
-        sol = self.stacks["sol"].read(window, bands)
-        p = self.stacks["p"].read(window, bands)
-        e = self.stacks["e"].read(window, bands) if self.stacks["e"] is not None else None
-        pet = self.stacks["pet"].read(window, bands) if self.stacks["pet"] is not None else None
+        infs = np.zeros(len(_INF_INPUTS), dtype=np.int64)  # per call: tasks run on several threads
+        n, filled = self._ndvi(window, idx, infs)
+        s = self.stacks
+        t = self._screen(s["t"].read(window, bands), "temperature", s["t"], idx, infs)
+        sol = self._screen(s["sol"].read(window, bands), "solar_radiation", s["sol"], idx, infs)
+        p = self._screen(s["p"].read(window, bands), "precipitation", s["p"], idx, infs)
+        e = self._screen(s["e"].read(window, bands), "other", s["e"], idx, infs) if s["e"] is not None else None
+        pet = (self._screen(s["pet"].read(window, bands), "other", s["pet"], idx, infs)
+               if s["pet"] is not None else None)
         codes = _landcover_codes(self.landcover.read(window)[0])
         nmin, nmax, eps = self.lookup.parameters(codes, self.params.casa.epsilon_max_override)
         if self.topt_raster is not None:
@@ -303,6 +316,7 @@ class NppTask:
                                   chain.compute_year(x, self.params, self.want, self.fused).items()}
         out["_coverage"] = self._coverage(n, np.isfinite(eps), out["npp"][0], (sol, t, p, e, pet))
         out["_filled"] = np.array([filled], dtype=np.int64)
+        out["_inf"] = infs
         return out
 
     @staticmethod
@@ -323,6 +337,9 @@ def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max
     """Log the share of NDVI-valid cell-months the run computed; warn below 95 %
     naming the input that limits it; refuse a run that computed nothing.  With
     gap filling, the filled NDVI cell-months are logged and recorded too."""
+    for name, k in zip(_INF_INPUTS, stats.counters.get("_inf", [])):
+        if k:
+            cb.warning(plausibility.INF_WARNING.format(parameter=name, count=int(k)))
     c = stats.counters.get("_coverage")
     if c is None:
         return {}
@@ -461,8 +478,10 @@ def run_npp(
                 f"{' and '.join(missing)}.",
             )
         # plausibility on a few blocks of each file before any work; every window is checked again
-        _check_temperature(_quick_look(stacks["t"]))
-        _check_ndvi(_quick_look(nd), "NDVI", ndvi_scale)
+        plausibility.screen(_quick_look(stacks["t"]), "temperature", "TEMPERATURE")
+        plausibility.screen(_quick_look(stacks["sol"]), "solar_radiation", "SOLAR_RADIATION")
+        plausibility.screen(_quick_look(stacks["p"]), "precipitation", "PRECIPITATION")
+        plausibility.screen(_quick_look(nd), "ndvi", "NDVI", scale=ndvi_scale, nodata_declared=nd.nodata is not None)
         _check_codes(lc, lookup, cb, class_table)
         for s in stacks.values():
             if s is not None:
@@ -543,9 +562,9 @@ class RhTask:
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
         bands = [i + 1 for i in self.years[part]]
-        tt = self.t.read(window, bands)
-        _check_temperature(tt)
-        rh = respiration.heterotrophic_respiration(tt, self.p.read(window, bands), self.params.respiration)
+        tt = plausibility.screen(self.t.read(window, bands), "temperature", "TEMPERATURE")[0]
+        pp = plausibility.screen(self.p.read(window, bands), "precipitation", "PRECIPITATION")[0]
+        rh = respiration.heterotrophic_respiration(tt, pp, self.params.respiration)
         if self.landcover is not None:
             land = self.lookup.land_mask(_landcover_codes(self.landcover.read(window)[0]))
             rh = np.where(land[np.newaxis], rh, np.float32(np.nan))
@@ -581,7 +600,7 @@ def run_rh(
         months = _reference_months(t)
         p = inp.open("p", precipitation, "PRECIPITATION")
         _match_stack(p, months, t, cb)
-        _check_temperature(_quick_look(t))
+        plausibility.screen(_quick_look(t), "temperature", "TEMPERATURE")
         lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False) if landcover else None
         if lc is not None:
             if lc.count != 1:

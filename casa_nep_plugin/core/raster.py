@@ -56,8 +56,9 @@ def parse_months(descriptions: list[str | None], parameter: str, path: str) -> l
             f"(one band per month); found {', '.join(bad[:4])}{' ...' if len(bad) > 4 else ''}. "
             "Set them with casanep's preparation tools or gdal_edit.py.",
         )
-    if len(set(texts)) != len(texts):
-        raise CasaInputError(parameter, f"'{os.path.basename(path)}' describes the same month on two bands.")
+    from .plausibility import check_month_order
+
+    check_month_order(texts, parameter, path)  # increasing, each month once; names the first offending band
     return texts
 
 
@@ -132,6 +133,13 @@ class RasterInput:
             ds = rasterio.open(path)
         except (RasterioIOError, OSError) as exc:
             raise CasaInputError(parameter, f"cannot open '{path}' as a raster ({exc}).") from exc
+        from .safety import require_crs
+
+        try:
+            require_crs(ds.crs, path, parameter)  # refused, no longer assumed EPSG:4326
+        except CasaInputError:
+            ds.close()
+            raise
         inp = cls(path=path, parameter=parameter, categorical=categorical, scale=scale, dataset=ds)
         inp._remember(ds)
         if monthly:

@@ -327,7 +327,8 @@ def test_outputs_refused_before_any_work(tmp_path, scene):
     sums = {k: sha(v) for k, v in paths.items()}
     cases = [
         (dict(output=paths["t"]), "OUTPUT", "input"),
-        (dict(output=str(tmp_path / "o.tif"), rh_output=str(tmp_path / "o.tif")), "RH_OUTPUT", "same file"),
+        (dict(output=str(tmp_path / "o.tif"), rh_output=str(tmp_path / "o.tif")), "RH_OUTPUT",
+         "also the OUTPUT output"),
         (dict(output=str(tmp_path / "o.txt")), "OUTPUT", ".tif"),
         (dict(output=str(tmp_path / "nofolder" / "o.tif")), "OUTPUT", "does not exist"),
     ]

@@ -24,8 +24,6 @@ from tests.reliability.helpers import (
     sha,
 )
 
-WIRED = pytest.mark.xfail(reason="wired by lead: run_npp must call safety.check_output_paths", strict=False)
-
 
 # --- the check on its own -------------------------------------------------------------
 def test_output_equal_to_an_input_is_refused(tmp_path):
@@ -122,7 +120,6 @@ def test_input_file_of_source_strings():
 
 
 # --- the model refuses before any work ----------------------------------------------------
-@WIRED
 def test_npp_output_on_an_input_is_refused(tmp_path):
     from casa_nep_plugin.core.model import run_npp
 
@@ -135,7 +132,6 @@ def test_npp_output_on_an_input_is_refused(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-@WIRED
 def test_npp_two_outputs_one_path_keeps_the_earlier_file(tmp_path):
     from casa_nep_plugin.core.model import run_npp
 
@@ -149,7 +145,6 @@ def test_npp_two_outputs_one_path_keeps_the_earlier_file(tmp_path):
     assert sha(o) == kept and checksums(s.values()) == before and leftovers(tmp_path) == []
 
 
-@WIRED
 def test_npp_through_a_symlink_writes_the_target(tmp_path):
     from casa_nep_plugin.core.model import run_npp
     from tests.rasters import read
@@ -167,7 +162,6 @@ def test_npp_through_a_symlink_writes_the_target(tmp_path):
 
 
 @pytest.mark.skipif(not is_root(), reason="needs root to make a device node")
-@WIRED
 def test_npp_to_a_device_as_root_keeps_the_device(tmp_path):
     """As /dev/full, but a private node: never aim an unguarded run at the system's /dev/full."""
     from casa_nep_plugin.core.model import run_npp
@@ -186,7 +180,6 @@ def test_npp_to_a_device_as_root_keeps_the_device(tmp_path):
                 os.remove(tmp_path / name)
 
 
-@WIRED
 def test_npp_output_extension_is_refused(tmp_path):
     from casa_nep_plugin.core.model import run_npp
 

@@ -21,7 +21,6 @@ from casa_nep_plugin.core.plausibility import (
 )
 from tests.reliability.helpers import checksums, copy_sample, leftovers, npp_kwargs, old_output, rewrite, sha
 
-WIRED = pytest.mark.xfail(reason="wired by lead: run_npp's main pass must call core.plausibility", strict=False)
 MONTHS = ["2021-01", "2021-02", "2021-03"]
 
 
@@ -144,19 +143,16 @@ def _model_case(tmp_path, key: str, fn=None, **rw):
     return err.value
 
 
-@WIRED
 def test_model_negative_precipitation(tmp_path):
     err = _model_case(tmp_path, "p", lambda d: np.where(np.arange(d.shape[0])[:, None, None] == 3, -20.0, d))
     assert err.parameter == "PRECIPITATION" and "negative" in err.message
 
 
-@WIRED
 def test_model_temperature_in_fahrenheit(tmp_path):
     err = _model_case(tmp_path, "t", lambda d: np.where(d > -9000, d * 1.8 + 32, d))
     assert err.parameter == "TEMPERATURE" and "[-60, 60]" in err.message
 
 
-@WIRED
 def test_model_ndvi_fill_without_nodata(tmp_path):
     # the sample's NDVI is MODIS-like int16 with nodata -3000: drop the declaration, keep the fill cells
     def fill(d):
@@ -168,7 +164,6 @@ def test_model_ndvi_fill_without_nodata(tmp_path):
     assert err.parameter == "NDVI" and "-3000" in err.message and "nodata" in err.message
 
 
-@WIRED
 def test_model_months_out_of_order(tmp_path):
     from tests.rasters import months_of
 
@@ -179,19 +174,16 @@ def test_model_months_out_of_order(tmp_path):
     assert err.parameter == "NDVI" and "band 6" in err.message
 
 
-@WIRED
 def test_model_no_crs_is_refused(tmp_path):
     err = _model_case(tmp_path, "p", crs=None)
     assert err.parameter == "PRECIPITATION" and "coordinate reference system" in err.message
 
 
-@WIRED
 def test_model_all_nodata_ndvi_keeps_the_previous_file(tmp_path):
     err = _model_case(tmp_path, "ndvi", lambda d: np.full_like(d, -3000))
     assert err.parameter in ("OUTPUT", "NDVI") and ("no cell" in err.message or "no valid cell" in err.message)
 
 
-@WIRED
 def test_model_inf_is_nodata_with_one_warning(tmp_path):
     from casa_nep_plugin.core.model import Callbacks, run_npp
     from tests.rasters import read
@@ -234,7 +226,6 @@ def test_screen_is_the_checks_in_one_pass():
         screen(ok, "wind", "X")
 
 
-@pytest.mark.xfail(reason="wired by lead: run_nep says that RH is resampled", strict=False)
 def test_nep_with_rh_on_another_grid_says_it_resamples(tmp_path):
     from rasterio.transform import from_origin
 

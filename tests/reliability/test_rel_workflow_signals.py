@@ -147,8 +147,6 @@ def test_signal_during_a_workflow_leaves_nothing(tmp_path, signum):
     assert checksums(s.values()) == before
 
 
-@pytest.mark.xfail(reason="wired by lead: run_blocks must register its temporary files (safety.register_temp)",
-                   strict=False)
 def test_sigterm_during_npp_leaves_no_part_files(tmp_path):
     s = copy_sample(tmp_path / "in")
     out = tmp_path / "out"
@@ -254,7 +252,6 @@ def test_apply_umask_on_a_mkstemp_file(tmp_path):
     assert stat.S_IMODE(os.stat(tmp).st_mode) == 0o666 & ~safety.current_umask()
 
 
-@pytest.mark.xfail(reason="wired by lead: engine _Writer.commit must call safety.apply_umask", strict=False)
 def test_npp_geotiff_honours_the_umask(tmp_path):
     from casa_nep_plugin.core.model import run_npp
     from tests.reliability.helpers import npp_kwargs
