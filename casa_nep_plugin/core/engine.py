@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -257,6 +259,46 @@ class _Writer:
         if spec.units:
             self.ds.update_tags(units=spec.units)
 
+    # -- a thread of its own: each output compresses and writes on its thread, so the
+    # outputs' tiles are compressed in parallel, overlapped with the computing workers
+    def start(self, queue_size: int = 4) -> None:
+        """Write from a thread of this output's own (call :meth:`put`, then :meth:`drain`)."""
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self.write(*item)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = exc
+
+    def put(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
+        """Queue a window for writing (written at once where no thread was started)."""
+        if getattr(self, "_thread", None) is None:
+            self.write(data, window, bands)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put((data, window, bands))
+
+    def drain(self) -> None:
+        """Wait until every queued window is written; raise the thread's error, if any."""
+        thread = getattr(self, "_thread", None)
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join()
+        self._thread = None
+        if self._error is not None:
+            raise self._error
+
     def _guard(self, what: str, action):
         """Run a GDAL action; any GDAL failure (disk full, I/O error) becomes a clear error."""
         gdal = _gdal_errors()
@@ -341,6 +383,15 @@ class _Writer:
 
     def discard(self) -> None:
         """Remove the temporary file (the destination is untouched)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._error = self._error or CasaCancelled()
+            with contextlib.suppress(Exception):
+                while True:  # empty the queue so the thread sees the end
+                    self._queue.get_nowait()
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
         with contextlib.suppress(Exception):
             self.ds.close()
         with contextlib.suppress(OSError):
@@ -427,15 +478,16 @@ def run_chunks(
             if w.spec.key not in result:
                 continue
             value = result[w.spec.key]
-            if isinstance(value, tuple):
-                w.write(value[0], window, value[1])
-            else:
-                w.write(value, window)
+            data, bands = value if isinstance(value, tuple) else (value, None)
+            w.put(data, window, bands)
 
     with gdal_cache(cache_bytes or _cache_for(windows, depth, n_threads)), safety.signal_cleanup():
         try:
             for spec in outputs:
                 writers.append(_Writer(spec, grid, compress, cog))
+            if len(writers) > 1 or n_threads > 1:
+                for w in writers:
+                    w.start(queue_size=max(2, n_threads))
             remote = None if executor is LOCAL else executor if executor is not None else default_executor()
             local = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep") if remote is None else None
             pool = remote if remote is not None else local
@@ -472,6 +524,7 @@ def run_chunks(
                         f.cancel()
                     raise
             for w in writers:
+                w.drain()
                 stats.valid[w.spec.key] = w.valid
             extra = finish(stats) if finish is not None else None
             for w in writers:
