@@ -14,17 +14,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from . import balance, casa, chain, gapfill, plausibility, respiration
+from . import balance, casa, gapfill, plausibility
 from .engine import (
     Callbacks,
     OutputSpec,
-    RunStats,
     check_output_paths,
     gdal_cache,
     metadata_json,
@@ -37,13 +35,20 @@ from .params import ModelParams
 from .raster import RasterInput
 from .raster import group_years as _group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
+from .tasks import (  # noqa: F401 - re-exported: the tasks' checks are the runs' checks
+    KELVIN_SUSPECT,
+    AnnualTask,
+    NepTask,
+    NppTask,
+    RhTask,
+    _check_ndvi,
+    _check_temperature,
+    _coverage_report,
+    _landcover_codes,
+)
 
 __all__ = ["Callbacks", "run_npp", "run_rh", "run_nep", "run_annual", "group_years"]
 
-#: Above this a "degC" temperature is taken for Kelvin.
-KELVIN_SUSPECT = 100.0
-#: Below this share of computable cell-months a run warns (issue 9).
-COVERAGE_WARNING = 0.95
 
 
 def group_years(months: list[str]) -> OrderedDict[str, list[int]]:
@@ -140,34 +145,6 @@ def _quick_look(inp: RasterInput, bands: int = 12) -> NDArray:
         inp.target, inp.aligned = was
 
 
-def _check_temperature(values: NDArray, parameter: str = "TEMPERATURE") -> None:
-    if values.size and np.isfinite(values).any() and np.nanmax(values) > KELVIN_SUSPECT:
-        _raise_kelvin(parameter, float(np.nanmedian(values)))
-
-
-def _raise_kelvin(parameter: str, value: float) -> None:
-    raise CasaInputError(
-        parameter,
-        f"values look like Kelvin (typical value {value:.1f}); the model needs degC. "
-        "Subtract 273.15, or prepare ERA5 files with casanep:era5land.",
-    )
-
-
-def _raise_ndvi(parameter: str, lo: float, hi: float, scale: float) -> None:
-    raise CasaInputError(
-        parameter,
-        f"NDVI after scaling by NDVI_SCALE={scale:g} spans {lo:g} .. {hi:g}, outside [-1, 1]. "
-        "MODIS NDVI stored as integers needs NDVI_SCALE=0.0001.",
-    )
-
-
-def _check_ndvi(values: NDArray, parameter: str, scale: float) -> None:
-    if values.size and np.isfinite(values).any():
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        if lo < -1.0 - 1e-6 or hi > 1.0 + 1e-6:
-            _raise_ndvi(parameter, lo, hi, scale)
-
-
 def _check_codes(lc: RasterInput, lookup: ClassLookup, cb: Callbacks, table: str | None) -> None:
     """Every land-cover code present must be in the class table (one pass over the file)."""
     seen: set[int] = set()
@@ -215,11 +192,6 @@ def provenance_tags(kind: str, units: str, equation: str, params: dict,
 _common_tags = provenance_tags
 
 
-def _landcover_codes(block: NDArray) -> NDArray:
-    """Float codes (NaN nodata) to int64 codes with -1 for nodata."""
-    return np.where(np.isfinite(block), block, -1).astype(np.int64)
-
-
 def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:
     """The block layout windows follow: that of the deepest input read on its own grid."""
     own = [i for i in inputs if i is not None and i.aligned]
@@ -235,140 +207,70 @@ NPP_EQUATION = (
 RH_EQUATION = "RH = 0.22 * (exp(0.0913*T) + ln(0.3145*R + 1)) * 30 * 0.465 (Pei et al. 2010)"
 NEP_EQUATION = "NEP = NPP - RH"
 
-#: Coverage counters of the NPP task: NDVI-valid cell-months on classes with NPP, those
-#: computed, and those lost to each climate input (in this order).
-_LIMITS = ("SOLAR_RADIATION", "TEMPERATURE", "PRECIPITATION", "EVAPOTRANSPIRATION", "POTENTIAL_ET")
-#: Inputs whose Inf cells the NPP task counts (read as nodata, one warning each after the run).
-_INF_INPUTS = ("NDVI", *_LIMITS)
+def _open_topt(inp: _Inputs, optimal_temperature: str | float | None) -> tuple[RasterInput | None, float | None]:
+    """OPTIMAL_TEMPERATURE as (raster, None), (None, constant degC) or (None, None)."""
+    if isinstance(optimal_temperature, (int, float)):
+        return None, float(optimal_temperature)
+    if optimal_temperature:
+        return inp.open("topt", optimal_temperature, "OPTIMAL_TEMPERATURE", monthly=False), None
+    return None, None
 
 
-@dataclass
-class NppTask:
-    """The NPP window task: ``task(window, year_index)`` -> output arrays for the
-    months of that year (bands 1-based), plus coverage counters.
-
-    Pure and picklable: it holds the opened inputs (reopened where it lands), the
-    class lookup and the parameters, and writes nothing.
-    """
-
-    ndvi: RasterInput
-    landcover: RasterInput
-    stacks: dict[str, RasterInput | None]
-    topt_raster: RasterInput | None
-    topt_const: float | None
-    lookup: ClassLookup
-    params: ModelParams
-    years: list[list[int]]
-    want: tuple[str, ...]
-    ndvi_scale: float = 1.0
-    fused: bool = True
-    gap_fill: str = "none"
-    max_gap: int = 0
-
-    def _ndvi(self, window: Window, idx: list[int], infs: NDArray) -> tuple[NDArray, int]:
-        """NDVI of the year's months, gaps filled from up to ``max_gap`` months either side
-        (the stack's neighbouring years included): the same values as filling the whole stack."""
-        if self.gap_fill != "linear" or self.max_gap <= 0:
-            n = self._screen(self.ndvi.read(window, [i + 1 for i in idx]), "ndvi", self.ndvi, idx, infs)
-            return n, 0
-        lo = max(0, idx[0] - self.max_gap)
-        hi = min(self.ndvi.count, idx[-1] + 1 + self.max_gap)
-        halo = self._screen(self.ndvi.read(window, list(range(lo + 1, hi + 1))), "ndvi", self.ndvi,
-                            list(range(lo, hi)), infs)
-        filled, _ = gapfill.fill_linear(halo, self.max_gap)
-        n = filled[idx[0] - lo: idx[-1] + 1 - lo]
-        before = halo[idx[0] - lo: idx[-1] + 1 - lo]
-        return n, int(np.count_nonzero(np.isfinite(n) & ~np.isfinite(before)))
-
-    @staticmethod
-    def _screen(block: NDArray, kind: str, inp: RasterInput, idx: list[int], infs: NDArray) -> NDArray:
-        """Inf to nodata (counted in ``infs``) and the check of ``kind`` (core.plausibility.screen)."""
-        months = [inp.months[i] for i in idx] if inp.months else None
-        block, k = plausibility.screen(block, kind, inp.parameter, months, scale=inp.scale,
-                                       nodata_declared=inp.nodata is not None)
-        if k:
-            infs[_INF_INPUTS.index(inp.parameter)] += k
-        return block
-
-    def __call__(self, window: Window, part: int) -> dict[str, object]:
-        idx = self.years[part]
-        bands = [i + 1 for i in idx]
-        infs = np.zeros(len(_INF_INPUTS), dtype=np.int64)  # per call: tasks run on several threads
-        n, filled = self._ndvi(window, idx, infs)
-        s = self.stacks
-        t = self._screen(s["t"].read(window, bands), "temperature", s["t"], idx, infs)
-        sol = self._screen(s["sol"].read(window, bands), "solar_radiation", s["sol"], idx, infs)
-        p = self._screen(s["p"].read(window, bands), "precipitation", s["p"], idx, infs)
-        e = self._screen(s["e"].read(window, bands), "other", s["e"], idx, infs) if s["e"] is not None else None
-        pet = (self._screen(s["pet"].read(window, bands), "other", s["pet"], idx, infs)
-               if s["pet"] is not None else None)
-        codes = _landcover_codes(self.landcover.read(window)[0])
-        nmin, nmax, eps = self.lookup.parameters(codes, self.params.casa.epsilon_max_override)
-        if self.topt_raster is not None:
-            given = self.topt_raster.read(window, [part + 1 if self.topt_raster.count > 1 else 1])[0]
-        elif self.topt_const is not None:
-            given = np.full(n.shape[1:], self.topt_const, np.float32)
-        else:
-            given = None
-        land = self.lookup.land_mask(codes)
-        x = chain.YearInputs(n, sol, t, p, e, pet, given, nmin, nmax, eps, land)
-        out: dict[str, object] = {k: (v, bands) for k, v in
-                                  chain.compute_year(x, self.params, self.want, self.fused).items()}
-        out["_coverage"] = self._coverage(n, np.isfinite(eps), out["npp"][0], (sol, t, p, e, pet))
-        out["_filled"] = np.array([filled], dtype=np.int64)
-        out["_inf"] = infs
-        return out
-
-    @staticmethod
-    def _coverage(n: NDArray, has_npp: NDArray, npp: NDArray, climate: tuple) -> NDArray:
-        """[NDVI-valid cell-months on NPP classes, NPP-valid cell-months, lost to each climate input]."""
-        wanted = np.isfinite(n) & has_npp[np.newaxis]
-        total = int(np.count_nonzero(wanted))
-        got = int(np.count_nonzero(np.isfinite(npp)))
-        lost = [0] * len(_LIMITS)
-        if got < total:
-            for i, c in enumerate(climate):
-                if c is not None:
-                    lost[i] = int(np.count_nonzero(wanted & ~np.isfinite(c)))
-        return np.array([total, got, *lost], dtype=np.int64)
+def _check_years(months: list[str], years: dict[str, list[int]], topt_in: RasterInput | None,
+                 topt_const: float | None, pet: RasterInput | None) -> None:
+    """Topt bands one or one per year; partial years only with Topt and Ep0 given."""
+    if topt_in is not None and topt_in.count not in (1, len(years)):
+        raise CasaInputError(
+            "OPTIMAL_TEMPERATURE",
+            f"has {topt_in.count} bands; give one band, or one per calendar year ({len(years)}).",
+        )
+    partial = _partial_years(months)
+    need_topt = topt_in is None and topt_const is None
+    if partial and (need_topt or pet is None):
+        wanted = (("OPTIMAL_TEMPERATURE", need_topt), ("POTENTIAL_ET", pet is None))
+        missing = [name for name, need in wanted if need]
+        raise CasaInputError(
+            "NDVI",
+            f"covers part of a calendar year: {', '.join(partial)}. Topt (NDVI-peak month) and "
+            "Thornthwaite Ep0 need all 12 months of each year; give whole years or provide "
+            f"{' and '.join(missing)}.",
+        )
 
 
-def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max_gap: int = 0) -> dict[str, str]:
-    """Log the share of NDVI-valid cell-months the run computed; warn below 95 %
-    naming the input that limits it; refuse a run that computed nothing.  With
-    gap filling, the filled NDVI cell-months are logged and recorded too."""
-    for name, k in zip(_INF_INPUTS, stats.counters.get("_inf", [])):
-        if k:
-            cb.warning(plausibility.INF_WARNING.format(parameter=name, count=int(k)))
-    c = stats.counters.get("_coverage")
-    if c is None:
-        return {}
-    tags = {}
-    if gap_fill == "linear":
-        filled = int(stats.counters.get("_filled", np.zeros(1))[0])
-        cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {filled} NDVI cell-months filled.")
-        tags["casanep_gap_fill"] = metadata_json({"method": "linear", "max_gap": int(max_gap),
-                                                  "filled_cell_months": filled})
-    total, got = int(c[0]), int(c[1])
-    lost = {name: int(v) for name, v in zip(_LIMITS, c[2:]) if v}
-    share = got / total if total else 0.0
-    worst = max(lost, key=lost.get) if lost else None
-    if total == 0:
-        raise CasaInputError("NDVI", "has no valid cell on a land-cover class with NPP: nothing could be computed. "
-                             "Check NDVI_SCALE, the NDVI nodata value and that NDVI and LANDCOVER overlap.")
-    if got == 0:
-        raise CasaInputError(worst or "NDVI", "does not overlap the NDVI cells: no NPP could be computed. Check the "
-                             "extent and CRS of the climate inputs.")
-    text = (f"coverage: NPP computed for {got} of {total} NDVI-valid cell-months on classes with NPP "
-            f"({100.0 * share:.1f} %).")
-    cb.info(text)
-    if share < COVERAGE_WARNING:
-        cb.warning(f"{worst or 'NDVI'}: only {100.0 * share:.1f} % of the NDVI-valid cell-months could be computed "
-                   f"({lost.get(worst, total - got) if worst else total - got} lost to {worst or 'the inputs'}); "
-                   "zone totals will be too low. Extend that input to cover the NDVI grid.")
-    tags["casanep_coverage"] = metadata_json({"cell_months_ndvi_valid": total, "cell_months_computed": got,
-                                              "share": round(share, 6), "lost_to": lost})
-    return tags
+def _attach_npp(grid: ModelGrid, nd: RasterInput, lc: RasterInput, topt_in: RasterInput | None,
+                stacks: dict[str, RasterInput | None], cb: Callbacks) -> None:
+    """Read every input onto the NDVI grid, saying which are resampled."""
+    for s in stacks.values():
+        if s is not None:
+            s.attach(grid)
+            if not s.aligned:
+                cb.info(f"{s.parameter}: resampled bilinearly onto the NDVI grid, window by window.")
+    nd.attach(grid)
+    lc.attach(grid)
+    if not lc.aligned:
+        cb.warning(
+            "LANDCOVER: not on the NDVI grid; read by nearest neighbour. For a majority "
+            "resampling prepare it with casanep:landcoverclasses."
+        )
+    if topt_in is not None:
+        topt_in.attach(grid)
+
+
+def _npp_specs(months: list[str], params: ModelParams, inputs: dict[str, str], **paths: str | None) -> list[OutputSpec]:
+    """The output specs of run_npp: one row per output (units, quantity, equation, parameters recorded)."""
+    pd = params.as_dict()
+    table = [  # key, parameter, units, quantity, equation, parameters recorded
+        ("npp", "OUTPUT", "gC m-2 month-1", "NPP", NPP_EQUATION, pd),
+        ("fpar", "FPAR_OUTPUT", "1", "FPAR", "FPAR = alpha*FPAR_ndvi + (1-alpha)*FPAR_sr", pd),
+        ("lue", "LUE_OUTPUT", "gC MJ-1", "LUE", "eps = Te1*Te2*We*eps_max", pd),
+        ("rh", "RH_OUTPUT", "gC m-2 month-1", "RH", RH_EQUATION, {"respiration": pd["respiration"]}),
+        ("nep", "NEP_OUTPUT", "gC m-2 month-1", "NEP", NEP_EQUATION, pd),
+    ]
+    path_of = {"npp": paths.get("output"), "fpar": paths.get("fpar"), "lue": paths.get("lue"),
+               "rh": paths.get("rh"), "nep": paths.get("nep")}
+    return [OutputSpec(key, path_of[key], months, units, provenance_tags(kind, units, eq, rec, inputs),
+                       parameter=param)
+            for key, param, units, kind, eq, rec in table if path_of[key]]
 
 
 def run_npp(
@@ -454,63 +356,21 @@ def run_npp(
         lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False)
         if lc.count != 1:
             raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
-        topt_in: RasterInput | None = None
-        topt_const: float | None = None
-        if isinstance(optimal_temperature, (int, float)):
-            topt_const = float(optimal_temperature)
-        elif optimal_temperature:
-            topt_in = inp.open("topt", optimal_temperature, "OPTIMAL_TEMPERATURE", monthly=False)
+        topt_in, topt_const = _open_topt(inp, optimal_temperature)
         years = group_years(months)
-        if topt_in is not None and topt_in.count not in (1, len(years)):
-            raise CasaInputError(
-                "OPTIMAL_TEMPERATURE",
-                f"has {topt_in.count} bands; give one band, or one per calendar year ({len(years)}).",
-            )
-        partial = _partial_years(months)
-        need_topt = topt_in is None and topt_const is None
-        if partial and (need_topt or stacks["pet"] is None):
-            wanted = (("OPTIMAL_TEMPERATURE", need_topt), ("POTENTIAL_ET", stacks["pet"] is None))
-            missing = [name for name, need in wanted if need]
-            raise CasaInputError(
-                "NDVI",
-                f"covers part of a calendar year: {', '.join(partial)}. Topt (NDVI-peak month) and "
-                "Thornthwaite Ep0 need all 12 months of each year; give whole years or provide "
-                f"{' and '.join(missing)}.",
-            )
+        _check_years(months, years, topt_in, topt_const, stacks["pet"])
         # plausibility on a few blocks of each file before any work; every window is checked again
         plausibility.screen(_quick_look(stacks["t"]), "temperature", "TEMPERATURE")
         plausibility.screen(_quick_look(stacks["sol"]), "solar_radiation", "SOLAR_RADIATION")
         plausibility.screen(_quick_look(stacks["p"]), "precipitation", "PRECIPITATION")
         plausibility.screen(_quick_look(nd), "ndvi", "NDVI", scale=ndvi_scale, nodata_declared=nd.nodata is not None)
         _check_codes(lc, lookup, cb, class_table)
-        for s in stacks.values():
-            if s is not None:
-                s.attach(grid)
-                if not s.aligned:
-                    cb.info(f"{s.parameter}: resampled bilinearly onto the NDVI grid, window by window.")
-        nd.attach(grid)
-        lc.attach(grid)
-        if not lc.aligned:
-            cb.warning(
-                "LANDCOVER: not on the NDVI grid; read by nearest neighbour. For a majority "
-                "resampling prepare it with casanep:landcoverclasses."
-            )
-        if topt_in is not None:
-            topt_in.attach(grid)
+        _attach_npp(grid, nd, lc, topt_in, stacks, cb)
         if ndvi_bounds == "percentiles":
             lookup = _percentile_bounds(nd, lc, lookup, grid, list(years.values()), cb)
 
-        inputs = {k: v.path for k, v in inp.items.items()}
-        pd = params.as_dict()
-        table = [  # key, path, parameter, units, quantity, equation, parameters recorded
-            ("npp", output, "OUTPUT", "gC m-2 month-1", "NPP", NPP_EQUATION, pd),
-            ("fpar", fpar_output, "FPAR_OUTPUT", "1", "FPAR", "FPAR = alpha*FPAR_ndvi + (1-alpha)*FPAR_sr", pd),
-            ("lue", lue_output, "LUE_OUTPUT", "gC MJ-1", "LUE", "eps = Te1*Te2*We*eps_max", pd),
-            ("rh", rh_output, "RH_OUTPUT", "gC m-2 month-1", "RH", RH_EQUATION, {"respiration": pd["respiration"]}),
-            ("nep", nep_output, "NEP_OUTPUT", "gC m-2 month-1", "NEP", NEP_EQUATION, pd),
-        ]
-        specs = [OutputSpec(key, path, months, units, provenance_tags(kind, units, eq, rec, inputs), parameter=param)
-                 for key, path, param, units, kind, eq, rec in table if path]
+        specs = _npp_specs(months, params, {k: v.path for k, v in inp.items.items()}, output=output,
+                           fpar=fpar_output, lue=lue_output, rh=rh_output, nep=nep_output)
         task = NppTask(nd, lc, stacks, topt_in, topt_const, lookup, params, list(years.values()),
                        tuple(s.key for s in specs), ndvi_scale, gap_fill=gap_fill, max_gap=int(max_gap))
         n_inputs = 2 + sum(s is not None for s in stacks.values())
@@ -547,28 +407,6 @@ def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, gr
         else:
             cb.warning(f"NDVI_BOUNDS: class '{key}' has too little NDVI for percentiles; table values kept.")
     return lookup.with_ndvi_bounds(bounds)
-
-
-@dataclass
-class RhTask:
-    """The RH window task: ``task(window, year_index)`` -> RH of that year's months."""
-
-    t: RasterInput
-    p: RasterInput
-    landcover: RasterInput | None
-    lookup: ClassLookup | None
-    params: ModelParams
-    years: list[list[int]]
-
-    def __call__(self, window: Window, part: int) -> dict[str, object]:
-        bands = [i + 1 for i in self.years[part]]
-        tt = plausibility.screen(self.t.read(window, bands), "temperature", "TEMPERATURE")[0]
-        pp = plausibility.screen(self.p.read(window, bands), "precipitation", "PRECIPITATION")[0]
-        rh = respiration.heterotrophic_respiration(tt, pp, self.params.respiration)
-        if self.landcover is not None:
-            land = self.lookup.land_mask(_landcover_codes(self.landcover.read(window)[0]))
-            rh = np.where(land[np.newaxis], rh, np.float32(np.nan))
-        return {"rh": (rh, bands)}
 
 
 def run_rh(
@@ -642,27 +480,6 @@ def _open_pair(inp: _Inputs, npp: str, rh: str, cb: Callbacks):
     return n, r, months, grid, group_years(months), _partial_years(months)
 
 
-@dataclass
-class NepTask:
-    """The NEP window task: ``task(window, year_index)`` -> NEP of that year's months
-    and, if asked, the year's RH/NPP ratio."""
-
-    npp: RasterInput
-    rh: RasterInput
-    years: list[list[int]]
-    ratio: bool
-
-    def __call__(self, window: Window, part: int) -> dict[str, object]:
-        bands = [i + 1 for i in self.years[part]]
-        a = self.npp.read(window, bands)
-        b = self.rh.read(window, bands)
-        out: dict[str, object] = {"nep": (balance.nep(a, b), bands)}
-        if self.ratio:
-            out["ratio"] = (balance.respiration_ratio(a.sum(axis=0), b.sum(axis=0))[np.newaxis].astype(np.float32),
-                            [part + 1])
-        return out
-
-
 def run_nep(
     npp: str,
     rh: str,
@@ -698,25 +515,6 @@ def run_nep(
                    is_cancelled=cb.is_cancelled, depth=12 * 4, block=_block_of(n, r), threads=threads,
                    compress=compress, cog=cog)
     return {s.key: s.path for s in specs}
-
-
-@dataclass
-class AnnualTask:
-    """The annual window task: ``task(window, year_index)`` -> the year's NPP, RH,
-    NEP, RH/NPP and sink/source class (one band each)."""
-
-    npp: RasterInput
-    rh: RasterInput
-    years: list[list[int]]
-    threshold: float
-
-    def __call__(self, window: Window, part: int) -> dict[str, object]:
-        bands = [i + 1 for i in self.years[part]]
-        a = balance.annual_sum(self.npp.read(window, bands), [list(range(len(bands)))])
-        b = balance.annual_sum(self.rh.read(window, bands), [list(range(len(bands)))])
-        out = {"npp": a, "rh": b, "nep": balance.nep(a, b), "ratio": balance.respiration_ratio(a, b),
-               "class": balance.sink_source_class(a, b, self.threshold)}
-        return {k: (v, [part + 1]) for k, v in out.items()}
 
 
 def run_annual(
