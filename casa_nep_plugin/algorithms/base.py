@@ -148,8 +148,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
                     else:
                         outputs[name] = self.parameterAsOutputLayer(parameters, name, context) or None
                 elif d.type() == "raster":
-                    layer = self.parameterAsRasterLayer(parameters, name, context)
-                    inputs[name] = layer.source() if layer is not None else None
+                    inputs[name] = self.raster_path(parameters, name, context)
                 elif d.type() in ("source", "vector"):
                     layer = self.parameterAsVectorLayer(parameters, name, context)
                     inputs[name] = layer.source() if layer is not None else self.parameterAsString(
@@ -213,7 +212,14 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         )
 
     def raster_path(self, parameters, name: str, context) -> str | None:
-        """Source path of a raster-layer parameter, or None when not given."""
+        """Source path of a raster-layer parameter, or None when not given.
+
+        A plain file path is used as it is: loading it as a QGIS layer would have
+        QGIS compute statistics for a default style and GDAL store them in a
+        ``.aux.xml`` file beside the user's input."""
+        value = parameters.get(name)
+        if isinstance(value, str) and value and os.path.isfile(value):
+            return value
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             if parameters.get(name):
