@@ -266,7 +266,21 @@ class RasterInput:
         return out
 
     def _read_own(self, window: Window, idx: list[int]) -> NDArray:
-        """``window`` of the file's own grid as float32 with NaN for nodata (before scales)."""
+        """``window`` of the file's own grid as float32 with NaN for nodata (before scales).
+
+        A block GDAL cannot read (a truncated or damaged file) is an error naming the
+        parameter and the file."""
+        try:
+            return self._read_own_unchecked(window, idx)
+        except (RasterioIOError, OSError) as exc:
+            cause = " ".join(str(exc).split()) or type(exc).__name__
+            raise CasaInputError(
+                self.parameter,
+                f"'{os.path.basename(self.path)}' is not a readable raster: GDAL could not read its data "
+                f"({cause}). The file may be truncated or damaged; copy or download it again.",
+            ) from exc
+
+    def _read_own_unchecked(self, window: Window, idx: list[int]) -> NDArray:
         ds = self._handle()
         if self._fast is None:
             self._fast = _nodata_only(ds)
