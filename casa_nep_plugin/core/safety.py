@@ -173,7 +173,7 @@ def check_output_paths(
 
 def require_crs(crs: object, path: str, parameter: str) -> None:
     """Refuse a raster without a coordinate reference system (``crs`` None or empty)."""
-    if crs is None or (hasattr(crs, "is_valid") and not crs.is_valid) or str(crs) == "":
+    if crs is None or not str(crs) or not getattr(crs, "to_wkt", lambda: "x")():
         raise CasaInputError(
             parameter,
             f"'{os.path.basename(path)}' has no coordinate reference system, so it cannot be placed on the "
