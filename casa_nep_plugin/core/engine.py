@@ -547,7 +547,12 @@ EXECUTOR_FACTORY: Callable[[], Executor | None] | None = None
 
 
 def default_executor() -> Executor | None:
-    """The executor tasks go to by default: the installed factory's, else None (local threads)."""
+    """The executor tasks go to by default: the installed factory's, else None (local threads).
+    ``CASANEP_DASK_SCHEDULER`` set and no factory installed: the Dask one (core/cluster.py)."""
+    if EXECUTOR_FACTORY is None and os.environ.get("CASANEP_DASK_SCHEDULER", "").strip():
+        from . import cluster
+
+        cluster.install()
     return EXECUTOR_FACTORY() if EXECUTOR_FACTORY is not None else None
 
 
