@@ -284,11 +284,18 @@ class DaskFuture:
 
     def __init__(self, future) -> None:
         self.future = future
+        self._done: tuple | None = None
 
     def result(self, timeout: float | None = None):
-        """The task's result (its exception re-raised here)."""
+        """The task's result (its exception re-raised here); once in, the cluster forgets it."""
+        if self._done is not None:
+            return self._done[0]
         try:
-            return self.future.result(timeout=timeout)
+            value = self.future.result(timeout=timeout)
+            self._done = (value,)
+            with contextlib.suppress(Exception):
+                self.future.release()  # the engine has it: free the worker's memory now
+            return value
         except TimeoutError as exc:  # asyncio's and concurrent.futures' are builtin TimeoutError on 3.11
             if self.future.status == "error":
                 raise TaskTimeout(_one_line(exc)) from exc

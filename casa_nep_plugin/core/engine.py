@@ -508,7 +508,7 @@ def run_chunks(
                             pending.append((n, window, pool.submit(task, window, part)))
                         if not pending:
                             break
-                        n, window, fut = pending.popleft()
+                        n, window, fut = pending[0]  # stays pending (cancelled on failure) until it is in
                         while True:
                             try:
                                 result = fut.result(timeout=POLL_SECONDS)
@@ -516,6 +516,7 @@ def run_chunks(
                             except (FutureTimeout, TimeoutError):
                                 if cancelled():
                                     raise CasaCancelled() from None
+                        pending.popleft()
                         consume(result, window)
                         if progress is not None:
                             progress(lo + (hi - lo) * (n + 1) / len(jobs))
