@@ -97,6 +97,7 @@ def connect(address: str, parameter: str = SETTING, timeout: float | None = None
     with _clients_lock:
         client = _clients.get(address)
         if client is not None and client.status == "running":
+            check_versions(client, parameter)  # again: workers may have joined since
             return client
         _clients.pop(address, None)
         try:
