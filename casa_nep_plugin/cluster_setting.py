@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QCoreApplication
 
-from .core import cluster, engine
-
 #: The setting's key (QSettings ``Processing/Configuration/CASANEP_DASK_SCHEDULER``).
 NAME = "CASANEP_DASK_SCHEDULER"
+#: Its description in Processing's options (errors name it): core.cluster.SETTING.
+LABEL = "Dask scheduler address"
+
+
+def _core():
+    """(engine, cluster), or (None, None) where the core cannot be imported (no rasterio: the
+    algorithms then say what to install)."""
+    try:
+        from .core import cluster, engine
+    except ImportError:
+        return None, None
+    return engine, cluster
 
 
 def _config():
@@ -30,10 +40,12 @@ def register(group: str) -> None:
     config, setting = _config()
     if config is not None:
         text = QCoreApplication.translate(
-            "casanep", f"{cluster.SETTING} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)")
+            "casanep", f"{LABEL} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)")
         config.addSetting(setting(group, NAME, text, "", valuetype=setting.STRING))
         config.readSettings()
-    engine.EXECUTOR_FACTORY = executor
+    engine, _ = _core()
+    if engine is not None:
+        engine.EXECUTOR_FACTORY = executor
 
 
 def unregister() -> None:
@@ -41,6 +53,9 @@ def unregister() -> None:
     config, _ = _config()
     if config is not None and NAME in config.settings:
         config.removeSetting(NAME)
+    engine, cluster = _core()
+    if engine is None:
+        return
     if engine.EXECUTOR_FACTORY is executor:
         engine.EXECUTOR_FACTORY = None
     cluster.set_scheduler("")
@@ -57,5 +72,7 @@ def address() -> str:
 
 def executor():
     """The engine's executor factory: the setting (the environment overrides it) -> Dask, or None."""
+    from .core import cluster
+
     cluster.set_scheduler(address())
     return cluster.executor_from_settings()

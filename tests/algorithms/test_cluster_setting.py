@@ -30,7 +30,7 @@ def setting(casanep_provider, monkeypatch):
 
 def test_the_setting_is_in_the_providers_options_and_selects_the_cluster(setting, casanep_provider, monkeypatch):
     assert setting.group == casanep_provider.name() == "CASA NEP"
-    assert setting.description.startswith("Dask scheduler address")
+    assert setting.description.startswith("Dask scheduler address") and cluster_setting.LABEL == cluster.SETTING
     assert engine.EXECUTOR_FACTORY is cluster_setting.executor
     calls = []
     monkeypatch.setattr(cluster, "connect", lambda address, parameter: calls.append((address, parameter))
