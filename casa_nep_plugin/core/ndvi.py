@@ -537,7 +537,8 @@ def run_ndvi_composite(
                 f"{grid.width} x {grid.height} grid ({len(overlapping)} source grid(s), {resampling}).")
         depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
         try:
-            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth)
+            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
+                               threads=1)  # locally one thread, as before (a Dask cluster uses all its workers)
         finally:
             task.close()
         if gap_fill == "linear":
