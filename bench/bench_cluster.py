@@ -10,8 +10,8 @@ and ``nep_output``) is timed:
   user would.
 
 Each timing is the best of ``--repeats`` runs after a warm-up run on a small
-grid (numba compiles its kernel once per process: the workers are new
-processes).  Starting a cluster is timed apart.  Reported: 1 against 2 workers,
+grid of 4 windows (numba loads its kernel once per process, and the workers
+are new processes).  Starting a cluster is timed apart.  Reported: 1 against 2 workers,
 and the cluster path against the local engine with the same number of cores
 (target <= 1.3x); every cluster output must equal the local one bit for bit.
 
@@ -92,7 +92,7 @@ def main() -> int:
         for sub in ("in", "warm"):
             (work / sub).mkdir()
         inputs = make_inputs(work / "in", args.size)
-        warm = make_inputs(work / "warm", 256)
+        warm = make_inputs(work / "warm", 512)  # 4 windows: every worker loads numba and its kernel
         print(f"inputs {args.size}^2 x 12 made in {time.perf_counter() - t0:.1f} s", flush=True)
         local: dict[int, float] = {}
         for threads in (1, 2):
