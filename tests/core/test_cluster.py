@@ -309,3 +309,26 @@ def test_nep_rh_and_annual_on_the_cluster_equal_the_local_engine(scene, dask_clu
     assert len(sent) == 3 * 12
     for name in ("rh", "nep", "ratio", "annual_nep", "class"):
         assert content(folder / f"steps_dask/{name}.tif") == content(folder / f"steps_local/{name}.tif"), name
+
+
+def test_an_input_error_raised_on_a_worker_arrives_as_the_same_error(tmp_path, on_cluster):
+    paths = make_scene(tmp_path, h=256, w=768, years=(2021,), seed=4)
+    with rasterio.open(paths["t"], "r+") as ds:  # Kelvin in the last window only: the checks before work miss it
+        t = ds.read()
+        t[:, :, 512:] += 273.15
+        ds.write(t)
+    _, sent = on_cluster
+    with pytest.raises(CasaInputError) as err:
+        npp_chain(paths, tmp_path / "out")
+    assert sent and err.value.parameter == "TEMPERATURE" and "Kelvin" in err.value.message
+    assert os.listdir(tmp_path / "out") == []
+
+
+def test_without_distributed_the_address_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.setenv(cluster.ENV, "tcp://10.0.0.5:8786")
+    with pytest.raises(CasaInputError, match="CASANEP_DASK_SCHEDULER: is 'tcp://10.0.0.5:8786' but Dask's "
+                       r"distributed scheduler is not installed here \(Debian: apt install python3-distributed\)"):
+        cluster.executor_from_settings()
