@@ -47,16 +47,18 @@ class CasaNepProvider(QgsProcessingProvider):
         return ["tif"]
 
     def load(self) -> bool:  # noqa: D102
-        from . import settings
+        from . import cluster_setting, settings
 
         settings.register(self.name(), self.icon())
+        cluster_setting.register(self.name())  # "Dask scheduler address" (issue 13)
         self.refreshAlgorithms()
         return True
 
     def unload(self) -> None:  # noqa: D102
-        from . import settings
+        from . import cluster_setting, settings
 
         settings.unregister()
+        cluster_setting.unregister()
 
     # Outputs offer only what the algorithms write: tables and layers as GeoPackage or CSV,
     # no "Save to GeoPackage..."/database table destinations (the core writes files itself).

@@ -508,7 +508,7 @@ def run_chunks(
                             pending.append((n, window, pool.submit(task, window, part)))
                         if not pending:
                             break
-                        n, window, fut = pending.popleft()
+                        n, window, fut = pending[0]  # stays pending (cancelled on failure) until it is in
                         while True:
                             try:
                                 result = fut.result(timeout=POLL_SECONDS)
@@ -516,6 +516,7 @@ def run_chunks(
                             except (FutureTimeout, TimeoutError):
                                 if cancelled():
                                     raise CasaCancelled() from None
+                        pending.popleft()
                         consume(result, window)
                         if progress is not None:
                             progress(lo + (hi - lo) * (n + 1) / len(jobs))
@@ -547,7 +548,12 @@ EXECUTOR_FACTORY: Callable[[], Executor | None] | None = None
 
 
 def default_executor() -> Executor | None:
-    """The executor tasks go to by default: the installed factory's, else None (local threads)."""
+    """The executor tasks go to by default: the installed factory's, else None (local threads).
+    ``CASANEP_DASK_SCHEDULER`` set and no factory installed: the Dask one (core/cluster.py)."""
+    if EXECUTOR_FACTORY is None and os.environ.get("CASANEP_DASK_SCHEDULER", "").strip():
+        from . import cluster
+
+        cluster.install()
     return EXECUTOR_FACTORY() if EXECUTOR_FACTORY is not None else None
 
 

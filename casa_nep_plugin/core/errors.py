@@ -17,9 +17,16 @@ class CasaInputError(ValueError):
         self.message = message
         super().__init__(f"{parameter}: {message}")
 
+    def __reduce__(self):
+        # picklable (a window task's error travels back from a Dask worker unchanged)
+        return (self.__class__, (self.parameter, self.message))
+
 
 class CasaCancelled(RuntimeError):
     """The user cancelled; no output was written."""
 
     def __init__(self) -> None:
         super().__init__("Cancelled by the user; no output was written.")
+
+    def __reduce__(self):
+        return (self.__class__, ())

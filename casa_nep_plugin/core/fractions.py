@@ -37,7 +37,6 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from .affine_ops import matmul
-from .engine import TILE, OutputSpec, check_writable, metadata_json, run_blocks
+from .engine import TILE, OutputSpec, check_writable, metadata_json, run_chunks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .tables import NODATA_CLASS, TABLES_DIR, read_csv_rows
@@ -350,6 +349,100 @@ def _fill_value(dtype: np.dtype, nodata: float | None, class_map: ClassMap) -> i
     raise CasaInputError("LANDCOVER", "cannot find a fill value outside the class table's codes.")
 
 
+@dataclass
+class _FractionsTask:
+    """The window task of :func:`landcover_fractions`: ``task(window, part)`` -> the
+    window's fractions (and majority) and the counters ``_totals`` (fine cells per
+    bin) and ``_unknown`` (which raw codes the table lacks).  Pure and picklable:
+    each thread, here or on a Dask worker, reads through its own handle."""
+
+    path: str
+    plan: _Plan
+    lut: NDArray
+    nbins: int
+    n: int
+    fill: int
+    dtype: str
+    src_nodata: float | None
+    chunk_cells: int
+    majority: bool
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _handles: list = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "_handles", "_lock")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local, self._handles, self._lock = threading.local(), [], threading.Lock()
+
+    def input_paths(self) -> list[tuple[str, str]]:
+        """(parameter, path) of what the task reads."""
+        return [("LANDCOVER", self.path)]
+
+    def _view(self) -> tuple[object, _Counter]:
+        """This thread's handle of the fine map (through the warp if not aligned) and counter."""
+        view = getattr(self._local, "view", None)
+        if view is None:
+            ds = rasterio.open(self.path)
+            view = ds
+            if self.plan.warp is not None:
+                extra = {"src_nodata": self.src_nodata} if self.src_nodata is not None else {}
+                view = WarpedVRT(ds, resampling=Resampling.nearest, nodata=self.fill, **extra, **self.plan.warp)
+            with self._lock:
+                self._handles.extend([view] if view is ds else [view, ds])
+            self._local.view = view
+            self._local.counter = _Counter(self.lut, self.nbins, self.plan.ky, self.plan.kx)
+        return view, self._local.counter
+
+    def _chunks(self, window: Window):
+        ky_kx = self.plan.ky * self.plan.kx
+        wr0, wc0, wh, ww = int(window.row_off), int(window.col_off), int(window.height), int(window.width)
+        cw = ww if ky_kx * ww <= self.chunk_cells else max(1, self.chunk_cells // ky_kx)
+        ch = max(1, self.chunk_cells // (ky_kx * cw))
+        for r in range(wr0, wr0 + wh, ch):
+            for c in range(wc0, wc0 + ww, cw):
+                yield r, c, min(ch, wr0 + wh - r), min(cw, wc0 + ww - c)
+
+    def __call__(self, window: Window, part: int = 0) -> dict[str, NDArray]:
+        view, ctr = self._view()
+        plan, nbins, dtype = self.plan, self.nbins, np.dtype(self.dtype)
+        wr0, wc0, wh, ww = int(window.row_off), int(window.col_off), int(window.height), int(window.width)
+        counts = np.zeros((wh, ww, nbins), np.int64)
+        unknown = None
+        for r0, c0, h, w in self._chunks(window):
+            s = _read_fine(view, plan.oy + r0 * plan.ky, plan.ox + c0 * plan.kx, h * plan.ky, w * plan.kx,
+                           self.fill, dtype)
+            s = _unsigned(s)
+            cnt = ctr.count(s, h, w)
+            if cnt[..., self.n + 1].any():
+                if unknown is None:
+                    unknown = np.zeros(1 << (8 * dtype.itemsize), bool)
+                unknown[np.unique(s[self.lut[s] == self.n + 1])] = True
+            counts[r0 - wr0 : r0 - wr0 + cnt.shape[0], c0 - wc0 : c0 - wc0 + cnt.shape[1]] = cnt
+        cls = counts[..., : self.n]
+        valid = cls.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(valid[..., None] > 0, cls / np.maximum(valid, 1)[..., None], np.nan)
+        out = {"fractions": np.moveaxis(frac.astype(np.float32), -1, 0),
+               "_totals": counts.reshape(-1, nbins).sum(axis=0)}
+        if unknown is not None:
+            out["_unknown"] = unknown
+        if self.majority:
+            maj = np.argmax(cls, axis=-1).astype(np.float32) + 1
+            out["majority"] = np.where(valid > 0, maj, np.nan)[None]
+        return out
+
+    def close(self) -> None:
+        """Close every thread's handle."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for h in handles:
+            h.close()
+        self._local = threading.local()
+
+
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
@@ -410,73 +503,8 @@ def landcover_fractions(
         else:
             cb.warning(f"LANDCOVER: not aligned with the model grid; sampled by nearest neighbour on "
                        f"{plan.ky} x {plan.kx} points per model cell (fractions to 1/{plan.kx * plan.ky}).")
-        totals = np.zeros(nbins, np.int64)
-        unknown: set[int] = set()
-        lock = threading.Lock()
-        local = threading.local()
-        handles: list = []
-
-        def handle():
-            view = getattr(local, "view", None)
-            if view is None:
-                ds = rasterio.open(landcover)
-                view = ds
-                if plan.warp is not None:
-                    extra = {"src_nodata": src.nodata} if src.nodata is not None else {}
-                    view = WarpedVRT(ds, resampling=Resampling.nearest, nodata=fill, **extra, **plan.warp)
-                local.view = view
-                with lock:
-                    handles.extend([view] if view is ds else [view, ds])
-            return view
-
-        counter_proto = _Counter(lut, nbins, plan.ky, plan.kx)
-        counters: dict[int, _Counter] = {}
-
-        def chunk(r0: int, c0: int, h: int, w: int) -> tuple[int, int, NDArray]:
-            view = handle()
-            ctr = counters.get(threading.get_ident())
-            if ctr is None:
-                ctr = counters[threading.get_ident()] = _Counter(counter_proto.lut, nbins, plan.ky, plan.kx)
-            s = _read_fine(view, plan.oy + r0 * plan.ky, plan.ox + c0 * plan.kx, h * plan.ky, w * plan.kx,
-                           fill, dtype)
-            s = _unsigned(s)
-            counts = ctr.count(s, h, w)
-            if counts[..., cmap.n + 1].any() and len(unknown) < 20:
-                codes = np.unique(s[lut[s] == cmap.n + 1])[:20]
-                with lock:
-                    unknown.update(int(c) for c in codes.astype(dtype))
-            return r0, c0, counts
-
-        ky_kx = plan.ky * plan.kx
-
-        def chunks(window: Window):
-            wr0, wc0, wh, ww = int(window.row_off), int(window.col_off), int(window.height), int(window.width)
-            cw = ww if ky_kx * ww <= chunk_cells else max(1, chunk_cells // ky_kx)
-            ch = max(1, chunk_cells // (ky_kx * cw))
-            for r in range(wr0, wr0 + wh, ch):
-                for c in range(wc0, wc0 + ww, cw):
-                    yield r, c, min(ch, wr0 + wh - r), min(cw, wc0 + ww - c)
-
-        pool = ThreadPoolExecutor(max(1, threads)) if threads > 1 else None
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            wr0, wc0, wh, ww = int(window.row_off), int(window.col_off), int(window.height), int(window.width)
-            counts = np.zeros((wh, ww, nbins), np.int64)
-            parts = list(chunks(window))
-            results = pool.map(lambda a: chunk(*a), parts) if pool is not None else (chunk(*a) for a in parts)
-            for r0, c0, cnt in results:
-                counts[r0 - wr0 : r0 - wr0 + cnt.shape[0], c0 - wc0 : c0 - wc0 + cnt.shape[1]] = cnt
-            totals[:] += counts.reshape(-1, nbins).sum(axis=0)
-            cls = counts[..., : cmap.n]
-            valid = cls.sum(axis=-1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                frac = np.where(valid[..., None] > 0, cls / np.maximum(valid, 1)[..., None], np.nan)
-            out = {"fractions": np.moveaxis(frac.astype(np.float32), -1, 0)}
-            if majority_output:
-                maj = np.argmax(cls, axis=-1).astype(np.float32) + 1
-                out["majority"] = np.where(valid > 0, maj, np.nan)[None]
-            return out
-
+        task = _FractionsTask(landcover, plan, lut, nbins, cmap.n, fill, dtype.str, src.nodata, chunk_cells,
+                              bool(majority_output))
         tags = {
             "classes": metadata_json(list(cmap.classes)),
             "class_table": os.path.basename(cmap.path),
@@ -494,17 +522,20 @@ def landcover_fractions(
         depth = nbins
         block_values = min(1 << 24, TILE * TILE * depth * max(1, math.ceil(grid.width / TILE)))
         try:
-            run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=depth, block_values=block_values)
+            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
+                               block_values=block_values, threads=max(1, threads))
         finally:
-            if pool is not None:
-                pool.shutdown()
-            for h in handles:
-                h.close()
+            task.close()
+        totals = stats.counters.get("_totals", np.zeros(nbins, np.int64))
+        present = stats.counters.get("_unknown")
+        unknown = [] if present is None else sorted(
+            int(c) for c in np.flatnonzero(present).astype(f"u{dtype.itemsize}").view(dtype))
     if majority_output:
         _describe_majority(majority_output, cmap.classes)
     if totals[cmap.n + 1]:
         cb.warning(f"LANDCOVER: {int(totals[cmap.n + 1])} fine cells hold codes the class table lacks "
-                   f"({', '.join(str(c) for c in sorted(unknown))}); they were left out as no data.")
+                   f"({', '.join(str(c) for c in unknown[:20])}{' ...' if len(unknown) > 20 else ''}); they were "
+                   "left out as no data.")
     have = totals[: cmap.n].sum()
     if have == 0:
         cb.warning("LANDCOVER: no fine cell with a class fell on the model grid; every output cell is nodata.")

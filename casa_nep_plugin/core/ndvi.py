@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -40,7 +41,7 @@ from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
-from .engine import OutputSpec, metadata_json, run_blocks
+from .engine import OutputSpec, metadata_json, run_chunks
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
 from .grid import ModelGrid
@@ -293,6 +294,110 @@ class _Group:
     items: list[Composite] = field(default_factory=list)
 
 
+@dataclass
+class _NdviTask:
+    """The window task of :func:`run_ndvi_composite`: ``task(window, part)`` -> the window's
+    monthly maxima (and counts, filled months) and the counter ``_filled_months``.  Pure and
+    picklable: each thread, here or on a Dask worker, opens its own handles."""
+
+    n: int
+    mindex: dict[str, int]
+    groups: list[_Group]
+    grid: ModelGrid
+    scaling: VIScaling
+    keep: tuple[int, ...] | None
+    resample: Resampling
+    count: bool
+    gap_fill: str
+    max_gap: int
+    filled: bool
+    years: list[list[int]]
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _handles: list = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "_handles", "_lock")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local, self._handles, self._lock = threading.local(), [], threading.Lock()
+
+    def input_paths(self) -> list[tuple[str, str]]:
+        """(parameter, path) of what the task reads."""
+        out = []
+        for g in self.groups:
+            for c in g.items:
+                out.append(("INPUT", c.path))
+                if self.keep is not None and c.reliability is not None:
+                    out.append(("RELIABILITY", c.reliability[0]))
+        return out
+
+    def _dataset(self, path: str):
+        datasets = getattr(self._local, "datasets", None)
+        if datasets is None:
+            datasets = self._local.datasets = {}
+        if path not in datasets:
+            try:
+                datasets[path] = open_raster(path)
+            except (RasterioIOError, OSError) as exc:
+                raise CasaInputError("INPUT", f"cannot open '{path}' ({exc}).") from exc
+            with self._lock:
+                self._handles.append(datasets[path])
+        return datasets[path]
+
+    def __call__(self, window: Window, part: int = 0) -> dict[str, NDArray]:
+        n, grid, scaling, keep = self.n, self.grid, self.scaling, self.keep
+        h, w = int(window.height), int(window.width)
+        ndvi = np.full((n, h, w), np.nan, dtype=np.float32)
+        count = np.zeros((n, h, w), dtype=np.float32)
+        for g in self.groups:
+            sw = source_window(g.grid, grid, window, margin=2)
+            if sw is None:
+                continue
+            mx = np.full((n, int(sw.height), int(sw.width)), np.nan, dtype=np.float32)
+            cnt = np.zeros(mx.shape, dtype=np.float32)
+            for c in g.items:
+                raw = self._dataset(c.path).read(c.band, window=sw, masked=True)
+                values, valid = scaling.apply(raw.astype(np.float64).filled(np.nan))
+                if keep is not None and c.reliability is not None:
+                    rel = self._dataset(c.reliability[0]).read(c.reliability[1], window=sw, masked=True)
+                    good = np.isin(rel.filled(-1), keep) & ~np.ma.getmaskarray(rel)
+                    values = np.where(good, values, np.nan)
+                    valid &= good
+                mi = self.mindex[c.month]
+                mx[mi] = np.fmax(mx[mi], values)
+                cnt[mi] += valid
+            if np.isfinite(mx).any():
+                hi = float(np.nanmax(np.abs(mx)))
+                if hi > 1.0 + 1e-6:
+                    raise CasaInputError(
+                        "SCALE",
+                        f"NDVI after scaling by {scaling.scale:g} reaches {hi:g}, outside [-1, 1]; MODIS integers "
+                        "need 0.0001, NDVI already in -1..1 needs 1 (and a valid range of -0.2 .. 1).",
+                    )
+            ndvi = np.fmax(ndvi, onto_window(mx, sw, g.grid, grid, window, self.resample))
+            if self.count:
+                placed = onto_window(cnt, sw, g.grid, grid, window, Resampling.nearest, nodata=-1.0)
+                count += np.maximum(placed, 0.0)
+        out = {"ndvi": ndvi, "count": count}
+        if self.gap_fill == "linear":
+            filled, _ = fill_linear(ndvi, self.max_gap)
+            out["_filled_months"] = (~np.isfinite(ndvi) & np.isfinite(filled)).sum(axis=(1, 2)).astype(np.int64)
+            if self.filled:
+                out["filled"] = filled_per_year(ndvi, filled, self.years)
+            out["ndvi"] = filled
+        return out
+
+    def close(self) -> None:
+        """Close every thread's handles."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for h in handles:
+            h.close()
+        self._local = threading.local()
+
+
 def run_ndvi_composite(
     inputs: list[str],
     output: str,
@@ -400,49 +505,8 @@ def run_ndvi_composite(
         year_groups: OrderedDict[str, list[int]] = OrderedDict()
         for i, m in enumerate(months):
             year_groups.setdefault(m[:4], []).append(i)
-        filled_months = np.zeros(n, np.int64)  # filled cells per month, summed over windows
-
-        def compute(window: Window) -> dict[str, NDArray]:
-            h, w = int(window.height), int(window.width)
-            ndvi = np.full((n, h, w), np.nan, dtype=np.float32)
-            count = np.zeros((n, h, w), dtype=np.float32)
-            for g in overlapping:
-                sw = source_window(g.grid, grid, window, margin=2)
-                if sw is None:
-                    continue
-                mx = np.full((n, int(sw.height), int(sw.width)), np.nan, dtype=np.float32)
-                cnt = np.zeros(mx.shape, dtype=np.float32)
-                for c in g.items:
-                    raw = dataset(c.path).read(c.band, window=sw, masked=True)
-                    values, valid = scaling.apply(raw.astype(np.float64).filled(np.nan))
-                    if keep is not None and c.reliability is not None:
-                        rel = dataset(c.reliability[0]).read(c.reliability[1], window=sw, masked=True)
-                        good = np.isin(rel.filled(-1), keep) & ~np.ma.getmaskarray(rel)
-                        values = np.where(good, values, np.nan)
-                        valid &= good
-                    mi = mindex[c.month]
-                    mx[mi] = np.fmax(mx[mi], values)
-                    cnt[mi] += valid
-                if np.isfinite(mx).any():
-                    hi = float(np.nanmax(np.abs(mx)))
-                    if hi > 1.0 + 1e-6:
-                        raise CasaInputError(
-                            "SCALE",
-                            f"NDVI after scaling by {scaling.scale:g} reaches {hi:g}, outside [-1, 1]; MODIS integers "
-                            "need 0.0001, NDVI already in -1..1 needs 1 (and a valid range of -0.2 .. 1).",
-                        )
-                ndvi = np.fmax(ndvi, onto_window(mx, sw, g.grid, grid, window, resample))
-                if count_output:
-                    placed = onto_window(cnt, sw, g.grid, grid, window, Resampling.nearest, nodata=-1.0)
-                    count += np.maximum(placed, 0.0)
-            out = {"ndvi": ndvi, "count": count}
-            if gap_fill == "linear":
-                filled, _ = fill_linear(ndvi, max_gap)
-                filled_months[:] += (~np.isfinite(ndvi) & np.isfinite(filled)).sum(axis=(1, 2))
-                if filled_output:
-                    out["filled"] = filled_per_year(ndvi, filled, list(year_groups.values()))
-                out["ndvi"] = filled
-            return out
+        task = _NdviTask(n, mindex, overlapping, grid, scaling, keep, resample, bool(count_output), gap_fill,
+                         max_gap, bool(filled_output), list(year_groups.values()))
 
         from .. import __version__
 
@@ -472,8 +536,13 @@ def run_ndvi_composite(
         cb.info(f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
                 f"{grid.width} x {grid.height} grid ({len(overlapping)} source grid(s), {resampling}).")
         depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
-        run_blocks(grid, compute, specs, cb.progress, cb.is_cancelled, depth=depth)
+        try:
+            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
+                               threads=1)  # locally one thread, as before (a Dask cluster uses all its workers)
+        finally:
+            task.close()
         if gap_fill == "linear":
+            filled_months = stats.counters.get("_filled_months", np.zeros(n, np.int64))
             report = gap_fill_report(months, filled_months, max_gap)
             cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
                     + (f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."

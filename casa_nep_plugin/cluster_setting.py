@@ -1,0 +1,78 @@
+"""The provider setting "Dask scheduler address" (Processing > Options > Providers > CASA NEP).
+
+Empty: the block engine runs on this machine's cores.  An address such as
+``tcp://10.0.0.5:8786``: the long algorithms send their window tasks to that
+Dask scheduler (core/cluster.py).  ``CASANEP_DASK_SCHEDULER`` in the
+environment overrides it (for ``qgis_process`` and scripts).  The setting is
+read when a run starts, so a change applies to the next run.
+"""
+
+from __future__ import annotations
+
+from qgis.PyQt.QtCore import QCoreApplication
+
+#: The setting's key (QSettings ``Processing/Configuration/CASANEP_DASK_SCHEDULER``).
+NAME = "CASANEP_DASK_SCHEDULER"
+#: Its description in Processing's options (errors name it): core.cluster.SETTING.
+LABEL = "Dask scheduler address"
+
+
+def _core():
+    """(engine, cluster), or (None, None) where the core cannot be imported (no rasterio: the
+    algorithms then say what to install)."""
+    try:
+        from .core import cluster, engine
+    except ImportError:
+        return None, None
+    return engine, cluster
+
+
+def _config():
+    try:
+        from processing.core.ProcessingConfig import ProcessingConfig, Setting
+    except ImportError:  # Processing's Python plugin is not loaded (a bare QgsApplication)
+        return None, None
+    return ProcessingConfig, Setting
+
+
+def register(group: str) -> None:
+    """Add the setting under ``group`` (the provider's name) and send runs to the cluster it names."""
+    config, setting = _config()
+    if config is not None:
+        text = QCoreApplication.translate(
+            "casanep", f"{LABEL} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)")
+        config.addSetting(setting(group, NAME, text, "", valuetype=setting.STRING))
+        config.readSettings()
+    engine, _ = _core()
+    if engine is not None:
+        engine.EXECUTOR_FACTORY = executor
+
+
+def unregister() -> None:
+    """Remove the setting (when the provider unloads); runs stay local unless the environment says otherwise."""
+    config, _ = _config()
+    if config is not None and NAME in config.settings:
+        config.removeSetting(NAME)
+    engine, cluster = _core()
+    if engine is None:
+        return
+    if engine.EXECUTOR_FACTORY is executor:
+        engine.EXECUTOR_FACTORY = None
+    cluster.set_scheduler("")
+    cluster.close_clients()
+
+
+def address() -> str:
+    """The setting's value ("" when unset)."""
+    config, _ = _config()
+    if config is None:
+        return ""
+    return str(config.getSetting(NAME) or "").strip()
+
+
+def executor():
+    """The engine's executor factory: the setting (the environment overrides it) -> Dask, or None."""
+    from .core import cluster
+
+    cluster.set_scheduler(address())
+    return cluster.executor_from_settings()
