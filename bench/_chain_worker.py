@@ -58,6 +58,12 @@ def peak_rss_kib() -> int:
     )
 
 
+def cpu_seconds() -> float:
+    """User + sys CPU time of this process (all threads) so far, seconds."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def vmhwm_mb() -> float:
     """Peak resident memory of this process since exec (VmHWM in /proc/self/status), MB."""
     with open("/proc/self/status") as fh:
@@ -126,7 +132,11 @@ def run_plugin(cfg: dict) -> dict:
         ndvi=inp["ndvi"], landcover=inp["lc"], solar_radiation=inp["sol"], temperature=inp["t"],
         precipitation=inp["p"], evapotranspiration=inp["e"], output=str(out / "npp.tif"),
     )
+    for key in ("threads", "compress"):  # the new engine's options (absent from old checkouts: not passed)
+        if cfg.get(key) is not None:
+            npp_args[key] = cfg[key]
     times = {}
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     if chain == "onepass":
         model.run_npp(**npp_args, rh_output=str(out / "rh.tif"), nep_output=str(out / "nep.tif"))
@@ -143,7 +153,7 @@ def run_plugin(cfg: dict) -> dict:
     else:
         raise ValueError(f"unknown chain {chain!r}")
     times["total"] = time.perf_counter() - t0
-    return {"times": times, "chain": chain, "settings": engine_settings()}
+    return {"times": times, "work_cpu": cpu_seconds() - c0, "chain": chain, "settings": engine_settings()}
 
 
 def run_profile(cfg: dict) -> dict:
@@ -280,6 +290,7 @@ def run_fused(cfg: dict) -> dict:
 
     inp, out = cfg["inputs"], Path(cfg["out"])
     times = {}
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     arrays = {k: _read_all(inp[k]) for k in ("ndvi", "sol", "t", "p", "e", "lc")}
     with rasterio.open(inp["ndvi"]) as ds:
@@ -299,11 +310,66 @@ def run_fused(cfg: dict) -> dict:
             ds.descriptions = desc
     times["write"] = time.perf_counter() - t2
     times["total"] = time.perf_counter() - t0
-    result = {"times": times, "vmhwm_before_compare_mb": vmhwm_mb(),
+    result = {"times": times, "work_cpu": cpu_seconds() - c0, "vmhwm_before_compare_mb": vmhwm_mb(),
               "write_settings": {k: GTIFF_PROFILE.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
     if cfg.get("compare_dir"):
         result["compare"] = compare({"npp": npp, "rh": rh, "nep": nep}, Path(cfg["compare_dir"]))
     return result
+
+
+def run_floor(cfg: dict) -> dict:
+    """The physical floor: read every input whole, write three outputs, no compute.
+
+    Reads the six inputs (unmasked, as stored) on ``threads`` threads (default
+    all cores), then writes NDVI, T and P as the three outputs ``npp``, ``rh``,
+    ``nep`` (float32, nodata -9999) with the plugin's ``GTIFF_PROFILE`` and the
+    given compression (``zstd``: the profile as it is; ``deflate``: level 1;
+    ``none``), each output on its own thread (rasterio releases the GIL while
+    GDAL reads, compresses and writes).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casa_nep_plugin.core.engine import GTIFF_PROFILE
+
+    inp, out = cfg["inputs"], Path(cfg["out"])
+    compress = cfg.get("compress", "zstd")
+    threads = int(cfg.get("threads") or os.cpu_count() or 1)
+    prof = dict(GTIFF_PROFILE)
+    if compress == "none":
+        for k in ("compress", "predictor", "zstd_level", "zlevel"):
+            prof.pop(k, None)
+    elif compress == "deflate":
+        prof.pop("zstd_level", None)
+        prof.update(compress="deflate", zlevel=1)
+    elif compress != "zstd":
+        raise ValueError(f"unknown compression {compress!r}")
+
+    def read(key: str):
+        with rasterio.open(inp[key]) as ds:
+            return key, ds.read(), ds.crs, ds.transform
+
+    times = {}
+    c0 = cpu_seconds()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as ex:
+        got = {k: (a, crs, tr) for k, a, crs, tr in ex.map(read, ("ndvi", "sol", "t", "p", "e", "lc"))}
+    times["read"] = time.perf_counter() - t0
+
+    def write(item: tuple[str, str]) -> None:
+        name, key = item
+        data, crs, transform = got[key]
+        p = dict(prof, count=data.shape[0], dtype="float32", nodata=-9999.0, crs=crs, transform=transform,
+                 width=data.shape[2], height=data.shape[1])
+        with rasterio.open(out / f"{name}.tif", "w", **p) as ds:
+            ds.write(data)
+
+    t1 = time.perf_counter()
+    with ThreadPoolExecutor(3) as ex:
+        list(ex.map(write, (("npp", "ndvi"), ("rh", "t"), ("nep", "p"))))
+    times["write"] = time.perf_counter() - t1
+    times["total"] = time.perf_counter() - t0
+    return {"times": times, "work_cpu": cpu_seconds() - c0,
+            "write_settings": {k: prof.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
 
 
 def compare(ref: dict[str, np.ndarray], folder: Path, bands: list[int] | None = None) -> dict:
@@ -456,10 +522,20 @@ def main() -> None:
         from bench_chain import make_inputs  # bench/ is this script's folder, so on sys.path
 
         result = {"inputs": make_inputs(Path(cfg["out"]), int(cfg["size"]))}
+    elif variant == "generate_grid":
+        from _inputs import make_grid_inputs
+
+        result = {"inputs": make_grid_inputs(Path(cfg["out"]), int(cfg["size"]), int(cfg["months"]),
+                                             int(cfg["factor"]), cfg["layouts"])}
     else:
-        fn = {"plugin": run_plugin, "profile": run_profile, "fused": run_fused, "rastercalc": run_rastercalc}[variant]
+        fn = {"plugin": run_plugin, "profile": run_profile, "fused": run_fused, "rastercalc": run_rastercalc,
+              "floor": run_floor}[variant]
         result = fn(cfg)
     result["vmhwm_mb"] = vmhwm_mb()
+    result["pythonpath0"] = sys.path[1] if len(sys.path) > 1 else ""
+    import casa_nep_plugin
+
+    result["plugin_file"] = casa_nep_plugin.__file__
     result["self_ru_maxrss_kib"] = peak_rss_kib()
     print("RESULT " + json.dumps(result), flush=True)
     sys.stderr.flush()
