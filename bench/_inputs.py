@@ -35,7 +35,7 @@ LC_SHARES = [0.15, 0.05, 0.15, 0.08, 0.08, 0.03, 0.06, 0.08, 0.08, 0.04, 0.08, 0
 f32 = np.float32
 
 
-def month_labels(months: int, first_year: int = 2021) -> list[str]:
+def month_labels(months: int, first_year: int = 2001) -> list[str]:
     return [f"{first_year + m // 12}-{m % 12 + 1:02d}" for m in range(months)]
 
 
