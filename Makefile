@@ -31,8 +31,11 @@ sample:  ## regenerate the synthetic sample data shipped in resources/sample
 package: setup  ## installable plugin zip in dist/ (no tests, no caches)
 	$(PY) scripts/package.py
 
-bench: setup  ## speed and memory benchmarks (not part of the tests)
-	$(PY) bench/run_all.py
+BENCH_VENV ?= .venv-bench
+BENCH_ARGS ?=
+bench: setup  ## speed and memory benchmarks, ~30 min (BENCH_ARGS=--quick: a few minutes); see bench/README.md
+	bash bench/setup_venv.sh $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python bench/run_all.py $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

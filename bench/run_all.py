@@ -1,24 +1,119 @@
-"""Run every benchmark (bench/bench_*.py) in its own process and print its report.
+"""Run every benchmark, each in its own process, and write bench/results/summary.md.
 
-Each benchmark is a script that prints a table and writes bench/results/<name>.md.
+``make bench`` runs this with the benchmark venv's Python (``.venv-bench``, see
+``bench/setup_venv.sh``).  The benchmarks, in order (``--only`` picks some):
+
+- ``chain``: the one-pass chain at 2000^2 x 12 against commit 4aeb060, fused
+  numpy + ZSTD, the ZSTD and uncompressed floors, the QGIS raster calculator,
+  1 thread and the numpy path (``bench_chain.py``);
+- ``interleave``: pixel- against band-interleaved NDVI at 6000^2 x 12
+  (``bench_interleave.py``);
+- ``months``: 240 months against 12 at 2000^2, climate 10x coarser
+  (``bench_months.py``);
+- ``aggregate``: zonal statistics against exactextract and QGIS, land-cover
+  fractions against gdalwarp (``bench_aggregate.py``);
+- ``prepare``: monthly NDVI composites against gdalwarp (``bench_prepare.py``,
+  at 2400^2 here to keep the whole run short; 4800 when run alone).
+
+``--quick`` runs all of them at small sizes (a check that everything runs, a
+few minutes).  Each benchmark writes bench/results/<name>.md; this script adds
+summary.md: every target in one table, and the 16-core projection.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+ORDER = ("chain", "interleave", "months", "aggregate", "prepare")
+
+
+def commands(a: argparse.Namespace) -> dict[str, list[str]]:
+    q = ["--quick"] if a.quick else []
+    rounds = ["--rounds", str(a.rounds)]
+    cmds = {
+        "chain": ["bench_chain.py", *rounds, "--rc-months", a.rc_months, *q]
+        + (["--size", str(a.chain_size)] if a.chain_size else []),
+        "interleave": ["bench_interleave.py", *rounds, *q]
+        + (["--size", str(a.interleave_size)] if a.interleave_size else []),
+        "months": ["bench_months.py", *rounds, *q] + (["--size", str(a.months_size)] if a.months_size else []),
+        "aggregate": ["bench_aggregate.py", "--reps", str(a.rounds), *q],
+        "prepare": ["bench_prepare.py", "--size", str(a.prepare_size or (600 if a.quick else 2400))],
+    }
+    return cmds
+
+
+def summary(elapsed: dict[str, float], failed: list[str]) -> str:
+    lines = ["# Benchmark summary", "", f"{time.strftime('%Y-%m-%d %H:%M %Z')}; each benchmark's method and tables "
+             "are in its own file beside this one.", "",
+             "| benchmark | wall time (s) | result |", "|---|---:|---|"]
+    for name, sec in elapsed.items():
+        lines.append(f"| {name} | {sec:.0f} | {'FAILED' if name in failed else f'[{name}.md]({name}.md)'} |")
+    lines += ["", "## Targets", "", "| benchmark | target | measured | met |", "|---|---|---|---|"]
+    data = {}
+    for name in ORDER:
+        path = RESULTS / f"{name}.json"
+        if name in elapsed and name not in failed and path.exists():
+            data[name] = json.loads(path.read_text())
+            for t, m, ok in data[name].get("targets", []):
+                lines.append(f"| {name} | {t} | {m} | {'n/a' if ok is None else ('yes' if ok else 'NO')} |")
+    chain = data.get("chain", {})
+    if "projection" in chain:
+        from bench_chain import projection, projection_lines
+
+        lines += ["", "## Projection: China at 250 m for 20 years on 16 cores", "",
+                  "From the chain benchmark (climate on the model grid, 12 months):", "",
+                  *projection_lines(chain["projection"])]
+        months = data.get("months")
+        summ = chain.get("summary", {})
+        if months and "new" in summ and "new_1t" in summ:
+            chain_ns = summ["new"]["median"] / (chain["mpx_months"] * 1e6) * 1e9
+            factor = months["ns_per_pxm"]["long"] / chain_ns
+            p = projection(chain["mpx_months"], summ["new_1t"]["median"], summ["new"]["median"], chain["cores"],
+                           extra_factor=factor, extra_note="climate on a 10x coarser grid over 240 months costs "
+                           f"{factor:.2f}x the chain's per-pixel-month time, measured in bench_months")
+            lines += ["", "With the per-pixel-month cost of the 240-month run with climate on a 10x coarser grid "
+                      "(what ERA5-Land against 250 m NDVI looks like):", "", *projection_lines(p)]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
-    """Run all benchmarks; non-zero if any failed."""
-    failed = []
-    for script in sorted(HERE.glob("bench_*.py")):
-        print(f"\n=== {script.name}", flush=True)
-        if subprocess.call([sys.executable, str(script)] + sys.argv[1:]) != 0:
-            failed.append(script.name)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes: a check that everything runs")
+    ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ORDER)}")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rc-months", default="1", help="months the raster calculator runs (0 skips it)")
+    ap.add_argument("--chain-size", type=int, default=0)
+    ap.add_argument("--interleave-size", type=int, default=0)
+    ap.add_argument("--months-size", type=int, default=0)
+    ap.add_argument("--prepare-size", type=int, default=0)
+    a = ap.parse_args()
+    chosen = [n for n in ORDER if not a.only or n in a.only.split(",")]
+    cmds = commands(a)
+    failed, elapsed = [], {}
+    t_all = time.perf_counter()
+    for name in chosen:
+        cmd = [sys.executable, str(HERE / cmds[name][0]), *cmds[name][1:]]
+        print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
+        t0 = time.perf_counter()
+        if subprocess.call(cmd) != 0:
+            failed.append(name)
+        elapsed[name] = time.perf_counter() - t0
+        print(f"=== {name}: {elapsed[name]:.0f} s (total so far {time.perf_counter() - t_all:.0f} s)", flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = summary(elapsed, failed)
+    text += f"\nWhole run: {time.perf_counter() - t_all:.0f} s{' (--quick)' if a.quick else ''}.\n"
+    (RESULTS / "summary.md").write_text(text)
+    print()
+    print(text)
     if failed:
         print("failed:", ", ".join(failed))
     return 1 if failed else 0
