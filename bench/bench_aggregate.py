@@ -446,7 +446,8 @@ def main() -> int:
             text = "\n".join(lines) + "\n"
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(text)
-            RESULTS.with_suffix(".json").write_text(json.dumps({"targets": targets}, default=str))
+            jdata = {"targets": targets, "summary": {k: vars(v) for k, v in sums.items()}}
+            RESULTS.with_suffix(".json").write_text(json.dumps(jdata, default=str))
             print(text)
             return 0
         # -- land-cover fractions -----------------------------------------------------------------
@@ -517,7 +518,8 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
-    RESULTS.with_suffix(".json").write_text(json.dumps({"targets": targets}, default=str))
+    jdata = {"targets": targets, "summary": {k: vars(v) for k, v in sums.items()}}
+    RESULTS.with_suffix(".json").write_text(json.dumps(jdata, default=str))
     print(text)
     return 0
 

@@ -72,6 +72,8 @@ TARGET_VS_OLD = 2.5
 TARGET_VS_FUSED = 3.0
 TARGET_VS_FLOOR = 1.5
 TARGET_CPU = 170.0
+#: float32 tolerance of the comparison with the old commit's outputs: units in the last place of the largest value
+ULPS = 8
 #: China at 250 m for 20 years, pixel-months (issue 8), and the projection's cores and limit.
 CHINA_PX_MONTHS = 88e9
 PROJ_CORES = 16
@@ -458,6 +460,15 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
             rc = sums["rastercalc"]
             targets.append(("against the QGIS raster-calculator chain", f"{rc.median / n.median:.1f}x faster", None))
         targets.append(("peak RSS < 1 GB", f"{fmt(n.peak_max, 0)} MB (largest of the rounds)", n.peak_max < 1024))
+    old_key = f"plugin as of {args.old_commit}"
+    if old_key in agree:
+        comp = agree[old_key]
+        ok = all(c["mask_mismatch"] == 0 and c["max_abs"] <= ULPS * np.finfo(np.float32).eps * c["max_value"]
+                 for c in comp.values())
+        worst = max(c["max_abs"] for c in comp.values())
+        targets.append((f"outputs equal to {args.old_commit}'s within float32 tolerance ({ULPS} units in the "
+                        "last place of the largest value, same nodata)", f"max abs diff {worst:.3g} gC m-2 "
+                        f"month-1; nodata mismatches {sum(c['mask_mismatch'] for c in comp.values())}", ok))
     lines += ["## Targets (issue 8)", "", *target_table(targets), ""]
     data["targets"] = targets
     if agree:
