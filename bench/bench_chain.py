@@ -225,6 +225,8 @@ def checkout(commit: str, dest: Path) -> str | None:
     except (OSError, subprocess.CalledProcessError) as exc:
         err = getattr(exc, "stderr", b"") or b""
         return f"git archive {commit} failed: {err.decode(errors='replace').strip() or exc}"
+    # byte-compile now, so that no timed run of the old tree pays for it
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(dest)], capture_output=True)
     return None
 
 

@@ -13,7 +13,10 @@
 - ``aggregate``: zonal statistics against exactextract and QGIS, land-cover
   fractions against gdalwarp (``bench_aggregate.py``);
 - ``prepare``: monthly NDVI composites against gdalwarp (``bench_prepare.py``,
-  at 2400^2 here to keep the whole run short; 4800 when run alone).
+  at 1200^2 here to keep the whole run short; 4800 when run alone).
+
+The zonal part of ``aggregate`` runs ``--rounds`` rounds; its land-cover
+fraction part one run per variant here (``--frac-reps 1``).
 
 ``--quick`` runs all of them at small sizes (a check that everything runs, a
 few minutes).  Each benchmark writes bench/results/<name>.md; this script adds
@@ -45,8 +48,8 @@ def commands(a: argparse.Namespace) -> dict[str, list[str]]:
         "interleave": ["bench_interleave.py", *rounds, *q]
         + (["--size", str(a.interleave_size)] if a.interleave_size else []),
         "months": ["bench_months.py", *rounds, *q] + (["--size", str(a.months_size)] if a.months_size else []),
-        "aggregate": ["bench_aggregate.py", "--reps", str(a.rounds), *q],
-        "prepare": ["bench_prepare.py", "--size", str(a.prepare_size or (600 if a.quick else 2400))],
+        "aggregate": ["bench_aggregate.py", "--reps", str(a.rounds), "--frac-reps", "1", *q],
+        "prepare": ["bench_prepare.py", "--size", str(a.prepare_size or (600 if a.quick else 1200))],
     }
     return cmds
 
@@ -74,7 +77,7 @@ def summary(elapsed: dict[str, float], failed: list[str]) -> str:
                   *projection_lines(chain["projection"])]
         months = data.get("months")
         summ = chain.get("summary", {})
-        if months and "new" in summ and "new_1t" in summ:
+        if months and "new" in summ and "new_1t" in summ and months.get("size") == chain.get("size"):
             chain_ns = summ["new"]["median"] / (chain["mpx_months"] * 1e6) * 1e9
             factor = months["ns_per_pxm"]["long"] / chain_ns
             p = projection(chain["mpx_months"], summ["new_1t"]["median"], summ["new"]["median"], chain["cores"],
