@@ -1,12 +1,22 @@
-"""Child process of bench_chain.py: runs one variant and prints one JSON line.
+"""Child process of the benchmarks: runs one variant and prints one ``RESULT {json}`` line.
 
 Usage: ``python _chain_worker.py '<json config>'``.  The config names the
-variant (``plugin``, ``profile``, ``fused``, ``rastercalc``, ``generate``), the
-input paths and an output folder; ``plugin`` and ``profile`` take ``chain``:
-``threestep`` (``run_npp``, ``run_rh``, ``run_nep``) or ``onepass`` (``run_npp``
-with ``rh_output`` and ``nep_output``).  Each variant runs in its own process;
-the worker reports wall times (seconds) and its own peak resident memory
-(VmHWM, MB), measured before any comparison with other outputs.
+variant and an output folder ``out``:
+
+- ``plugin``: ``casa_nep_plugin.core.model`` (whichever tree is first on
+  PYTHONPATH); ``chain`` ``onepass`` (``run_npp`` with ``rh_output`` and
+  ``nep_output``) or ``threestep`` (``run_npp``, ``run_rh``, ``run_nep``);
+  optional ``threads`` and ``compress`` (passed only when given, so that old
+  checkouts without them run too);
+- ``fused``: whole-array numpy of METHOD.md + write with ``GTIFF_PROFILE``;
+- ``floor``: read every input, write three outputs, no compute (``compress``);
+- ``rastercalc``: the chain from ``qgis:rastercalculator`` (``months``);
+- ``generate`` (``bench_chain.make_inputs``) and ``generate_grid``
+  (``_inputs.make_grid_inputs``): synthetic inputs.
+
+The result holds ``times`` (``total`` = the timed call, seconds), ``work_cpu``
+(user + sys CPU seconds of that call, all threads), and the process's peak
+resident memory (``vmhwm_mb``, VmHWM, measured before any comparison).
 """
 
 from __future__ import annotations
@@ -154,58 +164,6 @@ def run_plugin(cfg: dict) -> dict:
         raise ValueError(f"unknown chain {chain!r}")
     times["total"] = time.perf_counter() - t0
     return {"times": times, "work_cpu": cpu_seconds() - c0, "chain": chain, "settings": engine_settings()}
-
-
-def run_profile(cfg: dict) -> dict:
-    """The plugin chain with timers around reading, checks, science, encoding and writing."""
-    from casa_nep_plugin.core import engine, model, raster
-
-    acc: dict[str, float] = defaultdict(float)
-
-    def timed(name, fn):
-        def wrapper(*a, **kw):
-            t = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                acc[name] += time.perf_counter() - t
-        return wrapper
-
-    # reads of windows (compressed-free inputs on the same grid: no warping here)
-    raster.RasterInput.read = timed("read", raster.RasterInput.read)
-    raster.RasterInput.sample = timed("checks (sample, codes)", raster.RasterInput.sample)
-    model._check_codes = timed("checks (sample, codes)", model._check_codes)
-
-    codec = engine.GTIFF_PROFILE.get("compress") or "uncompressed"
-
-    def write(self, data, window):
-        t = time.perf_counter()
-        out = np.where(np.isfinite(data), data, self.spec.nodata).astype(self.spec.dtype, copy=False)
-        t1 = time.perf_counter()
-        self.ds.write(out, window=window)
-        t2 = time.perf_counter()
-        acc["nodata fill + cast"] += t1 - t
-        acc[f"GTiff write ({codec})"] += t2 - t1
-
-    engine._Writer.write = write
-    engine._Writer.commit = timed(f"GTiff close (flush, {codec})", engine._Writer.commit)
-    engine._Writer.__init__ = timed("GTiff create", engine._Writer.__init__)
-
-    orig_run_blocks = model.run_blocks
-
-    def run_blocks(grid, compute, *a, **kw):
-        def wrapped(window):
-            r0 = acc["read"]
-            t = time.perf_counter()
-            res = compute(window)
-            acc["science (compute minus reads)"] += (time.perf_counter() - t) - (acc["read"] - r0)
-            return res
-        return orig_run_blocks(grid, wrapped, *a, **kw)
-
-    model.run_blocks = run_blocks
-    res = run_plugin(cfg)
-    res["profile"] = dict(acc)
-    return res
 
 
 # --------------------------------------------------------------------------- #
@@ -528,8 +486,7 @@ def main() -> None:
         result = {"inputs": make_grid_inputs(Path(cfg["out"]), int(cfg["size"]), int(cfg["months"]),
                                              int(cfg["factor"]), cfg["layouts"])}
     else:
-        fn = {"plugin": run_plugin, "profile": run_profile, "fused": run_fused, "rastercalc": run_rastercalc,
-              "floor": run_floor}[variant]
+        fn = {"plugin": run_plugin, "fused": run_fused, "rastercalc": run_rastercalc, "floor": run_floor}[variant]
         result = fn(cfg)
     result["vmhwm_mb"] = vmhwm_mb()
     result["pythonpath0"] = sys.path[1] if len(sys.path) > 1 else ""
