@@ -30,6 +30,8 @@ ORIGIN = (500000.0, 2700000.0)
 CRS = "EPSG:32649"
 #: rows of one noise strip (a multiple of every tile height used here)
 STRIP = 512
+#: largest strip of all bands held in memory when writing strip by strip
+STRIP_BYTES = 256 << 20
 LC_CODES = [10, 20, 51, 61, 71, 81, 91, 120, 130, 181, 190, 200, 210, 220]
 LC_SHARES = [0.15, 0.05, 0.15, 0.08, 0.08, 0.03, 0.06, 0.08, 0.08, 0.04, 0.08, 0.03, 0.08, 0.01]
 f32 = np.float32
@@ -126,6 +128,10 @@ def make_ndvi(folder: Path, size: int, months: int, water: np.ndarray, layouts: 
             paths[name] = str(folder / f"{name}.tif")
             ds = rasterio.open(paths[name], "w", **{**base, **opts})
             (pixel_like if opts.get("interleave") == "pixel" else band_like)[name] = ds
+        if pixel_like and months * STRIP * size * 4 <= STRIP_BYTES:
+            # a strip of all bands fits: every layout takes the same strips (each value generated once)
+            pixel_like.update(band_like)
+            band_like = {}
         if band_like:  # band by band: one band in memory
             for m in range(months):
                 band = np.empty((size, size), f32)
