@@ -94,8 +94,10 @@ def run_child(v: Variant, log_dir: Path, tag: str, timeout: float = 3600.0) -> d
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [ln for ln in out_path.read_text().splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
-        sys.stderr.write(err_path.read_text()[-4000:])
-        raise RuntimeError(f"{v.name} failed (exit {proc.returncode}); see {err_path}")
+        err_text = err_path.read_text()
+        sys.stderr.write(err_text[-4000:])
+        last = [ln for ln in err_text.splitlines() if ln.strip()][-1:] or ["no error output"]
+        raise RuntimeError(f"{v.name} failed (exit {proc.returncode}): {last[0].strip()}")
     res = json.loads(lines[-1][len("RESULT "):])
     res["process_wall"] = wall
     res["process_cpu"] = usage.ru_utime + usage.ru_stime
@@ -105,10 +107,12 @@ def run_child(v: Variant, log_dir: Path, tag: str, timeout: float = 3600.0) -> d
 
 
 def round_robin(variants: list[Variant], rounds: int, log_dir: Path, say: Callable[[str], None],
-                warmup: list[Variant] | None = None) -> dict[str, list[dict]]:
+                warmup: list[Variant] | None = None, failures: dict[str, str] | None = None) -> dict[str, list[dict]]:
     """Run the variants A, B, C, A, B, C, ... ``rounds`` times; every run's result per variant name.
 
     ``warmup`` variants run once, untimed, first (numba's compile cache, the page cache).
+    With ``failures`` given, a failed run is recorded there (variant name -> error) and the
+    other runs go on; without it the first failure ends the benchmark.
     """
     for v in warmup or []:
         say(f"warm-up: {v.label}")
@@ -118,7 +122,16 @@ def round_robin(variants: list[Variant], rounds: int, log_dir: Path, say: Callab
     runs: dict[str, list[dict]] = {v.name: [] for v in variants}
     for r in range(rounds):
         for v in variants:
-            res = run_child(v, log_dir, f"{v.name}_r{r}")
+            try:
+                res = run_child(v, log_dir, f"{v.name}_r{r}")
+            except RuntimeError as exc:
+                if failures is None:
+                    raise
+                failures[v.name] = str(exc)
+                say(f"round {r + 1}/{rounds} {v.name}: FAILED ({exc})")
+                if v.out is not None:  # no half-written outputs for the comparisons
+                    shutil.rmtree(v.out, ignore_errors=True)
+                continue
             runs[v.name].append(res)
             say(f"round {r + 1}/{rounds} {v.name}: {res['work']:.2f} s (process {res['process_wall']:.2f} s, "
                 f"CPU {cpu_pct(res):.0f} %, work CPU {work_cpu_pct(res):.0f} %, peak {res['peak_mb']:.0f} MB)")
