@@ -163,7 +163,15 @@ def run_plugin(cfg: dict) -> dict:
     else:
         raise ValueError(f"unknown chain {chain!r}")
     times["total"] = time.perf_counter() - t0
-    return {"times": times, "work_cpu": cpu_seconds() - c0, "chain": chain, "settings": engine_settings()}
+    res = {"times": times, "work_cpu": cpu_seconds() - c0, "chain": chain, "settings": engine_settings()}
+    try:  # what the engine actually used (absent from old checkouts)
+        from casa_nep_plugin.core import engine, kernels
+
+        res["numba"] = kernels.available()
+        res["threads_used"] = cfg.get("threads") or engine.default_threads()
+    except (ImportError, AttributeError):
+        pass
+    return res
 
 
 # --------------------------------------------------------------------------- #

@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = {
             "new": plugin("new", f"plugin, this tree, one pass, default threads ({cores} = all cores), ZSTD",
                           keep_last=True),
-            "new_1t": plugin("new_1t", "plugin, this tree, one pass, `threads=1`"),
+            "new_1t": plugin("new_1t", "plugin, this tree, one pass, `threads=1`", threads=1),
             "new_numpy": plugin("new_numpy", "plugin, this tree, one pass, `CASANEP_NUMBA=0` (numpy path)",
                                 env={"CASANEP_NUMBA": "0"}),
             "old": plugin("old", f"plugin as of {args.old_commit}, one pass", pythonpath=str(old_tree),
@@ -376,6 +376,15 @@ def main(argv: list[str] | None = None) -> int:
                 except (OSError, RuntimeError, rasterio.errors.RasterioError) as exc:
                     notes.append(f"Outputs not compared with {ref_name}: {exc}.")
         settings = runs["new"][0].get("settings", {}) if "new" in runs else {}
+        for name, want_numba in (("new", True), ("new_1t", True), ("new_numpy", False)):
+            got = {r.get("numba") for r in runs.get(name, [])}
+            if runs.get(name) and got != {want_numba}:
+                notes.append(f"Check: {name} ran with the numba kernel {'on' if True in got else 'off'} "
+                             f"(expected {'on' if want_numba else 'off'}).")
+        for name in ("new", "new_1t"):
+            used = sorted({r.get("threads_used") for r in runs.get(name, [])} - {None})
+            if used:
+                notes.append(f"{name}: {', '.join(map(str, used))} worker thread(s).")
         old_files = {runs["old"][0].get("plugin_file")} if "old" in runs else set()
         if "old" in runs and not all(str(old_tree) in (f or "") for f in old_files):
             raise RuntimeError(f"the {args.old_commit} runs imported the plugin from {old_files}, not {old_tree}")
