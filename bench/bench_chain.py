@@ -474,10 +474,10 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
         if "new_numpy" in sums:
             nn = sums["new_numpy"]
             targets.append(("fused numba kernel against the numpy path (same engine)",
-                            f"{nn.median / n.median:.2f}x faster", None))
+                            f"speed-up {nn.median / n.median:.2f}x", None))
         if "rastercalc" in sums:
             rc = sums["rastercalc"]
-            targets.append(("against the QGIS raster-calculator chain", f"{rc.median / n.median:.1f}x faster", None))
+            targets.append(("against the QGIS raster-calculator chain", f"speed-up {rc.median / n.median:.1f}x", None))
         targets.append(("peak RSS < 1 GB", f"{fmt(n.peak_max, 0)} MB (largest of the rounds)", n.peak_max < 1024))
     old_key = f"plugin as of {args.old_commit}"
     if old_key in agree:
