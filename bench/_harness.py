@@ -164,6 +164,8 @@ class Summary:
     peak_median: float
     peak_max: float
     all_work: list[float]
+    #: CPU seconds (user + sys) of the timed call, median: less sensitive to other load than wall time
+    work_cpu_s: float = float("nan")
 
 
 def summarize(runs: list[dict]) -> Summary:
@@ -180,6 +182,8 @@ def summarize(runs: list[dict]) -> Summary:
         peak_median=statistics.median(peaks),
         peak_max=max(peaks),
         all_work=work,
+        work_cpu_s=statistics.median(r["work_cpu"] for r in runs) if all("work_cpu" in r for r in runs)
+        else float("nan"),
     )
 
 
@@ -200,7 +204,9 @@ def method_text(rounds: int, extra: str = "") -> list[str]:
         "inside the child (interpreter start-up and imports excluded); **process** = wall time of the whole "
         "child. **CPU %** = the child's user + sys CPU time from `os.wait4`'s rusage / the child's wall time "
         "(100 % = one core busy); **work CPU %** = the same for the timed call alone (`getrusage(RUSAGE_SELF)` "
-        "in the child before and after it). **peak RSS** = the child's `VmHWM` (/proc/self/status) at its end "
+        "in the child before and after it), and **work CPU-s** its CPU seconds (all threads; less sensitive "
+        "than wall time to other load on the machine). **peak RSS** = the child's `VmHWM` (/proc/self/status) "
+        "at its end "
         "(`wait4`'s ru_maxrss is not used: Linux carries the parent's high-water mark into it). Median and "
         "minimum over the rounds. Inputs are in the page cache after the first round (warm-cache figures). "
         f"Machine: {os.cpu_count()} CPUs, {_mem_gb():.0f} GB RAM, load average before the run "
@@ -219,9 +225,9 @@ def _mem_gb() -> float:
 def variant_table(rows: list[tuple[str, Summary]], mpx_months: float | None = None,
                   ref: tuple[str, float] | None = None) -> list[str]:
     """Markdown table: one row per variant (label, summary); ``ref`` = (name, seconds) for a ratio column."""
-    head = ("| variant | time median (s) | time min (s) | process median (s) | CPU % | work CPU % "
+    head = ("| variant | time median (s) | time min (s) | process median (s) | CPU % | work CPU % | work CPU-s "
             "| peak RSS median / max (MB) |")
-    sep = "|---|---:|---:|---:|---:|---:|---:|"
+    sep = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if mpx_months:
         head += " Mpx-months/s (median) |"
         sep += "---:|"
@@ -233,7 +239,7 @@ def variant_table(rows: list[tuple[str, Summary]], mpx_months: float | None = No
     lines = [head, sep]
     for label, s in rows:
         line = (f"| {label} | {fmt(s.median)} | {fmt(s.best)} | {fmt(s.process_median)} | {fmt(s.cpu, 0)} | "
-                f"{fmt(s.work_cpu, 0)} | {fmt(s.peak_median, 0)} / {fmt(s.peak_max, 0)} |")
+                f"{fmt(s.work_cpu, 0)} | {fmt(s.work_cpu_s)} | {fmt(s.peak_median, 0)} / {fmt(s.peak_max, 0)} |")
         if mpx_months:
             line += f" {fmt(mpx_months / s.median)} |"
         if ref:
