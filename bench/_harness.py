@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 WORKER = HERE / "_chain_worker.py"
+#: load average (1, 5, 15 min) when the benchmark started: other work on the machine
+LOAD_AT_START = os.getloadavg()
 
 
 @dataclass
@@ -209,8 +211,9 @@ def method_text(rounds: int, extra: str = "") -> list[str]:
         "at its end "
         "(`wait4`'s ru_maxrss is not used: Linux carries the parent's high-water mark into it). Median and "
         "minimum over the rounds. Inputs are in the page cache after the first round (warm-cache figures). "
-        f"Machine: {os.cpu_count()} CPUs, {_mem_gb():.0f} GB RAM, load average before the run "
-        f"{os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M %Z')}." + (" " + extra if extra else ""),
+        f"Machine: {os.cpu_count()} CPUs, {_mem_gb():.0f} GB RAM; load average (1 / 15 min) at the benchmark's "
+        f"start {LOAD_AT_START[0]:.2f} / {LOAD_AT_START[2]:.2f} (above 0.2 or so, other work shared the machine); "
+        f"report written {time.strftime('%Y-%m-%d %H:%M %Z')}." + (" " + extra if extra else ""),
     ]
 
 
