@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
 ORDER = ("chain", "interleave", "months", "aggregate", "prepare")
+LOAD = os.getloadavg()
 
 
 def commands(a: argparse.Namespace) -> dict[str, list[str]]:
@@ -55,8 +57,8 @@ def commands(a: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def summary(elapsed: dict[str, float], failed: list[str]) -> str:
-    lines = ["# Benchmark summary", "", f"{time.strftime('%Y-%m-%d %H:%M %Z')}; each benchmark's method and tables "
-             "are in its own file beside this one.", "",
+    lines = ["# Benchmark summary", "", f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, load average "
+             f"at the start {LOAD[0]:.2f}; each benchmark's method and tables are in its own file beside this one.", "",
              "| benchmark | wall time (s) | result |", "|---|---:|---|"]
     for name, sec in elapsed.items():
         lines.append(f"| {name} | {sec:.0f} | {'FAILED' if name in failed else f'[{name}.md]({name}.md)'} |")
@@ -100,6 +102,9 @@ def main() -> int:
     ap.add_argument("--prepare-size", type=int, default=0)
     a = ap.parse_args()
     chosen = [n for n in ORDER if not a.only or n in a.only.split(",")]
+    load = os.getloadavg()
+    if load[0] > 0.5:
+        print(f"note: load average {load[0]:.2f}: other work is running, the timings will be noisy", flush=True)
     cmds = commands(a)
     failed, elapsed = [], {}
     t_all = time.perf_counter()
