@@ -11,7 +11,8 @@ process (method: ``_harness.py``).  The last round's NEP outputs of the two are
 compared (they must be equal).
 
 Writes ``bench/results/interleave.md`` (+ ``.json``).  Options: ``--size``
-(default 6000), ``--rounds``, ``--quick`` (1500).
+(default 6000), ``--rounds``, ``--quick`` (1500), ``--climate-factor`` (10; 1 puts
+the climate on the NDVI grid).
 """
 
 from __future__ import annotations
@@ -52,26 +53,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=6000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1500^2 (a check that all runs)")
+    ap.add_argument("--climate-factor", type=int, default=FACTOR,
+                    help="climate cell size / NDVI cell size (1: climate on the NDVI grid, a stricter test of the "
+                    "NDVI reading, ~7 GB more input at 6000^2)")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
         args.size = min(args.size, 1500)
-    size = args.size - args.size % FACTOR
+    factor = args.climate_factor
+    size = args.size - args.size % factor
     mpxm = size * size * 12 / 1e6
     t_start = time.perf_counter()
     say = make_say(t_start)
     root = tmp_root()
     # two NDVI copies (~float32 size each, deflate gains little on noise) + 3 outputs of each variant kept
-    check_disk(root, size * size * 12 * 4 * (2 + 6) / 1e9 + 2)
+    check_disk(root, size * size * 12 * 4 * (2 + 6 + 4 / factor**2) / 1e9 + 2)
     tmp = Path(tempfile.mkdtemp(prefix="casanep-bench-interleave-", dir=root))
     logs = tmp / "logs"
     logs.mkdir()
     try:
         data = tmp / "inputs"
-        say(f"generating {size} x {size} x 12 NDVI (band- and pixel-interleaved), climate {size // FACTOR}^2")
+        say(f"generating {size} x {size} x 12 NDVI (band- and pixel-interleaved), climate {size // factor}^2")
         layouts = {"ndvi_band": dict(LAYOUT, interleave="band"), "ndvi_pixel": dict(LAYOUT, interleave="pixel")}
         gen = Variant("generate", "generate", {"variant": "generate_grid", "size": size, "months": 12,
-                                               "factor": FACTOR, "layouts": layouts}, out=data)
+                                               "factor": factor, "layouts": layouts}, out=data)
         g = run_child(gen, logs, "generate")
         inputs = g["inputs"]
         say(f"  generated in {g['process_wall']:.0f} s; NDVI files "
@@ -105,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"NDVI {size} x {size} x 12 float32 (250 m, UTM 49N), tiled 512 x 512, deflate (no predictor), the same "
             "values written band-interleaved and pixel-interleaved (`bench/_inputs.py`); land cover "
-            f"{size} x {size} uint8; SOL, T, P, E {size // FACTOR} x {size // FACTOR} at {250 * FACTOR} m (same CRS "
-            "and extent: the plugin resamples them bilinearly onto the NDVI grid). One-pass chain (`run_npp` with "
+            f"{size} x {size} uint8; SOL, T, P, E "
+            + (f"{size // factor} x {size // factor} at {250 * factor} m (same CRS and extent: the plugin resamples "
+               "them bilinearly onto the NDVI grid)" if factor > 1 else "on the NDVI grid (uncompressed)")
+            + ". One-pass chain (`run_npp` with "
             "`rh_output` and `nep_output`), default threads and compression. "
             f"{mpxm:,.0f} Mpx-months per run.",
             "",
