@@ -44,8 +44,11 @@ package: setup  ## installable plugin zip in dist/ (no tests, no caches), checke
 	$(PY) scripts/package.py
 	$(PY) scripts/check_zip.py dist/casa_nep_plugin-$(VERSION).zip
 
-bench: setup  ## speed and memory benchmarks (not part of the tests)
-	$(PY) bench/run_all.py
+BENCH_VENV ?= .venv-bench
+BENCH_ARGS ?=
+bench: setup  ## speed and memory benchmarks, ~30 min (BENCH_ARGS=--quick: a few minutes); see bench/README.md
+	bash bench/setup_venv.sh $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python bench/run_all.py $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

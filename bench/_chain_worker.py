@@ -1,12 +1,22 @@
-"""Child process of bench_chain.py: runs one variant and prints one JSON line.
+"""Child process of the benchmarks: runs one variant and prints one ``RESULT {json}`` line.
 
 Usage: ``python _chain_worker.py '<json config>'``.  The config names the
-variant (``plugin``, ``profile``, ``fused``, ``rastercalc``, ``generate``), the
-input paths and an output folder; ``plugin`` and ``profile`` take ``chain``:
-``threestep`` (``run_npp``, ``run_rh``, ``run_nep``) or ``onepass`` (``run_npp``
-with ``rh_output`` and ``nep_output``).  Each variant runs in its own process;
-the worker reports wall times (seconds) and its own peak resident memory
-(VmHWM, MB), measured before any comparison with other outputs.
+variant and an output folder ``out``:
+
+- ``plugin``: ``casa_nep_plugin.core.model`` (whichever tree is first on
+  PYTHONPATH); ``chain`` ``onepass`` (``run_npp`` with ``rh_output`` and
+  ``nep_output``) or ``threestep`` (``run_npp``, ``run_rh``, ``run_nep``);
+  optional ``threads`` and ``compress`` (passed only when given, so that old
+  checkouts without them run too);
+- ``fused``: whole-array numpy of METHOD.md + write with ``GTIFF_PROFILE``;
+- ``floor``: read every input, write three outputs, no compute (``compress``);
+- ``rastercalc``: the chain from ``qgis:rastercalculator`` (``months``);
+- ``generate`` (``bench_chain.make_inputs``) and ``generate_grid``
+  (``_inputs.make_grid_inputs``): synthetic inputs.
+
+The result holds ``times`` (``total`` = the timed call, seconds), ``work_cpu``
+(user + sys CPU seconds of that call, all threads), and the process's peak
+resident memory (``vmhwm_mb``, VmHWM, measured before any comparison).
 """
 
 from __future__ import annotations
@@ -56,6 +66,12 @@ def peak_rss_kib() -> int:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
+
+
+def cpu_seconds() -> float:
+    """User + sys CPU time of this process (all threads) so far, seconds."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def vmhwm_mb() -> float:
@@ -126,7 +142,11 @@ def run_plugin(cfg: dict) -> dict:
         ndvi=inp["ndvi"], landcover=inp["lc"], solar_radiation=inp["sol"], temperature=inp["t"],
         precipitation=inp["p"], evapotranspiration=inp["e"], output=str(out / "npp.tif"),
     )
+    for key in ("threads", "compress"):  # the new engine's options (absent from old checkouts: not passed)
+        if cfg.get(key) is not None:
+            npp_args[key] = cfg[key]
     times = {}
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     if chain == "onepass":
         model.run_npp(**npp_args, rh_output=str(out / "rh.tif"), nep_output=str(out / "nep.tif"))
@@ -143,58 +163,14 @@ def run_plugin(cfg: dict) -> dict:
     else:
         raise ValueError(f"unknown chain {chain!r}")
     times["total"] = time.perf_counter() - t0
-    return {"times": times, "chain": chain, "settings": engine_settings()}
+    res = {"times": times, "work_cpu": cpu_seconds() - c0, "chain": chain, "settings": engine_settings()}
+    try:  # what the engine actually used (absent from old checkouts)
+        from casa_nep_plugin.core import engine, kernels
 
-
-def run_profile(cfg: dict) -> dict:
-    """The plugin chain with timers around reading, checks, science, encoding and writing."""
-    from casa_nep_plugin.core import engine, model, raster
-
-    acc: dict[str, float] = defaultdict(float)
-
-    def timed(name, fn):
-        def wrapper(*a, **kw):
-            t = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                acc[name] += time.perf_counter() - t
-        return wrapper
-
-    # reads of windows (compressed-free inputs on the same grid: no warping here)
-    raster.RasterInput.read = timed("read", raster.RasterInput.read)
-    raster.RasterInput.sample = timed("checks (sample, codes)", raster.RasterInput.sample)
-    model._check_codes = timed("checks (sample, codes)", model._check_codes)
-
-    codec = engine.GTIFF_PROFILE.get("compress") or "uncompressed"
-
-    def write(self, data, window):
-        t = time.perf_counter()
-        out = np.where(np.isfinite(data), data, self.spec.nodata).astype(self.spec.dtype, copy=False)
-        t1 = time.perf_counter()
-        self.ds.write(out, window=window)
-        t2 = time.perf_counter()
-        acc["nodata fill + cast"] += t1 - t
-        acc[f"GTiff write ({codec})"] += t2 - t1
-
-    engine._Writer.write = write
-    engine._Writer.commit = timed(f"GTiff close (flush, {codec})", engine._Writer.commit)
-    engine._Writer.__init__ = timed("GTiff create", engine._Writer.__init__)
-
-    orig_run_blocks = model.run_blocks
-
-    def run_blocks(grid, compute, *a, **kw):
-        def wrapped(window):
-            r0 = acc["read"]
-            t = time.perf_counter()
-            res = compute(window)
-            acc["science (compute minus reads)"] += (time.perf_counter() - t) - (acc["read"] - r0)
-            return res
-        return orig_run_blocks(grid, wrapped, *a, **kw)
-
-    model.run_blocks = run_blocks
-    res = run_plugin(cfg)
-    res["profile"] = dict(acc)
+        res["numba"] = kernels.available()
+        res["threads_used"] = cfg.get("threads") or engine.default_threads()
+    except (ImportError, AttributeError):
+        pass
     return res
 
 
@@ -280,6 +256,7 @@ def run_fused(cfg: dict) -> dict:
 
     inp, out = cfg["inputs"], Path(cfg["out"])
     times = {}
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     arrays = {k: _read_all(inp[k]) for k in ("ndvi", "sol", "t", "p", "e", "lc")}
     with rasterio.open(inp["ndvi"]) as ds:
@@ -299,11 +276,66 @@ def run_fused(cfg: dict) -> dict:
             ds.descriptions = desc
     times["write"] = time.perf_counter() - t2
     times["total"] = time.perf_counter() - t0
-    result = {"times": times, "vmhwm_before_compare_mb": vmhwm_mb(),
+    result = {"times": times, "work_cpu": cpu_seconds() - c0, "vmhwm_before_compare_mb": vmhwm_mb(),
               "write_settings": {k: GTIFF_PROFILE.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
     if cfg.get("compare_dir"):
         result["compare"] = compare({"npp": npp, "rh": rh, "nep": nep}, Path(cfg["compare_dir"]))
     return result
+
+
+def run_floor(cfg: dict) -> dict:
+    """The physical floor: read every input whole, write three outputs, no compute.
+
+    Reads the six inputs (unmasked, as stored) on ``threads`` threads (default
+    all cores), then writes NDVI, T and P as the three outputs ``npp``, ``rh``,
+    ``nep`` (float32, nodata -9999) with the plugin's ``GTIFF_PROFILE`` and the
+    given compression (``zstd``: the profile as it is; ``deflate``: level 1;
+    ``none``), each output on its own thread (rasterio releases the GIL while
+    GDAL reads, compresses and writes).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casa_nep_plugin.core.engine import GTIFF_PROFILE
+
+    inp, out = cfg["inputs"], Path(cfg["out"])
+    compress = cfg.get("compress", "zstd")
+    threads = int(cfg.get("threads") or os.cpu_count() or 1)
+    prof = dict(GTIFF_PROFILE)
+    if compress == "none":
+        for k in ("compress", "predictor", "zstd_level", "zlevel"):
+            prof.pop(k, None)
+    elif compress == "deflate":
+        prof.pop("zstd_level", None)
+        prof.update(compress="deflate", zlevel=1)
+    elif compress != "zstd":
+        raise ValueError(f"unknown compression {compress!r}")
+
+    def read(key: str):
+        with rasterio.open(inp[key]) as ds:
+            return key, ds.read(), ds.crs, ds.transform
+
+    times = {}
+    c0 = cpu_seconds()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as ex:
+        got = {k: (a, crs, tr) for k, a, crs, tr in ex.map(read, ("ndvi", "sol", "t", "p", "e", "lc"))}
+    times["read"] = time.perf_counter() - t0
+
+    def write(item: tuple[str, str]) -> None:
+        name, key = item
+        data, crs, transform = got[key]
+        p = dict(prof, count=data.shape[0], dtype="float32", nodata=-9999.0, crs=crs, transform=transform,
+                 width=data.shape[2], height=data.shape[1])
+        with rasterio.open(out / f"{name}.tif", "w", **p) as ds:
+            ds.write(data)
+
+    t1 = time.perf_counter()
+    with ThreadPoolExecutor(3) as ex:
+        list(ex.map(write, (("npp", "ndvi"), ("rh", "t"), ("nep", "p"))))
+    times["write"] = time.perf_counter() - t1
+    times["total"] = time.perf_counter() - t0
+    return {"times": times, "work_cpu": cpu_seconds() - c0,
+            "write_settings": {k: prof.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
 
 
 def compare(ref: dict[str, np.ndarray], folder: Path, bands: list[int] | None = None) -> dict:
@@ -456,10 +488,19 @@ def main() -> None:
         from bench_chain import make_inputs  # bench/ is this script's folder, so on sys.path
 
         result = {"inputs": make_inputs(Path(cfg["out"]), int(cfg["size"]))}
+    elif variant == "generate_grid":
+        from _inputs import make_grid_inputs
+
+        result = {"inputs": make_grid_inputs(Path(cfg["out"]), int(cfg["size"]), int(cfg["months"]),
+                                             int(cfg["factor"]), cfg["layouts"])}
     else:
-        fn = {"plugin": run_plugin, "profile": run_profile, "fused": run_fused, "rastercalc": run_rastercalc}[variant]
+        fn = {"plugin": run_plugin, "fused": run_fused, "rastercalc": run_rastercalc, "floor": run_floor}[variant]
         result = fn(cfg)
     result["vmhwm_mb"] = vmhwm_mb()
+    result["pythonpath0"] = sys.path[1] if len(sys.path) > 1 else ""
+    import casa_nep_plugin
+
+    result["plugin_file"] = casa_nep_plugin.__file__
     result["self_ru_maxrss_kib"] = peak_rss_kib()
     print("RESULT " + json.dumps(result), flush=True)
     sys.stderr.flush()
