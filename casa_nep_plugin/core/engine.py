@@ -37,18 +37,17 @@ DEFAULT_BLOCK_VALUES = 1 << 22
 #: GDAL block cache used while the engine runs, bytes.
 GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
-#: GeoTIFF creation options: tiled, ZSTD level 1 with the floating-point predictor
-#: (measured in bench/bench_chain.py: deflate cost 38 % of the chain's time; ZSTD 1
-#: writes files of the same size 30 % faster; any GDAL >= 2.3 reads them).  No GDAL
-#: compression threads: the engine's own workers already use every core, and
-#: GDAL's hand-off cost made ALL_CPUS 35 % slower in paired runs (issue 8).
+#: GeoTIFF creation options: tiled, ZSTD level 1 without a predictor (measured on the
+#: bench's 2000^2 x 12 NPP: ZSTD 1 writes in 0.67 CPU-s, 152 MB; with the floating-point
+#: predictor 1.29 CPU-s for 143 MB; deflate 1 + predictor 2.27 CPU-s; any GDAL >= 2.3
+#: reads them).  No GDAL compression threads: the engine's writer threads and workers
+#: already use every core, and GDAL's hand-off cost made ALL_CPUS 35 % slower (issue 8).
 GTIFF_PROFILE = dict(
     driver="GTiff",
     tiled=True,
     blockxsize=TILE,
     blockysize=TILE,
     compress="zstd",
-    predictor=3,
     zstd_level=1,
     interleave="band",
     bigtiff="if_safer",
@@ -240,8 +239,8 @@ class _Writer:
         if compress == "none":
             for k in ("compress", "predictor", "zstd_level"):
                 profile.pop(k, None)
-        elif compress == "deflate":
-            profile.update(compress="deflate", zlevel=1)
+        elif compress == "deflate":  # the most widely read: with the floating-point predictor, as before
+            profile.update(compress="deflate", zlevel=1, predictor=3)
             profile.pop("zstd_level", None)
         if "predictor" in profile and not spec.dtype.startswith("float"):
             profile.update(predictor=2)  # the floating-point predictor is for float rasters only
@@ -325,12 +324,15 @@ class _Writer:
         n = len(bands) if bands is not None else len(self.spec.descriptions)
         if data.shape[0] != n:
             raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
-        ok = np.isfinite(data)
-        self.valid += int(np.count_nonzero(ok))
-        if self.spec.dtype == "float32" and data.dtype == np.float32:
-            out = data if ok.all() else np.where(ok, data, np.float32(self.spec.nodata))
+        bad = ~np.isfinite(data)
+        nbad = int(np.count_nonzero(bad))
+        self.valid += data.size - nbad
+        if data.dtype == np.dtype(self.spec.dtype):
+            out = data
+            if nbad:  # the task's array is ours now: nodata written in place, no copy
+                np.putmask(out, bad, out.dtype.type(self.spec.nodata))
         else:
-            out = np.where(ok, data, self.spec.nodata).astype(self.spec.dtype, copy=False)
+            out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
         idx = list(bands) if bands is not None else list(range(1, n + 1))
         self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))
 
