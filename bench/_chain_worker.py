@@ -167,7 +167,7 @@ def run_plugin(cfg: dict) -> dict:
     try:  # what the engine actually used (absent from old checkouts)
         from casa_nep_plugin.core import engine, kernels
 
-        res["numba"] = kernels.available()
+        res["numba"] = kernels.use_kernel()
         res["threads_used"] = cfg.get("threads") or engine.default_threads()
     except (ImportError, AttributeError):
         pass

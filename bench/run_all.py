@@ -13,7 +13,11 @@
 - ``aggregate``: zonal statistics against exactextract and QGIS, land-cover
   fractions against gdalwarp (``bench_aggregate.py``);
 - ``prepare``: monthly NDVI composites against gdalwarp (``bench_prepare.py``,
-  at 1200^2 here to keep the whole run short; 4800 when run alone).
+  at 1200^2 here to keep the whole run short; 4800 when run alone);
+- ``cluster``: the engine on a local Dask cluster, 1 against 2 workers, and
+  against the local engine with the same cores (``bench_cluster.py``);
+- ``uncertainty``: 100 Monte Carlo members against one deterministic run at
+  2000^2 x 12 (``bench_uncertainty.py``).
 
 The zonal part of ``aggregate`` runs ``--rounds`` rounds; its land-cover
 fraction part one run per variant here (``--frac-reps 1``).
@@ -37,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-ORDER = ("chain", "interleave", "months", "aggregate", "prepare")
+ORDER = ("chain", "interleave", "months", "aggregate", "prepare", "cluster", "uncertainty")
 LOAD = os.getloadavg()
 
 
@@ -52,6 +56,8 @@ def commands(a: argparse.Namespace) -> dict[str, list[str]]:
         "months": ["bench_months.py", *rounds, *q] + (["--size", str(a.months_size)] if a.months_size else []),
         "aggregate": ["bench_aggregate.py", "--reps", str(a.rounds), "--frac-reps", "1", *q],
         "prepare": ["bench_prepare.py", "--size", str(a.prepare_size or (600 if a.quick else 1200))],
+        "cluster": ["bench_cluster.py", "--repeats", str(a.rounds), *q],
+        "uncertainty": ["bench_uncertainty.py"] + (["--size", "500", "--members", "20"] if a.quick else []),
     }
     return cmds
 

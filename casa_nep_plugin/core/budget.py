@@ -31,7 +31,8 @@ given, zones in layer order):
   area with data; a year's mean is the sum of the monthly means),
   ``s_p_total_tC``, ``s_p_total_ktC``, ``s_p_share_pct`` (percent of the sum
   over the classes; empty for ``unclassified``; NEP shares can be negative or
-  exceed 100 where classes are net sources);
+  exceed 100 where classes are net sources), ``s_p_coverage_pct`` (percent of the
+  class's area, in the zone, with data in that period; a year's is its worst month's);
 - with NPP and RH: ``rh_npp_p_ratio_pct`` (and ``_majority``): 100 x RH total /
   NPP total of the class (empty where NPP total <= 0).
 """
@@ -141,7 +142,7 @@ def _budget_columns(stacks: list[Stack], include_ratio: bool = True) -> list[str
     cols = ["class"] + [f"area_km2{s}" for _, s in METHODS]
     for st in stacks:
         for lab in [*st.labels, *st.years]:
-            for k in ("mean", "total_tC", "total_ktC", "share_pct"):
+            for k in ("mean", "total_tC", "total_ktC", "share_pct", "coverage_pct"):
                 cols += [f"{st.name}_{lab}_{k}{s}" for _, s in METHODS]
     if include_ratio:
         for lab, _, _ in ratio_periods(stacks):
@@ -265,6 +266,15 @@ def landcover_budget(
     return pd.DataFrame(table)
 
 
+def _coverage(st: Stack, valid_m2: NDArray, area_m2: NDArray) -> NDArray:
+    """Percent of each row's (class x zone) area with data, per band, then per calendar year
+    (a year's coverage is that of its worst month); NaN where the row has no area."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(area_m2[:, None] > 0, 100.0 * valid_m2 / np.where(area_m2 > 0, area_m2, 1)[:, None], np.nan)
+    years = [np.fmin.reduce(pct[:, idx], axis=1)[:, None] for idx in st.years.values()]
+    return np.hstack([pct, *years]) if years else pct
+
+
 def _assemble(sts, classes, area, total, valid, zs, attr):
     """The wide table: rows zone x (classes, unclassified, all)."""
     import pandas as pd
@@ -302,14 +312,15 @@ def _assemble(sts, classes, area, total, valid, zs, attr):
                 share = np.where(cls_sum != 0, 100.0 * t3 / np.where(cls_sum != 0, cls_sum, 1), np.nan)
             if has_uncl:
                 share[:, nc] = np.nan
-            per[(st.name, k)] = (labels, mean, tot, share.reshape(nz * nrow, -1))
+            per[(st.name, k)] = (labels, mean, tot, share.reshape(nz * nrow, -1),
+                                 _coverage(st, rows(valid[st.name][k]), rows(area[k])))
         labels = per[(st.name, 0)][0]
         for p, lab in enumerate(labels):
-            for kind in ("mean", "total_tC", "total_ktC", "share_pct"):
+            for kind in ("mean", "total_tC", "total_ktC", "share_pct", "coverage_pct"):
                 for k, (_, suf) in enumerate(METHODS):
-                    _, mean, tot, share = per[(st.name, k)]
+                    _, mean, tot, share, cover = per[(st.name, k)]
                     val = {"mean": mean, "total_tC": tot / G_PER_T, "total_ktC": tot / G_PER_KT,
-                           "share_pct": share}[kind][:, p]
+                           "share_pct": share, "coverage_pct": cover}[kind][:, p]
                     cols[f"{st.name}_{lab}_{kind}{suf}"] = val
     for lab, ri, ni in ratio_periods(sts):
         for k, (_, suf) in enumerate(METHODS):

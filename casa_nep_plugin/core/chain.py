@@ -75,11 +75,12 @@ def npp_year(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",
 def compute_year(
     x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",), fused: bool = True
 ) -> dict[str, NDArray]:
-    """:func:`npp_year` through the compiled kernel where numba is installed and
-    ``fused``, else through numpy (the same numbers, within a float32 unit)."""
+    """:func:`npp_year` through the compiled kernel where :func:`.kernels.use_kernel`
+    says it is the faster path and ``fused``, else through numpy (the same numbers,
+    within a float32 unit)."""
     if fused:
         from . import kernels
 
-        if kernels.available():
+        if kernels.use_kernel():
             return kernels.npp_year(x, params, want)
     return npp_year(x, params, want)

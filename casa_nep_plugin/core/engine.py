@@ -328,9 +328,8 @@ class _Writer:
         nbad = int(np.count_nonzero(bad))
         self.valid += data.size - nbad
         if data.dtype == np.dtype(self.spec.dtype):
-            out = data
-            if nbad:  # the task's array is ours now: nodata written in place, no copy
-                np.putmask(out, bad, out.dtype.type(self.spec.nodata))
+            # never in place: a task may hand back a view of its caller's array
+            out = np.where(bad, data.dtype.type(self.spec.nodata), data) if nbad else data
         else:
             out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
         idx = list(bands) if bands is not None else list(range(1, n + 1))

@@ -5,8 +5,10 @@ float32 precision (exponentials, logarithms and powers evaluated in float64 and
 rounded once, as :mod:`.fmath` does), so the two agree to within one float32 unit
 in the last place; ``tests/core/test_kernels.py`` holds them to it.  The numpy
 path stays the reference and the fallback where numba is missing
-(``CASANEP_NUMBA=0`` turns the kernel off).  The kernel releases the GIL, so the
-engine's worker threads run it on every core.
+(``CASANEP_NUMBA=0`` turns the kernel off, ``1`` forces it; by default it runs
+unless numpy has AVX-512 vector math, where the numpy path is faster: see
+:func:`use_kernel`).  The kernel releases the GIL, so the engine's worker threads
+run it on every core.
 """
 
 from __future__ import annotations
@@ -29,7 +31,36 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 def available() -> bool:
     """True where numba is installed and not turned off by ``CASANEP_NUMBA=0``."""
-    return _HAVE_NUMBA and os.environ.get("CASANEP_NUMBA", "1") != "0"
+    return _HAVE_NUMBA and os.environ.get("CASANEP_NUMBA", "").strip().lower() not in ("0", "no", "false", "off")
+
+
+def _numpy_has_simd_math() -> bool:
+    """True where numpy evaluates float64 log and pow with AVX-512 (SVML) vector code.
+
+    There the numpy path outruns the kernel, which calls the C library's scalar
+    functions: measured in ``make bench`` on an AVX-512 Xeon, the numpy path took
+    0.91x the kernel's time; on CPUs without AVX-512 numpy's float64 exp/log/pow
+    are scalar too and the kernel is 1.5-2.4x faster (bench/kernel figures in the README).
+    """
+    try:
+        try:
+            from numpy._core._multiarray_umath import __cpu_features__ as features
+        except ImportError:  # numpy 1.x
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(features.get("AVX512_SKX"))
+
+
+def use_kernel() -> bool:
+    """Whether the chain runs through the kernel: ``CASANEP_NUMBA=1`` forces it, ``0`` turns it
+    off; by default it runs where numba is installed and numpy has no AVX-512 vector math."""
+    env = os.environ.get("CASANEP_NUMBA", "").strip().lower()
+    if not available():
+        return False
+    if env in ("1", "yes", "true", "on"):
+        return True
+    return not _numpy_has_simd_math()
 
 
 def constants(params: ModelParams) -> NDArray:

@@ -139,3 +139,23 @@ def test_other_bad_input(case, tmp_path):
     zones = gpd.GeoDataFrame({"class": ["a"]}, geometry=[box(X0, Y0 - 200, X0 + 300, Y0)], crs=UTM)
     with pytest.raises(CasaInputError, match="clash"):
         landcover_budget({"npp": npp}, frac, zones=zones)
+
+
+def test_budget_coverage_columns(case, tmp_path):
+    """Coverage = percent of the class's area with data: a NaN NPP cell in February counts out (hand-worked)."""
+    npp, rh, frac = case
+    import rasterio
+
+    with rasterio.open(npp) as ds:
+        data, prof, desc = ds.read(), ds.profile, ds.descriptions
+    data[1, 0, 1] = -9999  # February of the cell that is half forest, half built-up
+    gap = tmp_path / "npp_gap.tif"
+    with rasterio.open(gap, "w", **prof) as ds:
+        ds.write(data)
+        ds.descriptions = desc
+    t = landcover_budget({"npp": str(gap), "rh": rh}, frac).set_index("class")
+    np.testing.assert_allclose(t["npp_2021_01_coverage_pct"].iloc[:2], [100, 100])
+    # forest 2.3 ha of which 0.5 ha lack February: 1.8 / 2.3; built-up 2.7 ha less 0.5: 2.2 / 2.7
+    np.testing.assert_allclose(t["npp_2021_02_coverage_pct"].iloc[:2], [100 * 1.8 / 2.3, 100 * 2.2 / 2.7], rtol=1e-6)
+    np.testing.assert_allclose(t["npp_2021_coverage_pct"].iloc[:2], [100 * 1.8 / 2.3, 100 * 2.2 / 2.7], rtol=1e-6)
+    np.testing.assert_allclose(t["rh_2021_02_coverage_pct"].iloc[:2], [100, 100])

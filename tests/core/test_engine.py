@@ -88,6 +88,7 @@ def test_outputs_are_bit_identical_for_any_number_of_workers(scene, monkeypatch)
 def test_fused_kernel_equals_the_numpy_path_through_the_engine(scene, monkeypatch):
     pytest.importorskip("numba")
     paths, folder = scene
+    monkeypatch.setenv("CASANEP_NUMBA", "1")
     npp_chain(paths, folder / "fused")
     monkeypatch.setenv("CASANEP_NUMBA", "0")
     npp_chain(paths, folder / "numpy")
@@ -420,3 +421,16 @@ def test_one_pass_equals_separate_runs_and_annual(scene, tmp_path):
     a = read(tmp_path / "a.tif")
     npp = read(one["npp"])
     np.testing.assert_allclose(a[0], npp.sum(axis=0), rtol=1e-5)
+
+
+def test_the_writer_never_changes_what_a_task_hands_back(tmp_path):
+    """Nodata is written into a copy: a task returning a view of its caller's array leaves it as it was."""
+    from casa_nep_plugin.core.grid import ModelGrid
+    from casa_nep_plugin.core.modelgrid import write_stack
+
+    g = ModelGrid(rasterio.crs.CRS.from_epsg(32649), from_origin(730000, 2565000, 250, 250), 300, 270)
+    data = np.random.default_rng(4).random((2, 270, 300)).astype(np.float32)
+    data[0, 3, 4] = np.nan
+    before = data.copy()
+    write_stack(str(tmp_path / "s.tif"), g, data, ["2021-01", "2021-02"])
+    np.testing.assert_array_equal(data, before)
