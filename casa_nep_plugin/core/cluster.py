@@ -264,15 +264,25 @@ class TaskTimeout(RuntimeError):
     """A window task raised a timeout itself (kept apart from the engine's polling timeouts)."""
 
 
+#: Key of a result that carries a CasaInputError back as data: distributed versions differ in how
+#: (and whether) they rebuild an exception class of ours on the client, plain data travels everywhere.
+ERROR_KEY = "__casanep_error__"
+
+
 def run_on_worker(key: str, blob: bytes, window, part: int) -> dict:
-    """Run one window task on a worker; a failure to read an input names the path and the worker."""
+    """Run one window task on a worker; a failure to read an input names the path and the worker.
+
+    A ``CasaInputError`` comes back as data (``{ERROR_KEY: (parameter, message)}``) and is
+    raised again on the client by :class:`DaskFuture`."""
     task = _task(key, blob)
     try:
         return task(window, part)
     except Exception as exc:
         named = unreadable_input(task)
         if named is not None:
-            raise named from None
+            return {ERROR_KEY: (named.parameter, named.message)}
+        if isinstance(exc, CasaInputError):
+            return {ERROR_KEY: (exc.parameter, exc.message)}
         if isinstance(exc, TimeoutError):
             raise TaskTimeout(f"a window task timed out on the Dask worker {_worker_name()}: {_one_line(exc)}") from exc
         raise
@@ -293,9 +303,11 @@ class DaskFuture:
             return self._done[0]
         try:
             value = self.future.result(timeout=timeout)
-            self._done = (value,)
             with contextlib.suppress(Exception):
                 self.future.release()  # the engine has it: free the worker's memory now
+            if isinstance(value, dict) and ERROR_KEY in value:
+                raise CasaInputError(*value[ERROR_KEY])
+            self._done = (value,)
             return value
         except TimeoutError as exc:  # asyncio's and concurrent.futures' are builtin TimeoutError on 3.11
             if self.future.status == "error":
