@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-# Never write beside an input: GDAL's .aux.xml side files (statistics and histograms that
-# QGIS computes when it styles a layer) would land next to the shipped sample and ../shared.
-os.environ.setdefault("GDAL_PAM_ENABLED", "NO")
+# Never write beside an input: QGIS loads every raster given to processing.run as a layer and
+# GDAL stores the statistics QGIS computes for its default style in an .aux.xml beside it
+# (the shipped sample, ../shared). Forced, not defaulted: the session end checks it held.
+os.environ["GDAL_PAM_ENABLED"] = "NO"
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "casa_nep_plugin"
@@ -61,7 +62,18 @@ def casanep_provider(qgis_processing):
 _EXIT_STATUS: list[int] = []
 
 
+def _side_files() -> set[Path]:
+    return {p for folder in (SAMPLE, SHARED_DATA) if folder.is_dir() for p in folder.rglob("*.aux.xml")}
+
+
+_SIDE_FILES_BEFORE = _side_files()
+
+
 def pytest_sessionfinish(session, exitstatus):
+    new = sorted(_side_files() - _SIDE_FILES_BEFORE)
+    if new:  # a run that wrote beside an input fails, whatever its tests said
+        print("\nFAILED: files written beside inputs: " + " ".join(str(p) for p in new))
+        exitstatus = session.exitstatus = 1
     _EXIT_STATUS.append(int(exitstatus))
 
 
