@@ -192,7 +192,6 @@ _CACHE_DEPTH: list[int] = []
 # -- temporary files (removed on SIGTERM / SIGINT) and permissions: core.safety --------
 register_temp = safety.register_temp
 unregister_temp = safety.unregister_temp
-remove_temps = safety.remove_registered
 
 
 def apply_umask(path: str) -> None:

@@ -36,13 +36,10 @@ from .raster import RasterInput
 from .raster import group_years as _group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
 from .tasks import (  # noqa: F401 - re-exported: the tasks' checks are the runs' checks
-    KELVIN_SUSPECT,
     AnnualTask,
     NepTask,
     NppTask,
     RhTask,
-    _check_ndvi,
-    _check_temperature,
     _coverage_report,
     _landcover_codes,
 )
@@ -187,9 +184,6 @@ def provenance_tags(kind: str, units: str, equation: str, params: dict,
         "casanep_inputs": metadata_json({k: v for k, v in inputs.items() if v}),
         "casanep_version": __version__,
     }
-
-
-_common_tags = provenance_tags
 
 
 def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:

@@ -23,38 +23,8 @@ from .params import ModelParams
 from .raster import RasterInput
 from .tables import ClassLookup
 
-#: Above this a "degC" temperature is taken for Kelvin.
-KELVIN_SUSPECT = 100.0
 #: Below this share of computable cell-months a run warns (issue 9).
 COVERAGE_WARNING = 0.95
-
-
-def _check_temperature(values: NDArray, parameter: str = "TEMPERATURE") -> None:
-    if values.size and np.isfinite(values).any() and np.nanmax(values) > KELVIN_SUSPECT:
-        _raise_kelvin(parameter, float(np.nanmedian(values)))
-
-
-def _raise_kelvin(parameter: str, value: float) -> None:
-    raise CasaInputError(
-        parameter,
-        f"values look like Kelvin (typical value {value:.1f}); the model needs degC. "
-        "Subtract 273.15, or prepare ERA5 files with casanep:era5land.",
-    )
-
-
-def _raise_ndvi(parameter: str, lo: float, hi: float, scale: float) -> None:
-    raise CasaInputError(
-        parameter,
-        f"NDVI after scaling by NDVI_SCALE={scale:g} spans {lo:g} .. {hi:g}, outside [-1, 1]. "
-        "MODIS NDVI stored as integers needs NDVI_SCALE=0.0001.",
-    )
-
-
-def _check_ndvi(values: NDArray, parameter: str, scale: float) -> None:
-    if values.size and np.isfinite(values).any():
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        if lo < -1.0 - 1e-6 or hi > 1.0 + 1e-6:
-            _raise_ndvi(parameter, lo, hi, scale)
 
 
 def _landcover_codes(block: NDArray) -> NDArray:

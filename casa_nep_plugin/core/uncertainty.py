@@ -46,13 +46,21 @@ import numpy as np
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from . import casa, climate, respiration
+from . import casa, climate, plausibility, respiration
 from .engine import OutputSpec, check_writable, metadata_json, run_blocks
 from .errors import CasaInputError
 from .gapfill import check_gap_fill, fill_linear
-from .model import Callbacks, _check_temperature, _Inputs, _quick_look, group_years
+from .model import (
+    Callbacks,
+    _check_years,
+    _Inputs,
+    _match_stack,
+    _open_topt,
+    _quick_look,
+    _reference_months,
+    group_years,
+)
 from .params import CasaParams, ModelParams
-from .raster import RasterInput
 from .tables import TABLES_DIR, load_code_table, load_vegetation_table, read_csv_rows
 
 __all__ = ["DEFAULT_UNCERTAINTY_TABLE", "Distribution", "load_distributions", "draw_members", "MemberParams",
@@ -63,7 +71,6 @@ CLASS_PARAMETERS = ("epsilon_max", "ndvi_min", "ndvi_max")
 SCALAR_PARAMETERS = ("fpar_min", "fpar_max", "te2_scale", "water_stress_min", "respiration_a", "respiration_b",
                      "respiration_c")
 QUANTITIES = ("npp", "rh", "nep")
-KELVIN_SUSPECT = 100.0
 
 
 @dataclass(frozen=True)
@@ -254,18 +261,6 @@ class UncertaintyResult:
         return pd.DataFrame(cols)
 
 
-def _check_months(stack: RasterInput, months: list[str], ref: RasterInput, cb: Callbacks) -> None:
-    if stack.count != len(months):
-        raise CasaInputError(stack.parameter, f"has {stack.count} bands but {ref.parameter} has {len(months)}; "
-                             "give one band per month for the same months.")
-    if stack.months is None:
-        cb.warning(f"{stack.parameter}: no band descriptions; bands taken as the months of {ref.parameter}.")
-    elif stack.months != months:
-        raise CasaInputError(stack.parameter, f"holds the months {stack.months[0]} .. {stack.months[-1]}, not those "
-                             f"of {ref.parameter} ({months[0]} .. {months[-1]}); the stacks must hold the same "
-                             "months in the same order.")
-
-
 def run_uncertainty(
     ndvi: str,
     landcover: str,
@@ -342,9 +337,7 @@ def run_uncertainty(
             f"{'' if mp.varied else 'zero width)'}.")
     with _Inputs() as inp:
         nd = inp.open("ndvi", ndvi, "NDVI", scale=ndvi_scale)
-        if nd.months is None:
-            raise CasaInputError("NDVI", "has no band descriptions; a monthly stack needs bands described YYYY-MM.")
-        months = nd.months
+        months = _reference_months(nd)
         grid = nd.grid
         stacks = {k: inp.open(k, path, name) for k, path, name in (
             ("sol", solar_radiation, "SOLAR_RADIATION"), ("t", temperature, "TEMPERATURE"),
@@ -352,29 +345,16 @@ def run_uncertainty(
             ("pet", potential_et, "POTENTIAL_ET"))}
         for s in stacks.values():
             if s is not None:
-                _check_months(s, months, nd, cb)
+                _match_stack(s, months, nd, cb)
         lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False)
         if lc.count != 1:
             raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
-        topt_in, topt_const = None, None
-        if isinstance(optimal_temperature, (int, float)):
-            topt_const = float(optimal_temperature)
-        elif optimal_temperature:
-            topt_in = inp.open("topt", optimal_temperature, "OPTIMAL_TEMPERATURE", monthly=False)
+        topt_in, topt_const = _open_topt(inp, optimal_temperature)
         years = group_years(months)
-        spans = []
-        for year, idx in years.items():
-            if idx != list(range(idx[0], idx[-1] + 1)):
-                raise CasaInputError("NDVI", f"the months of {year} are not consecutive bands.")
-            spans.append((idx[0], idx[-1] + 1))
-        partial = [y for y, idx in years.items() if len({months[i] for i in idx}) != 12]
-        if partial and ((topt_in is None and topt_const is None) or stacks["pet"] is None):
-            raise CasaInputError("NDVI", f"covers part of a calendar year ({', '.join(partial)}); Topt and "
-                                 "Thornthwaite Ep0 need whole years: give whole years, or OPTIMAL_TEMPERATURE and "
-                                 "POTENTIAL_ET.")
-        if topt_in is not None and topt_in.count not in (1, len(years)):
-            raise CasaInputError("OPTIMAL_TEMPERATURE", f"has {topt_in.count} bands; give one, or one per year.")
-        _check_temperature(_quick_look(stacks["t"]))
+        _check_years(months, years, topt_in, topt_const, stacks["pet"])
+        # months are strictly increasing (parse_months), so each year is a run of consecutive bands
+        spans = [(idx[0], idx[-1] + 1) for idx in years.values()]
+        plausibility.screen(_quick_look(stacks["t"]), "temperature", "TEMPERATURE")
         for s in [*stacks.values(), lc, topt_in]:
             if s is not None:
                 s.attach(grid)
@@ -411,16 +391,13 @@ def run_uncertainty(
             return [(0, rr, cc, None)]
 
         def compute(window: Window) -> dict[str, NDArray]:
-            n = nd.read(window)
-            if np.isfinite(n).any() and (np.nanmin(n) < -1 - 1e-6 or np.nanmax(n) > 1 + 1e-6):
-                raise CasaInputError("NDVI", f"NDVI after scaling by NDVI_SCALE={ndvi_scale:g} lies outside [-1, 1].")
+            n = plausibility.screen(nd.read(window), "ndvi", "NDVI", nd.months, scale=ndvi_scale,
+                                    nodata_declared=nd.nodata is not None)[0]
             if gap_fill == "linear":
                 n, _ = fill_linear(n, max_gap)
-            t = stacks["t"].read(window)
-            if np.isfinite(t).any() and np.nanmax(t) > KELVIN_SUSPECT:
-                raise CasaInputError("TEMPERATURE", "values look like Kelvin; the model needs degC.")
-            sol = stacks["sol"].read(window)
-            p = stacks["p"].read(window)
+            t = plausibility.screen(stacks["t"].read(window), "temperature", "TEMPERATURE")[0]
+            sol = plausibility.screen(stacks["sol"].read(window), "solar_radiation", "SOLAR_RADIATION")[0]
+            p = plausibility.screen(stacks["p"].read(window), "precipitation", "PRECIPITATION")[0]
             e = stacks["e"].read(window) if stacks["e"] is not None else None
             pet = stacks["pet"].read(window) if stacks["pet"] is not None else None
             raw = lc.read(window)[0]
