@@ -47,8 +47,7 @@ import rasterio
 from numpy.typing import NDArray
 from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from .engine import OutputSpec, atomic_path, run_blocks, scan_blocks
 from .errors import CasaInputError
@@ -56,7 +55,7 @@ from .grid import ModelGrid
 from .model import Callbacks
 from .raster import RasterInput
 from .tables import DEFAULT_VEGETATION_TABLE, load_code_table, load_vegetation_table, read_csv_rows
-from .validate import MOD17A3HGF, ReferenceProduct, _annual, _overlaps, agreement
+from .validate import MOD17A3HGF, ReferenceProduct, _annual, agreement, reference_window
 
 __all__ = ["ClassFactor", "CalibrationResult", "fit_factor", "assign_folds", "calibrate_epsilon",
            "write_vegetation_table", "write_factors", "write_metrics", "calibration_plot"]
@@ -297,17 +296,7 @@ def _pure_pairs(casa, band: int, shares, ref: RasterInput, purity: float, block_
                 product: ReferenceProduct, scale: float, cb: Callbacks):
     """(x reference, y CASA mean, class index, spatial block id) of the pure reference cells valid in both."""
     rds = ref.dataset
-    ref_crs = rds.crs or "EPSG:4326"
-    casa_crs = casa.crs or ref_crs
-    try:
-        b = transform_bounds(casa_crs, ref_crs, *casa.bounds, densify_pts=21)
-    except Exception as exc:  # noqa: BLE001
-        raise CasaInputError("REFERENCE", f"cannot relate the NPP and reference CRSs ({exc}).") from exc
-    win = from_bounds(*b, transform=rds.transform).round_offsets(op="floor").round_lengths(op="ceil")
-    win = win.intersection(Window(0, 0, rds.width, rds.height)) if _overlaps(win, rds) else None
-    if win is None or win.width <= 0 or win.height <= 0:
-        raise CasaInputError("REFERENCE", "does not overlap the NPP raster (check extents and CRSs).")
-    sub = ModelGrid(rds.crs, rds.window_transform(win), int(win.width), int(win.height))
+    sub, win, ref_crs, casa_crs = reference_window(casa, ref)
     common = dict(src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
                   resampling=Resampling.average, nodata=np.nan, dtype="float32")
     vrt = WarpedVRT(casa, src_nodata=casa.nodata, **common)

@@ -170,8 +170,10 @@ def validate_npp(
             ref.close()
 
 
-def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product: ReferenceProduct, scale: float,
-             cb: Callbacks) -> ValidationResult:
+def reference_window(casa, ref: RasterInput) -> tuple[ModelGrid, Window, object, object]:
+    """The part of the reference grid that the CASA raster covers (as a grid and as the
+    reference file's window), and the two CRSs
+    (reference, CASA; a file without one is taken as the other's, lon/lat at worst)."""
     rds = ref.dataset
     ref_crs = rds.crs or "EPSG:4326"
     casa_crs = casa.crs or ref_crs
@@ -183,7 +185,13 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
     win = win.intersection(Window(0, 0, rds.width, rds.height)) if _overlaps(win, rds) else None
     if win is None or win.width <= 0 or win.height <= 0:
         raise CasaInputError("REFERENCE", "does not overlap the NPP raster (check extents and CRSs).")
-    sub = ModelGrid(rds.crs, rds.window_transform(win), int(win.width), int(win.height))
+    return ModelGrid(rds.crs, rds.window_transform(win), int(win.width), int(win.height)), win, ref_crs, casa_crs
+
+
+def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product: ReferenceProduct, scale: float,
+             cb: Callbacks) -> ValidationResult:
+    rds = ref.dataset
+    sub, win, ref_crs, casa_crs = reference_window(casa, ref)
     casa_nodata = casa.nodata
     vrt = WarpedVRT(casa, src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
                     resampling=Resampling.average, src_nodata=casa_nodata, nodata=np.nan, dtype="float32")
