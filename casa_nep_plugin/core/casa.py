@@ -59,7 +59,8 @@ def fpar(
     n *= k_ndvi
     n += sr
     n += base
-    np.clip(n, params.fpar_min, params.fpar_max, out=n)  # the bounds hold exactly, whatever the rounding
+    np.maximum(n, params.fpar_min, out=n)  # the bounds hold exactly, whatever the rounding
+    np.minimum(n, params.fpar_max, out=n)
     return n if np.ndim(ndvi) or np.ndim(base) else n[0]
 
 
@@ -71,12 +72,16 @@ def optimal_temperature(ndvi_year: ArrayLike, t_year: ArrayLike) -> NDArray:
     Returns an array of shape ``...``.
     """
     ndvi_year = np.asarray(ndvi_year)
-    t_year = np.asarray(t_year)
-    valid = ~np.isnan(ndvi_year)
-    filled = np.where(valid, ndvi_year, -np.inf)
-    peak = np.argmax(filled, axis=0)  # argmax returns the first maximum
-    topt = np.take_along_axis(t_year, peak[np.newaxis], axis=0)[0]
-    return np.where(valid.any(axis=0), topt, np.nan)
+    t_year = np.broadcast_to(np.asarray(t_year), ndvi_year.shape)
+    ft = np.result_type(t_year.dtype, np.float32) if t_year.dtype.kind == "f" else np.float64
+    # month by month: a later month takes over only if its NDVI is strictly higher (first wins on ties)
+    best = np.where(np.isnan(ndvi_year[0]), -np.inf, ndvi_year[0])
+    topt = np.where(np.isnan(ndvi_year[0]), np.nan, t_year[0]).astype(ft)
+    for m in range(1, ndvi_year.shape[0]):
+        higher = ndvi_year[m] > best  # NaN is never higher
+        np.copyto(best, ndvi_year[m], where=higher)
+        np.copyto(topt, t_year[m], where=higher)
+    return topt
 
 
 def te1(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
@@ -99,9 +104,16 @@ def te2_raw(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDA
     """
     topt = np.asarray(topt)
     t = np.asarray(t)
-    low = 1.0 + fmath.exp(params.te2_k_low * (topt - params.te2_offset - t))
-    high = 1.0 + fmath.exp(params.te2_k_high * (-topt - params.te2_offset + t))
-    return params.te2_scale / (low * high)
+    low = fmath.work(topt - params.te2_offset - t)  # new arrays, worked in place below (the same roundings)
+    low *= params.te2_k_low
+    fmath.exp(low, out=low)
+    low += 1.0
+    high = fmath.work(-topt - params.te2_offset + t)
+    high *= params.te2_k_high
+    fmath.exp(high, out=high)
+    high += 1.0
+    low *= high
+    return np.divide(params.te2_scale, low, out=low)
 
 
 def te2(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
@@ -114,8 +126,12 @@ def te2(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray
     t = np.asarray(t)
     inside = te2_raw(topt, t, params)
     at_opt = te2_raw(topt, topt, params) / 2.0
-    outside = (t > topt + params.te2_upper) | (t < topt - params.te2_lower)
-    return np.where(outside, at_opt, inside)
+    outside = t > topt + params.te2_upper
+    outside |= t < topt - params.te2_lower
+    if inside.shape != outside.shape or inside.dtype != np.result_type(inside, at_opt):
+        return np.where(outside, at_opt, inside)
+    np.copyto(inside, np.broadcast_to(at_opt, inside.shape), where=outside)
+    return inside
 
 
 def water_stress(
@@ -128,13 +144,19 @@ def water_stress(
     We = 1 where EP <= 0.
     """
     e = np.maximum(np.asarray(e), 0.0)
-    ep0 = np.asarray(ep0)
-    ep = (e + ep0) / 2.0
+    ep = fmath.work(e + np.asarray(ep0))  # new arrays, worked in place below (the same roundings)
+    ep /= 2.0
     floor = params.water_stress_min
+    we = fmath.work(((1.0 - floor) * e).astype(ep.dtype, copy=False))
+    if we.shape != ep.shape:
+        we = np.broadcast_to(we, ep.shape).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        we = floor + (1.0 - floor) * e / ep
-    we = np.clip(we, floor, 1.0)
-    return np.where(ep <= 0.0, 1.0, we).astype(we.dtype, copy=False)
+        we /= ep
+    we += floor
+    np.maximum(we, floor, out=we)  # clip to [floor, 1]; NaN stays NaN
+    np.minimum(we, 1.0, out=we)
+    np.copyto(we, 1.0, where=ep <= 0.0)
+    return we
 
 
 def light_use_efficiency(

@@ -72,15 +72,62 @@ def npp_year(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",
     return {k: v for k, v in out.items() if k in want}
 
 
+#: Cells x months the numpy path computes at once (~0.5 MB of float32 per temporary): its
+#: temporaries then stay in the CPU caches instead of being page-faulted in per operation.
+#: Measured on the 2000 x 2000 x 12 benchmark: 52 against 70-190 ns per cell-month.
+SLAB_VALUES = 1 << 17
+
+
+def _slabs(rows: int, cols: int, months: int, budget: int = SLAB_VALUES) -> list[tuple[slice, slice]]:
+    """(row, column) slices tiling a ``rows`` x ``cols`` window, each about ``budget`` cell-months."""
+    per_row = max(cols * max(months, 1), 1)
+    if per_row <= budget:
+        step = max(budget // per_row, 1)
+        return [(slice(r, min(r + step, rows)), slice(0, cols)) for r in range(0, rows, step)]
+    step_c = max(budget // max(months, 1), 1)
+    return [(slice(r, r + 1), slice(c, min(c + step_c, cols))) for r in range(rows) for c in range(0, cols, step_c)]
+
+
+def _slab(x: YearInputs, rs: slice, cs: slice) -> YearInputs:
+    """The inputs of one slab (views, no copy)."""
+
+    def cut(a: NDArray | None, monthly: bool) -> NDArray | None:
+        if a is None:
+            return None
+        return a[:, rs, cs] if monthly else a[rs, cs]
+
+    return YearInputs(cut(x.ndvi, True), cut(x.sol, True), cut(x.t, True), cut(x.p, True), cut(x.e, True),
+                      cut(x.pet, True), cut(x.topt, False), cut(x.nmin, False), cut(x.nmax, False),
+                      cut(x.eps, False), cut(x.land, False))
+
+
+def npp_year_slabs(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",),
+                   budget: int = SLAB_VALUES) -> dict[str, NDArray]:
+    """:func:`npp_year` slab by slab (see :data:`SLAB_VALUES`): the same numbers, cell by cell,
+    since every operation of the chain is elementwise within a cell's year."""
+    months, rows, cols = x.ndvi.shape
+    slabs = _slabs(rows, cols, months, budget)
+    if len(slabs) == 1:
+        return npp_year(x, params, want)
+    out: dict[str, NDArray] = {}
+    for rs, cs in slabs:
+        for key, value in npp_year(_slab(x, rs, cs), params, want).items():
+            if key not in out:
+                out[key] = np.empty((months, rows, cols), dtype=value.dtype)
+            out[key][:, rs, cs] = value
+    return out
+
+
 def compute_year(
     x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",), fused: bool = True
 ) -> dict[str, NDArray]:
     """:func:`npp_year` through the compiled kernel where :func:`.kernels.use_kernel`
-    says it is the faster path and ``fused``, else through numpy (the same numbers,
-    within a float32 unit)."""
+    says it is the faster path and ``fused``, else through numpy slab by slab
+    (the same numbers, within a float32 unit)."""
     if fused:
         from . import kernels
 
         if kernels.use_kernel():
             return kernels.npp_year(x, params, want)
+        return npp_year_slabs(x, params, want)
     return npp_year(x, params, want)

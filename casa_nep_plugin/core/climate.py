@@ -22,8 +22,9 @@ def heat_index(t_year: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArra
     I = sum over months of (T/5)^1.514 for T > 0.  t_year has shape (12, ...).
     """
     t = np.asarray(t_year)
-    warm = np.where(t > 0.0, t, 0.0)
-    return np.sum(fmath.power(warm / 5.0, params.heat_exponent), axis=0)
+    warm = fmath.work(np.where(t > 0.0, t, 0.0))  # a new array, worked in place (the same roundings)
+    warm /= 5.0
+    return np.sum(fmath.power(warm, params.heat_exponent, out=warm), axis=0)
 
 
 def thornthwaite_exponent(i: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArray:
@@ -42,12 +43,21 @@ def thornthwaite_ep0(t_year: ArrayLike, params: ThornthwaiteParams = _THORN) -> 
     t = np.asarray(t_year)
     i = heat_index(t, params)
     a = thornthwaite_exponent(i, params)
+    # one new array worked in place: each value goes through the operations written above
+    ep0 = fmath.work(np.maximum(t, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(i > 0.0, 10.0 * np.maximum(t, 0.0) / i, 0.0)
-        mid = params.base * fmath.power(ratio, a)
-    hot = params.h0 + params.h1 * t + params.h2 * t * t
-    ep0 = np.where(t >= params.hot_limit, hot, np.where(t > 0.0, mid, 0.0))
-    return np.where(np.isnan(t), np.nan, ep0).astype(t.dtype if t.dtype.kind == "f" else float)
+        ep0 *= 10.0
+        ep0 /= i
+        np.copyto(ep0, 0.0, where=~(i > 0.0))
+        fmath.power(ep0, a, out=ep0)
+    ep0 *= params.base
+    np.copyto(ep0, 0.0, where=t <= 0.0)
+    hot = t >= params.hot_limit
+    if hot.any():
+        th = t[hot]
+        ep0[hot] = params.h0 + params.h1 * th + params.h2 * th * th
+    np.copyto(ep0, np.nan, where=np.isnan(t))
+    return ep0
 
 
 def zhou_zhang_et(p: ArrayLike, ep0: ArrayLike, params: ZhouZhangParams = _ZZ) -> NDArray:

@@ -17,22 +17,41 @@ def _back(x: NDArray, value: NDArray) -> NDArray:
     return value.astype(np.float32, copy=False) if x.dtype == np.float32 else value
 
 
-def exp(x: ArrayLike) -> NDArray:
-    """e**x, rounded once to ``x``'s float32 precision (float64 otherwise)."""
+def work(x: ArrayLike) -> NDArray:
+    """``x`` as a floating array (never a numpy scalar) that in-place operations may use:
+    a new temporary the caller owns; integers become float64, as numpy promotes them."""
     x = np.asarray(x)
-    return _back(x, np.exp(x, dtype=np.float64))
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-def log1p(x: ArrayLike) -> NDArray:
-    """ln(1 + x), rounded once to ``x``'s float32 precision (float64 otherwise)."""
-    x = np.asarray(x)
-    return _back(x, np.log1p(x, dtype=np.float64))
+def _rounded_once(ufunc: np.ufunc, x: NDArray, out: NDArray | None) -> NDArray:
+    """``ufunc(x)`` evaluated in float64; a float32 ``x`` gets a float32 result, each value
+    rounded once (numpy's buffered cast, so no float64 copy of the array is made)."""
+    if x.dtype != np.float32:
+        return ufunc(x, dtype=np.float64, out=out)
+    if out is None:
+        out = np.empty_like(x)
+    return ufunc(x, out=out, dtype=np.float64, casting="same_kind")
 
 
-def power(x: ArrayLike, y: ArrayLike) -> NDArray:
+def exp(x: ArrayLike, out: NDArray | None = None) -> NDArray:
+    """e**x, rounded once to ``x``'s float32 precision (float64 otherwise); ``out`` may be ``x``."""
+    return _rounded_once(np.exp, np.asarray(x), out)
+
+
+def log1p(x: ArrayLike, out: NDArray | None = None) -> NDArray:
+    """ln(1 + x), rounded once to ``x``'s float32 precision (float64 otherwise); ``out`` may be ``x``."""
+    return _rounded_once(np.log1p, np.asarray(x), out)
+
+
+def power(x: ArrayLike, y: ArrayLike, out: NDArray | None = None) -> NDArray:
     """x**y, rounded once to ``x``'s float32 precision (float64 otherwise); ``y`` a
-    Python number is taken in float64."""
+    Python number is taken in float64; ``out`` may be ``x``."""
     x = np.asarray(x)
-    yy = np.asarray(y, dtype=np.float64) if isinstance(y, (int, float)) else np.asarray(y).astype(np.float64)
+    yy = np.asarray(y, dtype=np.float64) if isinstance(y, (int, float)) else np.asarray(y)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _back(x, np.power(x.astype(np.float64), yy))
+        if x.dtype != np.float32:
+            return np.power(x, yy, dtype=np.float64, out=out)
+        if out is None:
+            out = np.empty(np.broadcast_shapes(x.shape, yy.shape), dtype=np.float32)
+        return np.power(x, yy, out=out, dtype=np.float64, casting="same_kind")

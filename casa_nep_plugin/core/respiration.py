@@ -22,6 +22,10 @@ def heterotrophic_respiration(
     in reanalysis precipitation) is treated as 0.
     """
     t = np.asarray(t)
-    r = np.maximum(np.asarray(r), 0.0)
-    bracket = fmath.exp(params.b * t) + fmath.log1p(params.c * r)
-    return params.a * bracket * (params.days * params.carbon_fraction)
+    r = fmath.work(np.maximum(np.asarray(r), 0.0))  # a new array, worked in place below (the same roundings)
+    r *= params.c
+    bracket = fmath.work(fmath.exp(params.b * t))
+    bracket += fmath.log1p(r, out=r)
+    bracket *= params.a
+    bracket *= params.days * params.carbon_fraction
+    return bracket
