@@ -482,6 +482,8 @@ def run_rastercalc(cfg: dict) -> dict:
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
+    if cfg.get("cpus"):  # pinned before any worker thread starts: they all inherit it
+        os.sched_setaffinity(0, set(cfg["cpus"]))
     os.makedirs(cfg["out"], exist_ok=True)
     variant = cfg["variant"]
     if variant == "generate":

@@ -8,6 +8,9 @@ these variants run round-robin, each run in its own child process
 - ``new``: the plugin in this tree, ``run_npp`` with ``rh_output`` and
   ``nep_output``, default threads (all cores) and compression (ZSTD);
 - ``new_1t``: the same with ``threads=1`` (the 1 -> 2 thread scaling);
+- ``new_1core``: the same pinned to one core (CPU affinity; the engine then runs one
+  worker, and its writer threads share that core): the per-core throughput and the
+  1 -> 2 core scaling of the projection;
 - ``new_numpy``: the same with ``CASANEP_NUMBA=0`` (numpy path, no fused kernel);
 - ``new_kernel``: the same with ``CASANEP_NUMBA=1`` (the fused numba kernel forced);
 - ``old``: the plugin as of commit 4aeb060 (``git archive`` into a temporary
@@ -235,10 +238,11 @@ def checkout(commit: str, dest: Path) -> str | None:
 # Projection (issue 8: China at 250 m for 20 years on 16 cores)
 # --------------------------------------------------------------------------- #
 def projection(mpx_months: float, t1: float, t2: float, cores_measured: int, extra_factor: float = 1.0,
-               extra_note: str = "") -> dict:
+               extra_note: str = "", one_core: bool = False) -> dict:
     """Hours for CHINA_PX_MONTHS on PROJ_CORES cores from the 1-thread time ``t1`` and the all-core time ``t2``.
 
-    Per-core throughput = Mpx-months / t1.  Scaling beyond the measured cores by
+    Per-core throughput = Mpx-months / t1; ``one_core``: t1 is the run pinned to one
+    core (else the ``threads=1`` run, whose writer threads use a second core).  Scaling beyond the measured cores by
     Amdahl's law with the serial fraction that fits the measured speed-up
     S = t1 / t2 on ``cores_measured`` cores: s = (n / S - 1) / (n - 1); and,
     as the optimistic bound, linear scaling.  ``extra_factor`` multiplies the
@@ -255,7 +259,7 @@ def projection(mpx_months: float, t1: float, t2: float, cores_measured: int, ext
     hours_eff = CHINA_PX_MONTHS / (mpx_months * 1e6 / t2 / extra_factor * PROJ_CORES / n) / 3600
     return {"per_core_mpxm_s": per_core / 1e6, "speedup": speedup, "cores_measured": n, "serial": serial,
             "s16": s16, "hours_amdahl": hours_amdahl, "hours_linear": hours_linear, "hours_eff": hours_eff,
-            "extra_factor": extra_factor,
+            "extra_factor": extra_factor, "one_core": one_core,
             "extra_note": extra_note,
             # bytes moved: NDVI read (float32) + 3 float32 outputs written, before compression
             "io_gb_s_amdahl": CHINA_PX_MONTHS * 4 * 4 / (hours_amdahl * 3600) / 1e9}
@@ -264,10 +268,12 @@ def projection(mpx_months: float, t1: float, t2: float, cores_measured: int, ext
 def projection_lines(p: dict) -> list[str]:
     ok = p["hours_amdahl"] < TARGET_CHINA_H
     return [
-        f"- Per-core throughput (one-pass chain, `threads=1`, measured): {p['per_core_mpxm_s']:.2f} Mpx-months/s"
+        f"- Per-core throughput (one-pass chain, {'pinned to one core' if p.get('one_core') else '`threads=1`'}, "
+        f"measured): {p['per_core_mpxm_s']:.2f} Mpx-months/s"
         + (f" (the chain's {p['per_core_mpxm_s'] * p['extra_factor']:.2f} divided by {p['extra_factor']:.2f}: "
            f"{p['extra_note']})" if p["extra_factor"] != 1.0 else "") + ".",
-        f"- Measured scaling 1 -> {p['cores_measured']} threads: {p['speedup']:.2f}x; Amdahl's serial fraction "
+        f"- Measured scaling 1 -> {p['cores_measured']} {'cores' if p.get('one_core') else 'threads'}: "
+        f"{p['speedup']:.2f}x; Amdahl's serial fraction "
         f"fitting it: {p['serial']:.2f}; hence {p['s16']:.1f}x on {PROJ_CORES} cores.",
         f"- China at 250 m for 20 years ({CHINA_PX_MONTHS / 1e9:.0f} G pixel-months) on {PROJ_CORES} cores: "
         f"**{p['hours_amdahl']:.2f} h** (Amdahl); {p['hours_eff']:.2f} h if each of 16 cores does what each of "
@@ -285,7 +291,7 @@ def projection_lines(p: dict) -> list[str]:
 # --------------------------------------------------------------------------- #
 # Main
 # --------------------------------------------------------------------------- #
-ALL_VARIANTS = ("new", "new_1t", "new_numpy", "new_kernel", "old", "fused", "floor_zstd", "floor_none", "rastercalc")
+ALL_VARIANTS = ("new", "new_1t", "new_1core", "new_numpy", "new_kernel", "old", "fused", "floor_zstd", "floor_none", "rastercalc")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def plugin(name: str, label: str, **kw) -> Variant:
             cfg = {"variant": "plugin", "chain": "onepass", "inputs": inputs}
-            cfg.update({k: kw.pop(k) for k in ("threads", "compress") if k in kw})
+            cfg.update({k: kw.pop(k) for k in ("threads", "compress", "cpus") if k in kw})
             return Variant(name, label, cfg, out=tmp / name, **kw)
 
         cores = os.cpu_count() or 1
@@ -335,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
             "new": plugin("new", f"plugin, this tree, one pass, default threads ({cores} = all cores), ZSTD",
                           keep_last=True),
             "new_1t": plugin("new_1t", "plugin, this tree, one pass, `threads=1`", threads=1),
+            "new_1core": plugin("new_1core", "plugin, this tree, one pass, pinned to one core (CPU affinity)",
+                                cpus=[0]),
             "new_numpy": plugin("new_numpy", "plugin, this tree, one pass, `CASANEP_NUMBA=0` (numpy path)",
                                 env={"CASANEP_NUMBA": "0"}),
             "new_kernel": plugin("new_kernel", "plugin, this tree, one pass, `CASANEP_NUMBA=1` (fused numba kernel)",
@@ -387,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             if runs.get(name) and got != {want_numba}:
                 notes.append(f"Check: {name} ran with the numba kernel {'on' if True in got else 'off'} "
                              f"(expected {'on' if want_numba else 'off'}).")
-        for name in ("new", "new_1t"):
+        for name in ("new", "new_1t", "new_1core"):
             used = sorted({r.get("threads_used") for r in runs.get(name, [])} - {None})
             if used:
                 notes.append(f"{name}: {', '.join(map(str, used))} worker thread(s).")
@@ -416,6 +424,7 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
     labels = {
         "new": f"plugin, this tree, one pass, default threads ({cores} = all cores)",
         "new_1t": "plugin, this tree, one pass, `threads=1`",
+        "new_1core": "plugin, this tree, one pass, pinned to one core (CPU affinity)",
         "new_numpy": "plugin, this tree, one pass, `CASANEP_NUMBA=0` (numpy path)",
         "new_kernel": "plugin, this tree, one pass, `CASANEP_NUMBA=1` (fused numba kernel)",
         "old": f"plugin as of {args.old_commit}, one pass",
@@ -477,6 +486,10 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
             s1 = sums["new_1t"]
             targets.append((f"scaling 1 -> {cores} threads (measured)", f"{s1.median / n.median:.2f}x "
                             f"(medians {fmt(s1.median)} / {fmt(n.median)} s)", None))
+        if "new_1core" in sums:
+            c1 = sums["new_1core"]
+            targets.append((f"scaling 1 -> {cores} cores (measured, CPU affinity)", f"{c1.median / n.median:.2f}x "
+                            f"(medians {fmt(c1.median)} / {fmt(n.median)} s)", None))
         if "new_numpy" in sums and "new_kernel" in sums:
             nn, nk = sums["new_numpy"], sums["new_kernel"]
             targets.append(("fused numba kernel against the numpy path (same engine, medians)",
@@ -511,8 +524,9 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
                   "expected: the calculator carries one month's NDVI nodata into Topt and so into every month of "
                   "that cell, where the plugin (METHOD.md) takes Topt from the valid months.", ""]
         data["agree"] = agree
-    if "new" in sums and "new_1t" in sums:
-        p = projection(mpxm, sums["new_1t"].median, sums["new"].median, cores)
+    one = "new_1core" if "new_1core" in sums else "new_1t"
+    if "new" in sums and one in sums:
+        p = projection(mpxm, sums[one].median, sums["new"].median, cores, one_core=one == "new_1core")
         lines += ["## Projection: China at 250 m for 20 years on 16 cores", "", *projection_lines(p), ""]
         data["projection"] = p
     lines += notes

@@ -41,6 +41,10 @@ def main() -> int:
             rows.append(("the same on 1 thread; numpy path (`CASANEP_NUMBA=0`)",
                          f"{t1:.1f} s (2 threads: {t1 / n['median']:.2f}x faster)"
                          + (f"; {s['new_numpy']['median']:.1f} s" if "new_numpy" in s else ""), ""))
+        if "new_1core" in s:
+            c1 = s["new_1core"]["median"]
+            rows.append(("the same pinned to one core (CPU affinity)", f"{c1:.1f} s (2 cores: {c1 / n['median']:.2f}x "
+                         "faster)", ""))
     si = inter.get("summary", {})
     if "pixel" in si:
         rows.append((f"one pass, NDVI {inter['size']}^2 x 12 pixel- / band-interleaved (deflate, climate 10x coarser)",

@@ -112,10 +112,12 @@ def summary(elapsed: dict[str, float], failed: list[str]) -> str:
                   *projection_lines(chain["projection"])]
         months = data.get("months")
         summ = chain.get("summary", {})
-        if months and "new" in summ and "new_1t" in summ and months.get("size") == chain.get("size"):
+        one = "new_1core" if "new_1core" in summ else "new_1t"
+        if months and "new" in summ and one in summ and months.get("size") == chain.get("size"):
             chain_ns = summ["new"]["median"] / (chain["mpx_months"] * 1e6) * 1e9
             factor = months["ns_per_pxm"]["long"] / chain_ns
-            p = projection(chain["mpx_months"], summ["new_1t"]["median"], summ["new"]["median"], chain["cores"],
+            p = projection(chain["mpx_months"], summ[one]["median"], summ["new"]["median"], chain["cores"],
+                           one_core=one == "new_1core",
                            extra_factor=factor, extra_note="climate on a 10x coarser grid over 240 months costs "
                            f"{factor:.2f}x the chain's per-pixel-month time, measured in bench_months")
             lines += ["", "With the per-pixel-month cost of the 240-month run with climate on a 10x coarser grid "

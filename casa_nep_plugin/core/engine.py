@@ -10,11 +10,7 @@ are removed, so nothing half-written is ever left behind.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import queue
-import tempfile
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -28,33 +24,23 @@ from rasterio.windows import Window
 
 from . import safety
 from .errors import CasaCancelled, CasaInputError
-from .grid import TILE, ModelGrid
+from .grid import ModelGrid
+from .outputs import (  # noqa: F401 - re-exported: the engine's public names before the split
+    COMPRESSIONS,
+    GTIFF_PROFILE,
+    NODATA,
+    OutputFile,
+    OutputSpec,
+    atomic_path,
+    check_output_paths,
+    check_writable,
+    metadata_json,
+)
 
-#: Output nodata for float rasters.
-NODATA = -9999.0
 #: Default number of values (cells x bands) per window and input; about 16 MB of float32.
 DEFAULT_BLOCK_VALUES = 1 << 22
 #: GDAL block cache used while the engine runs, bytes.
 GDAL_CACHE_BYTES = 128 * 1024 * 1024
-
-#: GeoTIFF creation options: tiled, ZSTD level 1 without a predictor (measured on the
-#: bench's 2000^2 x 12 NPP: ZSTD 1 writes in 0.67 CPU-s, 152 MB; with the floating-point
-#: predictor 1.29 CPU-s for 143 MB; deflate 1 + predictor 2.27 CPU-s; any GDAL >= 2.3
-#: reads them).  No GDAL compression threads: the engine's writer threads and workers
-#: already use every core, and GDAL's hand-off cost made ALL_CPUS 35 % slower (issue 8).
-GTIFF_PROFILE = dict(
-    driver="GTiff",
-    tiled=True,
-    blockxsize=TILE,
-    blockysize=TILE,
-    compress="zstd",
-    zstd_level=1,
-    interleave="band",
-    bigtiff="if_safer",
-)
-
-#: Output compressions offered (Processing setting, ``COMPRESSION`` parameters, ``CASANEP_COMPRESS``).
-COMPRESSIONS = ("zstd", "deflate", "none")
 
 ProgressFn = Callable[[float], None]
 CancelFn = Callable[[], bool]
@@ -110,7 +96,8 @@ SETTINGS = EngineSettings()
 
 
 def default_threads() -> int:
-    """Worker threads for the window tasks: ``CASANEP_THREADS``, else the setting, else all cores."""
+    """Worker threads for the window tasks: ``CASANEP_THREADS``, else the setting, else all the cores
+    this process may run on (its CPU affinity: ``taskset``, container and batch-job limits)."""
     env = os.environ.get("CASANEP_THREADS", "").strip()
     if env:
         try:
@@ -122,7 +109,10 @@ def default_threads() -> int:
         return n
     if SETTINGS.threads and SETTINGS.threads > 0:
         return int(SETTINGS.threads)
-    return max(1, os.cpu_count() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
 
 
 def output_format(compress: str | None = None, cog: bool | None = None) -> tuple[str, bool]:
@@ -136,35 +126,6 @@ def output_format(compress: str | None = None, cog: bool | None = None) -> tuple
         env = os.environ.get("CASANEP_COG", "").strip().lower()
         cog = env in ("1", "yes", "true") if env else SETTINGS.cog
     return compress, bool(cog)
-
-
-@dataclass
-class OutputSpec:
-    """One output raster: destination, band descriptions, units and metadata."""
-
-    key: str
-    path: str
-    descriptions: list[str]
-    units: str = ""
-    tags: dict[str, str] = field(default_factory=dict)
-    nodata: float = NODATA
-    dtype: str = "float32"
-    parameter: str = "OUTPUT"
-    #: refuse a result without a single valid cell (the file at ``path`` is kept)
-    require_valid: bool = True
-
-
-def check_writable(path: str, parameter: str) -> None:
-    """Raise a clear error if ``path`` cannot be written (before any work starts)."""
-    if not path:
-        raise CasaInputError(parameter, "no output path was given.")
-    safety.check_output_paths({parameter: path}, {}, extensions=None)
-
-
-def destination(path: str) -> str:
-    """Where an output really goes: the target of a symbolic link (written through
-    atomically, so the link stays a link), else ``path`` itself."""
-    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 @contextlib.contextmanager
@@ -187,222 +148,6 @@ def gdal_cache(limit_bytes: int = GDAL_CACHE_BYTES) -> Iterator[None]:
 
 
 _CACHE_DEPTH: list[int] = []
-
-
-# -- temporary files (removed on SIGTERM / SIGINT) and permissions: core.safety --------
-register_temp = safety.register_temp
-unregister_temp = safety.unregister_temp
-
-
-def apply_umask(path: str) -> None:
-    """Give ``path`` the mode any new file of the user gets (0666 less the umask):
-    ``mkstemp`` creates 0600."""
-    with contextlib.suppress(OSError):
-        safety.apply_umask(path)
-
-
-def _gdal_errors():
-    try:
-        from osgeo import gdal
-    except ImportError:  # pragma: no cover
-        return None
-    return gdal
-
-
-class OutputWriteError(CasaInputError):
-    """An output could not be written (disk full, I/O error)."""
-
-
-class _Writer:
-    """An output being written to its temporary file."""
-
-    def __init__(self, spec: OutputSpec, grid: ModelGrid, compress: str = "zstd", cog: bool = False) -> None:
-        self.spec = spec
-        self.target = destination(spec.path)
-        self.cog = cog
-        self.valid = 0
-        folder = os.path.dirname(os.path.abspath(self.target))
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.target)}.", suffix=".part.tif", dir=folder)
-        os.close(fd)
-        register_temp(self.tmp)
-        profile = dict(GTIFF_PROFILE)
-        profile.update(
-            count=len(spec.descriptions),
-            dtype=spec.dtype,
-            nodata=spec.nodata,
-            crs=grid.crs,
-            transform=grid.transform,
-            width=grid.width,
-            height=grid.height,
-        )
-        if compress == "none":
-            for k in ("compress", "predictor", "zstd_level"):
-                profile.pop(k, None)
-        elif compress == "deflate":  # the most widely read: with the floating-point predictor, as before
-            profile.update(compress="deflate", zlevel=1, predictor=3)
-            profile.pop("zstd_level", None)
-        if "predictor" in profile and not spec.dtype.startswith("float"):
-            profile.update(predictor=2)  # the floating-point predictor is for float rasters only
-        if grid.width < TILE or grid.height < TILE:
-            profile.update(tiled=False)
-            profile.pop("blockxsize")
-            profile.pop("blockysize")
-        self.profile = profile
-        self.ds = self._guard("create", lambda: rasterio.open(self.tmp, "w", **profile))
-        for i, d in enumerate(spec.descriptions, start=1):
-            self.ds.set_band_description(i, d)
-            if spec.units:
-                self.ds.update_tags(i, units=spec.units)
-        self.ds.update_tags(**spec.tags)
-        if spec.units:
-            self.ds.update_tags(units=spec.units)
-
-    # -- a thread of its own: each output compresses and writes on its thread, so the
-    # outputs' tiles are compressed in parallel, overlapped with the computing workers
-    def start(self, queue_size: int = 4) -> None:
-        """Write from a thread of this output's own (call :meth:`put`, then :meth:`drain`)."""
-        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._error is None:
-                try:
-                    self.write(*item)
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                    self._error = exc
-
-    def put(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
-        """Queue a window for writing (written at once where no thread was started)."""
-        if getattr(self, "_thread", None) is None:
-            self.write(data, window, bands)
-            return
-        if self._error is not None:
-            raise self._error
-        self._queue.put((data, window, bands))
-
-    def drain(self) -> None:
-        """Wait until every queued window is written; raise the thread's error, if any."""
-        thread = getattr(self, "_thread", None)
-        if thread is None:
-            return
-        self._queue.put(None)
-        thread.join()
-        self._thread = None
-        if self._error is not None:
-            raise self._error
-
-    def _guard(self, what: str, action):
-        """Run a GDAL action; any GDAL failure (disk full, I/O error) becomes a clear error."""
-        gdal = _gdal_errors()
-        if gdal is not None:
-            gdal.ErrorReset()
-        try:
-            result = action()
-        except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise many kinds
-            raise self._failure(what, str(exc)) from exc
-        if gdal is not None and gdal.GetLastErrorType() >= gdal.CE_Failure:
-            raise self._failure(what, gdal.GetLastErrorMsg())
-        return result
-
-    def _failure(self, what: str, cause: str) -> OutputWriteError:
-        cause = " ".join(cause.split()) or "unknown GDAL error"
-        return OutputWriteError(
-            self.spec.parameter,
-            f"writing '{self.spec.path}' failed ({what}: {cause}). Nothing was replaced: check the free "
-            "space and the disk, then run again.",
-        )
-
-    def write(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
-        """Write ``data`` (bands, rows, cols; NaN = nodata) to ``window`` (all bands, or ``bands``, 1-based)."""
-        n = len(bands) if bands is not None else len(self.spec.descriptions)
-        if data.shape[0] != n:
-            raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
-        bad = ~np.isfinite(data)
-        nbad = int(np.count_nonzero(bad))
-        self.valid += data.size - nbad
-        if data.dtype == np.dtype(self.spec.dtype):
-            # never in place: a task may hand back a view of its caller's array
-            out = np.where(bad, data.dtype.type(self.spec.nodata), data) if nbad else data
-        else:
-            out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
-        idx = list(bands) if bands is not None else list(range(1, n + 1))
-        self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))
-
-    def commit(self) -> None:
-        """Close, check and move the file into place (the previous file stays on any failure)."""
-        self._guard("close", self.ds.close)
-        if self.spec.require_valid and self.valid == 0:
-            raise CasaInputError(
-                self.spec.parameter,
-                "the result has no valid cell (every cell is nodata): check that the inputs overlap and hold "
-                f"data. '{self.spec.path}' was left as it was.",
-            )
-        self._check_readable(self.tmp)
-        if self.cog:
-            self._to_cog()
-        for stale in (self.target + ".aux.xml",):
-            if os.path.exists(stale):
-                os.remove(stale)
-        apply_umask(self.tmp)
-        os.replace(self.tmp, self.target)
-        unregister_temp(self.tmp)
-
-    def _check_readable(self, path: str) -> None:
-        def check() -> None:
-            with rasterio.open(path) as ds:
-                if (ds.count, ds.width, ds.height) != (self.profile["count"], self.profile["width"],
-                                                       self.profile["height"]):
-                    raise OSError("the written file has the wrong size")
-                ds.read(ds.count, window=Window(ds.width - 1, ds.height - 1, 1, 1))  # the last block exists
-
-        self._guard("check", check)
-
-    def _to_cog(self) -> None:
-        from rasterio.shutil import copy as gdal_copy
-
-        folder = os.path.dirname(self.tmp)
-        fd, cog_tmp = tempfile.mkstemp(prefix=".cog.", suffix=".part.tif", dir=folder)
-        os.close(fd)
-        register_temp(cog_tmp)
-        try:
-            opts = {k: v for k, v in self.profile.items() if k in ("compress", "predictor", "zstd_level", "zlevel")}
-            self._guard("COG", lambda: gdal_copy(self.tmp, cog_tmp, driver="COG", blocksize=TILE,
-                                                 bigtiff="if_safer", overviews="auto", **opts))
-            self._check_readable(cog_tmp)
-            os.replace(cog_tmp, self.tmp)
-        finally:
-            if os.path.exists(cog_tmp):
-                os.remove(cog_tmp)
-            unregister_temp(cog_tmp)
-
-    def discard(self) -> None:
-        """Remove the temporary file (the destination is untouched)."""
-        thread = getattr(self, "_thread", None)
-        if thread is not None:
-            self._error = self._error or CasaCancelled()
-            with contextlib.suppress(Exception):
-                while True:  # empty the queue so the thread sees the end
-                    self._queue.get_nowait()
-            self._queue.put(None)
-            thread.join()
-            self._thread = None
-        with contextlib.suppress(Exception):
-            self.ds.close()
-        with contextlib.suppress(OSError):
-            os.remove(self.tmp)
-        unregister_temp(self.tmp)
-
-
-def check_output_paths(specs: Sequence[OutputSpec], inputs: Mapping[str, str | None] | None = None) -> None:
-    """Refuse, before any work, outputs that would overwrite an input or each other,
-    that are not GeoTIFF file paths or not regular files (:func:`.safety.check_output_paths`)."""
-    safety.check_output_paths({s.parameter: s.path for s in specs}, dict(inputs or {}))
 
 
 @dataclass
@@ -466,77 +211,102 @@ def run_chunks(
     n_threads = max(1, threads if threads is not None else default_threads())
     lo, hi = progress_range
     stats = RunStats()
-    writers: list[_Writer] = []
-    cancelled = is_cancelled or (lambda: False)
+    writers: list[OutputFile] = []
 
-    def consume(result: ChunkResult, window: Window) -> None:
-        for key, value in result.items():
-            if key.startswith("_"):
-                arr = np.asarray(value)
-                stats.counters[key] = stats.counters[key] + arr if key in stats.counters else arr.copy()
-        for w in writers:
-            if w.spec.key not in result:
-                continue
-            value = result[w.spec.key]
-            data, bands = value if isinstance(value, tuple) else (value, None)
-            w.put(data, window, bands)
+    def deliver(n: int, window: Window, result: ChunkResult) -> None:
+        _deliver(result, window, writers, stats)
+        if progress is not None:
+            progress(lo + (hi - lo) * (n + 1) / len(jobs))
 
     with gdal_cache(cache_bytes or _cache_for(windows, depth, n_threads)), safety.signal_cleanup():
         try:
             for spec in outputs:
-                writers.append(_Writer(spec, grid, compress, cog))
+                writers.append(OutputFile(spec, grid, compress, cog))
             if len(writers) > 1 or n_threads > 1:
                 for w in writers:
                     w.start(queue_size=max(2, n_threads))
-            remote = None if executor is LOCAL else executor if executor is not None else default_executor()
-            local = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep") if remote is None else None
-            pool = remote if remote is not None else local
-            slots = getattr(remote, "slots", None) if remote is not None else n_threads
-            with local if local is not None else contextlib.nullcontext():
-                pending: deque = deque()
-                todo = iter(enumerate(jobs))
-                ahead = 2 * max(1, slots or n_threads)  # tasks in flight: bounds memory by the window
-                try:
-                    while True:
-                        while len(pending) < ahead:
-                            nxt = next(todo, None)
-                            if nxt is None:
-                                break
-                            if cancelled():
-                                raise CasaCancelled()
-                            n, (window, part) = nxt
-                            pending.append((n, window, pool.submit(task, window, part)))
-                        if not pending:
-                            break
-                        n, window, fut = pending[0]  # stays pending (cancelled on failure) until it is in
-                        while True:
-                            try:
-                                result = fut.result(timeout=POLL_SECONDS)
-                                break
-                            except (FutureTimeout, TimeoutError):
-                                if cancelled():
-                                    raise CasaCancelled() from None
-                        pending.popleft()
-                        consume(result, window)
-                        if progress is not None:
-                            progress(lo + (hi - lo) * (n + 1) / len(jobs))
-                except BaseException:
-                    for _, _, f in pending:
-                        f.cancel()
-                    raise
-            for w in writers:
-                w.drain()
-                stats.valid[w.spec.key] = w.valid
-            extra = finish(stats) if finish is not None else None
-            for w in writers:
-                if extra:
-                    w.ds.update_tags(**extra)
-                w.commit()
+            pool, slots, owned = _executor(executor, n_threads)
+            with owned:
+                _run_in_order(task, jobs, pool, 2 * slots, is_cancelled or (lambda: False), deliver)
+            _commit(writers, stats, finish)
         except BaseException:
             for w in writers:
                 w.discard()
             raise
     return stats
+
+
+def _executor(executor: Executor | None, n_threads: int) -> tuple[Executor, int, contextlib.AbstractContextManager]:
+    """(where the tasks go, how many run at once, a context that owns it): the given or
+    default executor, else ``n_threads`` local threads."""
+    remote = None if executor is LOCAL else executor if executor is not None else default_executor()
+    if remote is not None:
+        return remote, max(1, getattr(remote, "slots", None) or n_threads), contextlib.nullcontext()
+    local = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep")
+    return local, n_threads, local
+
+
+def _run_in_order(task: Callable[[Window, int], ChunkResult], jobs: list[tuple[Window, int]], pool: Executor,
+                  ahead: int, cancelled: CancelFn, deliver: Callable[[int, Window, ChunkResult], None]) -> None:
+    """Submit ``jobs`` to ``pool``, at most ``ahead`` in flight (memory bounded by the window),
+    and hand their results to ``deliver`` in job order.  On any failure or cancel the
+    outstanding tasks are cancelled."""
+    pending: deque = deque()
+    todo = iter(enumerate(jobs))
+    try:
+        while True:
+            while len(pending) < ahead and (nxt := next(todo, None)) is not None:
+                if cancelled():
+                    raise CasaCancelled()
+                n, (window, part) = nxt
+                pending.append((n, window, pool.submit(task, window, part)))
+            if not pending:
+                return
+            n, window, fut = pending[0]  # stays pending (cancelled on failure) until it is in
+            result = _wait(fut, cancelled)
+            pending.popleft()
+            deliver(n, window, result)
+    except BaseException:
+        for _, _, f in pending:
+            f.cancel()
+        raise
+
+
+def _wait(fut, cancelled: CancelFn) -> ChunkResult:
+    """A future's result, checking for cancel every :data:`POLL_SECONDS`."""
+    while True:
+        try:
+            return fut.result(timeout=POLL_SECONDS)
+        except (FutureTimeout, TimeoutError):
+            if cancelled():
+                raise CasaCancelled() from None
+
+
+def _deliver(result: ChunkResult, window: Window, writers: list[OutputFile], stats: RunStats) -> None:
+    """Sum a task's ``_`` counters into ``stats`` and queue its arrays to the writers."""
+    for key, value in result.items():
+        if key.startswith("_"):
+            arr = np.asarray(value)
+            stats.counters[key] = stats.counters[key] + arr if key in stats.counters else arr.copy()
+    for w in writers:
+        if w.spec.key not in result:
+            continue
+        value = result[w.spec.key]
+        data, bands = value if isinstance(value, tuple) else (value, None)
+        w.put(data, window, bands)
+
+
+def _commit(writers: list[OutputFile], stats: RunStats,
+            finish: Callable[[RunStats], Mapping[str, str] | None] | None) -> None:
+    """Finish every output, let ``finish`` refuse the run or add tags, then move them into place."""
+    for w in writers:
+        w.drain()
+        stats.valid[w.spec.key] = w.valid
+    extra = finish(stats) if finish is not None else None
+    for w in writers:
+        if extra:
+            w.ds.update_tags(**extra)
+        w.commit()
 
 
 #: ``executor=LOCAL``: always local threads (tasks that are closures over open files).
@@ -603,30 +373,3 @@ def scan_blocks(
                 progress(lo + (hi - lo) * (n + 1) / len(windows))
 
 
-@contextlib.contextmanager
-def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
-    """A temporary path beside ``path`` to write to; moved onto ``path`` on success,
-    removed on failure, so ``path`` is never half-written.  ``remove_first``: the
-    temporary file does not exist yet (for writers that refuse to overwrite)."""
-    path = destination(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    base, ext = os.path.splitext(os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{ext}", dir=folder)
-    os.close(fd)
-    register_temp(tmp)
-    if remove_first:
-        os.remove(tmp)
-    try:
-        with safety.signal_cleanup():
-            yield tmp
-        apply_umask(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        unregister_temp(tmp)
-
-
-def metadata_json(value: object) -> str:
-    """Compact JSON for GeoTIFF metadata tags."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,320 @@
+"""Output rasters: what they are, how they are written, and how they appear.
+
+An output is written to a temporary file beside its destination (GeoTIFF, ZSTD by
+default, see :data:`GTIFF_PROFILE`), on a thread of its own; every GDAL write and
+close is checked; the finished file is read back, made a Cloud-Optimized GeoTIFF if
+asked, given the user's umask and moved onto the destination in one rename.  On any
+failure or cancel the temporary file is removed and the previous file is kept
+(issues 8 and 9).  The engine (:mod:`.engine`) feeds the writers; :func:`atomic_path`
+does the same for files other code writes (tables, reports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import rasterio
+from numpy.typing import NDArray
+from rasterio.windows import Window
+
+from . import safety
+from .errors import CasaCancelled, CasaInputError
+from .grid import TILE, ModelGrid
+
+#: Output nodata for float rasters.
+NODATA = -9999.0
+#: GeoTIFF creation options: tiled, ZSTD level 1 without a predictor (measured on the
+#: bench's 2000^2 x 12 NPP: ZSTD 1 writes in 0.67 CPU-s, 152 MB; with the floating-point
+#: predictor 1.29 CPU-s for 143 MB; deflate 1 + predictor 2.27 CPU-s; any GDAL >= 2.3
+#: reads them).  No GDAL compression threads: the engine's writer threads and workers
+#: already use every core, and GDAL's hand-off cost made ALL_CPUS 35 % slower (issue 8).
+GTIFF_PROFILE = dict(
+    driver="GTiff",
+    tiled=True,
+    blockxsize=TILE,
+    blockysize=TILE,
+    compress="zstd",
+    zstd_level=1,
+    interleave="band",
+    bigtiff="if_safer",
+)
+
+#: Output compressions offered (Processing setting, ``COMPRESSION`` parameters, ``CASANEP_COMPRESS``).
+COMPRESSIONS = ("zstd", "deflate", "none")
+
+@dataclass
+class OutputSpec:
+    """One output raster: destination, band descriptions, units and metadata."""
+
+    key: str
+    path: str
+    descriptions: list[str]
+    units: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    nodata: float = NODATA
+    dtype: str = "float32"
+    parameter: str = "OUTPUT"
+    #: refuse a result without a single valid cell (the file at ``path`` is kept)
+    require_valid: bool = True
+
+
+def check_writable(path: str, parameter: str) -> None:
+    """Raise a clear error if ``path`` cannot be written (before any work starts)."""
+    if not path:
+        raise CasaInputError(parameter, "no output path was given.")
+    safety.check_output_paths({parameter: path}, {}, extensions=None)
+
+
+def destination(path: str) -> str:
+    """Where an output really goes: the target of a symbolic link (written through
+    atomically, so the link stays a link), else ``path`` itself; the same rule as
+    :func:`.safety.check_output_paths` checks."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
+def apply_umask(path: str) -> None:
+    """Give ``path`` the mode any new file of the user gets (0666 less the umask):
+    ``mkstemp`` creates 0600."""
+    with contextlib.suppress(OSError):
+        safety.apply_umask(path)
+
+
+def _gdal_errors():
+    try:
+        from osgeo import gdal
+    except ImportError:  # pragma: no cover
+        return None
+    return gdal
+
+
+class OutputWriteError(CasaInputError):
+    """An output could not be written (disk full, I/O error)."""
+
+
+class OutputFile:
+    """An output being written to its temporary file (one per :class:`OutputSpec` of a run)."""
+
+    def __init__(self, spec: OutputSpec, grid: ModelGrid, compress: str = "zstd", cog: bool = False) -> None:
+        self.spec = spec
+        self.target = destination(spec.path)
+        self.cog = cog
+        self.valid = 0
+        folder = os.path.dirname(os.path.abspath(self.target))
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.target)}.", suffix=".part.tif", dir=folder)
+        os.close(fd)
+        safety.register_temp(self.tmp)
+        profile = dict(GTIFF_PROFILE)
+        profile.update(
+            count=len(spec.descriptions),
+            dtype=spec.dtype,
+            nodata=spec.nodata,
+            crs=grid.crs,
+            transform=grid.transform,
+            width=grid.width,
+            height=grid.height,
+        )
+        if compress == "none":
+            for k in ("compress", "predictor", "zstd_level"):
+                profile.pop(k, None)
+        elif compress == "deflate":  # the most widely read: with the floating-point predictor, as before
+            profile.update(compress="deflate", zlevel=1, predictor=3)
+            profile.pop("zstd_level", None)
+        if "predictor" in profile and not spec.dtype.startswith("float"):
+            profile.update(predictor=2)  # the floating-point predictor is for float rasters only
+        if grid.width < TILE or grid.height < TILE:
+            profile.update(tiled=False)
+            profile.pop("blockxsize")
+            profile.pop("blockysize")
+        self.profile = profile
+        self.ds = self._guard("create", lambda: rasterio.open(self.tmp, "w", **profile))
+        for i, d in enumerate(spec.descriptions, start=1):
+            self.ds.set_band_description(i, d)
+            if spec.units:
+                self.ds.update_tags(i, units=spec.units)
+        self.ds.update_tags(**spec.tags)
+        if spec.units:
+            self.ds.update_tags(units=spec.units)
+
+    # -- a thread of its own: each output compresses and writes on its thread, so the
+    # outputs' tiles are compressed in parallel, overlapped with the computing workers
+    def start(self, queue_size: int = 4) -> None:
+        """Write from a thread of this output's own (call :meth:`put`, then :meth:`drain`)."""
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self.write(*item)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = exc
+
+    def put(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
+        """Queue a window for writing (written at once where no thread was started)."""
+        if getattr(self, "_thread", None) is None:
+            self.write(data, window, bands)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put((data, window, bands))
+
+    def drain(self) -> None:
+        """Wait until every queued window is written; raise the thread's error, if any."""
+        thread = getattr(self, "_thread", None)
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join()
+        self._thread = None
+        if self._error is not None:
+            raise self._error
+
+    def _guard(self, what: str, action):
+        """Run a GDAL action; any GDAL failure (disk full, I/O error) becomes a clear error."""
+        gdal = _gdal_errors()
+        if gdal is not None:
+            gdal.ErrorReset()
+        try:
+            result = action()
+        except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise many kinds
+            raise self._failure(what, str(exc)) from exc
+        if gdal is not None and gdal.GetLastErrorType() >= gdal.CE_Failure:
+            raise self._failure(what, gdal.GetLastErrorMsg())
+        return result
+
+    def _failure(self, what: str, cause: str) -> OutputWriteError:
+        cause = " ".join(cause.split()) or "unknown GDAL error"
+        return OutputWriteError(
+            self.spec.parameter,
+            f"writing '{self.spec.path}' failed ({what}: {cause}). Nothing was replaced: check the free "
+            "space and the disk, then run again.",
+        )
+
+    def write(self, data: NDArray, window: Window, bands: Sequence[int] | None = None) -> None:
+        """Write ``data`` (bands, rows, cols; NaN = nodata) to ``window`` (all bands, or ``bands``, 1-based)."""
+        n = len(bands) if bands is not None else len(self.spec.descriptions)
+        if data.shape[0] != n:
+            raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
+        bad = ~np.isfinite(data)
+        nbad = int(np.count_nonzero(bad))
+        self.valid += data.size - nbad
+        if data.dtype == np.dtype(self.spec.dtype):
+            # never in place: a task may hand back a view of its caller's array
+            out = np.where(bad, data.dtype.type(self.spec.nodata), data) if nbad else data
+        else:
+            out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
+        idx = list(bands) if bands is not None else list(range(1, n + 1))
+        self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))
+
+    def commit(self) -> None:
+        """Close, check and move the file into place (the previous file stays on any failure)."""
+        self._guard("close", self.ds.close)
+        if self.spec.require_valid and self.valid == 0:
+            raise CasaInputError(
+                self.spec.parameter,
+                "the result has no valid cell (every cell is nodata): check that the inputs overlap and hold "
+                f"data. '{self.spec.path}' was left as it was.",
+            )
+        self._check_readable(self.tmp)
+        if self.cog:
+            self._to_cog()
+        for stale in (self.target + ".aux.xml",):
+            if os.path.exists(stale):
+                os.remove(stale)
+        apply_umask(self.tmp)
+        os.replace(self.tmp, self.target)
+        safety.unregister_temp(self.tmp)
+
+    def _check_readable(self, path: str) -> None:
+        def check() -> None:
+            with rasterio.open(path) as ds:
+                if (ds.count, ds.width, ds.height) != (self.profile["count"], self.profile["width"],
+                                                       self.profile["height"]):
+                    raise OSError("the written file has the wrong size")
+                ds.read(ds.count, window=Window(ds.width - 1, ds.height - 1, 1, 1))  # the last block exists
+
+        self._guard("check", check)
+
+    def _to_cog(self) -> None:
+        from rasterio.shutil import copy as gdal_copy
+
+        folder = os.path.dirname(self.tmp)
+        fd, cog_tmp = tempfile.mkstemp(prefix=".cog.", suffix=".part.tif", dir=folder)
+        os.close(fd)
+        safety.register_temp(cog_tmp)
+        try:
+            opts = {k: v for k, v in self.profile.items() if k in ("compress", "predictor", "zstd_level", "zlevel")}
+            self._guard("COG", lambda: gdal_copy(self.tmp, cog_tmp, driver="COG", blocksize=TILE,
+                                                 bigtiff="if_safer", overviews="auto", **opts))
+            self._check_readable(cog_tmp)
+            os.replace(cog_tmp, self.tmp)
+        finally:
+            if os.path.exists(cog_tmp):
+                os.remove(cog_tmp)
+            safety.unregister_temp(cog_tmp)
+
+    def discard(self) -> None:
+        """Remove the temporary file (the destination is untouched)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._error = self._error or CasaCancelled()
+            with contextlib.suppress(Exception):
+                while True:  # empty the queue so the thread sees the end
+                    self._queue.get_nowait()
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
+        with contextlib.suppress(Exception):
+            self.ds.close()
+        with contextlib.suppress(OSError):
+            os.remove(self.tmp)
+        safety.unregister_temp(self.tmp)
+
+
+def check_output_paths(specs: Sequence[OutputSpec], inputs: Mapping[str, str | None] | None = None) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or each other,
+    that are not GeoTIFF file paths or not regular files (:func:`.safety.check_output_paths`)."""
+    safety.check_output_paths({s.parameter: s.path for s in specs}, dict(inputs or {}))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
+    """A temporary path beside ``path`` to write to; moved onto ``path`` on success,
+    removed on failure, so ``path`` is never half-written.  ``remove_first``: the
+    temporary file does not exist yet (for writers that refuse to overwrite)."""
+    path = destination(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    base, ext = os.path.splitext(os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{ext}", dir=folder)
+    os.close(fd)
+    safety.register_temp(tmp)
+    if remove_first:
+        os.remove(tmp)
+    try:
+        with safety.signal_cleanup():
+            yield tmp
+        apply_umask(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        safety.unregister_temp(tmp)
+
+
+def metadata_json(value: object) -> str:
+    """Compact JSON for GeoTIFF metadata tags."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
