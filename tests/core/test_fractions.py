@@ -10,14 +10,13 @@ import rasterio
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
+from casa_nep_plugin import __version__
+from casa_nep_plugin.core.classcount import count_classes
+from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.fractions import (
-    SHIPPED_TABLES,
-    count_classes,
-    landcover_fractions,
-    load_class_map,
-)
-from casa_nep_plugin.core.model import Callbacks
+from casa_nep_plugin.core.fractions import landcover_fractions
+from casa_nep_plugin.core.products import FRACTION_TABLE_OPTIONS, find_product
+from casa_nep_plugin.core.tables import load_class_map
 from tests.conftest import shared_file
 from tests.rasters import UTM, read, write
 
@@ -48,11 +47,11 @@ def direct_fractions(codes: np.ndarray, k: int, mapping: dict[int, str], classes
 
 
 # -- class tables ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("key", sorted(SHIPPED_TABLES))
+@pytest.mark.parametrize("key", FRACTION_TABLE_OPTIONS)
 def test_shipped_tables_map_to_the_study_six_classes(key):
     cm = load_class_map(key)
     assert cm.classes == SIX
-    text = SHIPPED_TABLES[key].read_text()
+    text = find_product(key).study_table.read_text()
     assert "Liu Jiyuan" in text and "#" in text  # sources in comments
 
 
@@ -80,6 +79,20 @@ def test_own_table_and_its_errors(tmp_path):
         load_class_map(str(bad))
     with pytest.raises(CasaInputError, match="cannot read"):
         load_class_map(str(tmp_path / "missing.csv"))
+    bad.write_text("code,class\n1,\n")
+    with pytest.raises(CasaInputError, match="code 1 in .* has no class") as err:
+        load_class_map(str(bad), "FINE_CLASS_TABLE")
+    assert err.value.parameter == "FINE_CLASS_TABLE"
+    bad.write_text("code,class\n0,NoData\n")
+    with pytest.raises(CasaInputError, match="maps no code to a class"):
+        load_class_map(str(bad))
+
+
+def test_worldcover_is_one_product_by_either_name():
+    # casanep:landcoverfractions says worldcover, casanep:landcoverclasses esa_worldcover: the same product
+    assert load_class_map("esa_worldcover") == load_class_map("worldcover")
+    assert load_class_map("WorldCover").path.endswith("worldcover_study6.csv")
+    assert {find_product(k).name for k in FRACTION_TABLE_OPTIONS} == {"glc_fcs30", "esa_worldcover", "modis_igbp"}
 
 
 # -- counting --------------------------------------------------------------------------------------
@@ -143,7 +156,10 @@ def test_fractions_of_a_small_map_with_partial_edge_cells(small_map, tmp_path):
     np.testing.assert_allclose(got, want, atol=1e-6)
     with rasterio.open(out) as ds:
         assert ds.descriptions == SIX
-        assert json.loads(ds.tags()["classes"]) == list(SIX)
+        tags = ds.tags()
+        assert json.loads(tags["casanep_parameters"]) == {"classes": list(SIX), "class_table": "worldcover_study6.csv"}
+        assert tags["casanep_quantity"] == "cover fraction" and tags["casanep_version"] == __version__
+        assert json.loads(tags["casanep_inputs"]) == {"landcover": "lc.tif"}
         assert ds.transform == from_origin(700000, 2500000, 50, 50) and ds.crs == rasterio.crs.CRS.from_string(UTM)
     m = read(maj)[0]
     valid = counts.sum(axis=0) > 0
@@ -151,6 +167,9 @@ def test_fractions_of_a_small_map_with_partial_edge_cells(small_map, tmp_path):
     assert np.isnan(m[~valid]).all()
     with rasterio.open(maj) as ds:
         assert ds.colormap(1)[1][:3] == (0, 100, 0)
+        tags = ds.tags()
+        assert json.loads(tags["casanep_class_numbers"]) == {str(i + 1): c for i, c in enumerate(SIX)}
+        assert tags["casanep_quantity"] == "majority class" and tags["casanep_version"] == __version__
     assert any("aligned, exact" in i for i in msgs.infos)
 
 
