@@ -1,4 +1,4 @@
-"""Land-cover fractions: class tables, counting against a direct count, grids, overviews, bad input."""
+"""Land-cover fractions: rasters against a direct count, grids, overviews, provenance, bad input."""
 
 from __future__ import annotations
 
@@ -11,18 +11,12 @@ from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
 from casa_nep_plugin import __version__
-from casa_nep_plugin.core.classcount import count_classes
 from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.fractions import landcover_fractions
-from casa_nep_plugin.core.products import FRACTION_TABLE_OPTIONS, find_product
-from casa_nep_plugin.core.tables import load_class_map
 from tests.conftest import shared_file
+from tests.core.landcover_reference import SIX, WORLDCOVER, direct_fractions
 from tests.rasters import UTM, read, write
-
-SIX = ("forest", "cropland", "grassland", "water", "built-up", "bare")
-WORLDCOVER = {10: "forest", 20: "forest", 95: "forest", 40: "cropland", 30: "grassland", 100: "grassland",
-              80: "water", 90: "water", 70: "water", 50: "built-up", 60: "bare"}
 
 
 class Messages(Callbacks):
@@ -30,108 +24,6 @@ class Messages(Callbacks):
         self.warnings: list[str] = []
         self.infos: list[str] = []
         super().__init__(info=self.infos.append, warning=self.warnings.append)
-
-
-def direct_fractions(codes: np.ndarray, k: int, mapping: dict[int, str], classes=SIX, nodata=(0,)):
-    """Reference: pad to whole cells, count each class per k x k block with plain numpy."""
-    h, w = -(-codes.shape[0] // k), -(-codes.shape[1] // k)
-    pad = np.full((h * k, w * k), nodata[0], codes.dtype)
-    pad[: codes.shape[0], : codes.shape[1]] = codes
-    counts = np.zeros((len(classes), h, w))
-    for i, c in enumerate(classes):
-        mask = np.isin(pad, [code for code, cl in mapping.items() if cl == c])
-        counts[i] = mask.reshape(h, k, w, k).sum(axis=(1, 3))
-    total = counts.sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        return np.where(total > 0, counts / np.maximum(total, 1), np.nan), counts
-
-
-# -- class tables ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("key", FRACTION_TABLE_OPTIONS)
-def test_shipped_tables_map_to_the_study_six_classes(key):
-    cm = load_class_map(key)
-    assert cm.classes == SIX
-    text = find_product(key).study_table.read_text()
-    assert "Liu Jiyuan" in text and "#" in text  # sources in comments
-
-
-def test_worldcover_table_content():
-    cm = load_class_map("worldcover")
-    for code, cls in WORLDCOVER.items():
-        assert cm.classes[cm.mapping[code]] == cls
-    assert cm.mapping[0] == -1
-
-
-def test_own_table_and_its_errors(tmp_path):
-    own = tmp_path / "own.csv"
-    own.write_text("# my classes\ncode,class\n1,trees\n2,other\n3,trees\n9,nodata\n")
-    cm = load_class_map(str(own))
-    assert cm.classes == ("trees", "other") and cm.mapping == {1: 0, 2: 1, 3: 0, 9: -1}
-    bad = tmp_path / "bad.csv"
-    bad.write_text("code,class\n1,a\n1,b\n")
-    with pytest.raises(CasaInputError, match="twice"):
-        load_class_map(str(bad))
-    bad.write_text("value,name\n1,a\n")
-    with pytest.raises(CasaInputError, match="code, class"):
-        load_class_map(str(bad))
-    bad.write_text("code,class\n1.5,a\n")
-    with pytest.raises(CasaInputError, match="not an integer"):
-        load_class_map(str(bad))
-    with pytest.raises(CasaInputError, match="cannot read"):
-        load_class_map(str(tmp_path / "missing.csv"))
-    bad.write_text("code,class\n1,\n")
-    with pytest.raises(CasaInputError, match="code 1 in .* has no class") as err:
-        load_class_map(str(bad), "FINE_CLASS_TABLE")
-    assert err.value.parameter == "FINE_CLASS_TABLE"
-    bad.write_text("code,class\n0,NoData\n")
-    with pytest.raises(CasaInputError, match="maps no code to a class"):
-        load_class_map(str(bad))
-
-
-def test_worldcover_is_one_product_by_either_name():
-    # casanep:landcoverfractions says worldcover, casanep:landcoverclasses esa_worldcover: the same product
-    assert load_class_map("esa_worldcover") == load_class_map("worldcover")
-    assert load_class_map("WorldCover").path.endswith("worldcover_study6.csv")
-    assert {find_product(k).name for k in FRACTION_TABLE_OPTIONS} == {"glc_fcs30", "esa_worldcover", "modis_igbp"}
-
-
-# -- counting --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("pattern", ["uniform", "blocks", "mixed", "noise"])
-def test_count_classes_equals_a_direct_count(pattern):
-    rng = np.random.default_rng(1)
-    codes = np.array(list(WORLDCOVER) + [0], np.uint8)
-    k = 5
-    if pattern == "uniform":
-        a = np.full((40, 60), 80, np.uint8)
-    elif pattern == "blocks":  # every model cell homogeneous
-        a = np.repeat(np.repeat(rng.choice(codes, (8, 12)), k, 0), k, 1)
-    elif pattern == "mixed":  # a few mixed cells among homogeneous ones (the cell-by-cell path)
-        a = np.repeat(np.repeat(rng.choice(codes, (8, 12)), k, 0), k, 1)
-        a[7:9, 3:30] = 50
-    else:  # every cell mixed (the whole-chunk path)
-        a = rng.choice(codes, (40, 60))
-    cm = load_class_map("worldcover")
-    got = count_classes(a, k, k, cm, nodata=0)
-    _, want = direct_fractions(a, k, WORLDCOVER)
-    np.testing.assert_array_equal(got[: cm.n], want)
-    np.testing.assert_array_equal(got[cm.n], (a == 0).reshape(8, k, 12, k).sum(axis=(1, 3)))
-    assert got.sum() == a.size
-
-
-def test_unknown_codes_are_counted_apart():
-    cm = load_class_map("worldcover")
-    a = np.array([[10, 10], [77, 0]], np.uint8)
-    got = count_classes(a, 2, 2, cm, nodata=0)[:, 0, 0]
-    assert got[0] == 2 and got[cm.n] == 1 and got[cm.n + 1] == 1
-
-
-def test_signed_16_bit_codes(tmp_path):
-    own = tmp_path / "t.csv"
-    own.write_text("code,class\n-5,a\n300,b\n-1,nodata\n")
-    cm = load_class_map(str(own))
-    a = np.array([[-5, 300], [300, -1]], np.int16)
-    got = count_classes(a, 2, 2, cm)[:, 0, 0]
-    assert got.tolist() == [1, 2, 1, 0]
 
 
 # -- rasters ---------------------------------------------------------------------------------------
