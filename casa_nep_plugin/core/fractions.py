@@ -1,5 +1,6 @@
-"""Land-cover fractions: a fine class map (e.g. 10 m) to per-class cover fractions
-on a coarser model grid, plus the majority class.
+"""Land-cover fractions: a fine class map (e.g. 10 m) to per-class cover fractions on a coarser grid.
+
+The majority class of each model cell comes with them.
 
 For every model cell and class ``c``: ``f_c = n_c / n`` where ``n_c`` counts the
 fine cells of class ``c`` inside the model cell and ``n`` those of any class
@@ -78,8 +79,10 @@ CLASS_COLOURS = {
 def fraction_grid(
     fine: ModelGrid, reference: str | None = None, cell_size: float | None = None
 ) -> ModelGrid:
-    """The model grid: the ``reference`` raster's grid, or the fine map's extent
-    in cells of ``cell_size`` (fine CRS units) from the fine map's origin."""
+    """Return the model grid: the ``reference`` raster's grid, or the fine map's extent in cells.
+
+    The cells are ``cell_size`` (fine CRS units) wide, from the fine map's origin.
+    """
     if reference:
         try:
             with rasterio.open(reference) as ds:
@@ -109,8 +112,11 @@ def fraction_grid(
 
 @dataclass
 class _Plan:
-    """How fine cells fall into model cells: ``ky`` x ``kx`` per model cell, the
-    model grid's origin at fine row ``oy``, column ``ox`` (aligned), or a warp."""
+    """How fine cells fall into model cells.
+
+    ``ky`` x ``kx`` per model cell, the model grid's origin at fine row ``oy``,
+    column ``ox`` (aligned), or a warp.
+    """
 
     kx: int
     ky: int
@@ -149,14 +155,14 @@ def _plan(fine: ModelGrid, model: ModelGrid, src_bounds) -> _Plan:
     fx, fy = (x1 - x0) / fine.width, (y1 - y0) / fine.height
     if not (fx > 0 and fy > 0):
         raise CasaInputError("LANDCOVER", "the land cover's extent is empty in the model CRS.")
-    kx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
-    ky = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
-    sub = matmul(m, Affine.scale(1.0 / kx, 1.0 / ky))
-    return _Plan(kx, ky, warp=dict(crs=model.crs, transform=sub, width=model.width * kx, height=model.height * ky))
+    sx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
+    sy = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
+    sub = matmul(m, Affine.scale(1.0 / sx, 1.0 / sy))
+    return _Plan(sx, sy, warp=dict(crs=model.crs, transform=sub, width=model.width * sx, height=model.height * sy))
 
 
 def _read_fine(src, row: int, col: int, nrows: int, ncols: int, fill: int, dtype) -> NDArray:
-    """A window of ``src`` at full resolution, padded with ``fill`` outside it."""
+    """Read a window of ``src`` at full resolution, padded with ``fill`` outside it."""
     r0, c0 = max(row, 0), max(col, 0)
     r1, c1 = min(row + nrows, src.height), min(col + ncols, src.width)
     if r0 == row and c0 == col and r1 == row + nrows and c1 == col + ncols:
@@ -168,7 +174,7 @@ def _read_fine(src, row: int, col: int, nrows: int, ncols: int, fill: int, dtype
 
 
 def _fill_value(dtype: np.dtype, nodata: float | None, class_map: ClassMap) -> int:
-    """A value for fine cells outside the map: its nodata, else a code the table lacks."""
+    """Return a value for fine cells outside the map: its nodata, else a code the table lacks."""
     if nodata is not None and math.isfinite(nodata):
         return int(nodata)
     info = np.iinfo(dtype)
@@ -180,10 +186,13 @@ def _fill_value(dtype: np.dtype, nodata: float | None, class_map: ClassMap) -> i
 
 @dataclass
 class _FractionsTask:
-    """The window task of :func:`landcover_fractions`: ``task(window, part)`` -> the
-    window's fractions (and majority) and the counters ``_totals`` (fine cells per
-    bin) and ``_unknown`` (which raw codes the table lacks).  Pure and picklable:
-    each thread, here or on a Dask worker, reads through its own handle."""
+    """The window task of :func:`landcover_fractions`.
+
+    ``task(window, part)`` -> the window's fractions (and majority) and the
+    counters ``_totals`` (fine cells per bin) and ``_unknown`` (which raw codes
+    the table lacks).  Pure and picklable: each thread, here or on a Dask
+    worker, reads through its own handle.
+    """
 
     path: str
     plan: _Plan
@@ -211,7 +220,7 @@ class _FractionsTask:
         return [("LANDCOVER", self.path)]
 
     def _view(self) -> tuple[object, ClassCounter]:
-        """This thread's handle of the fine map (through the warp if not aligned) and counter."""
+        """Return the calling thread's handle of the fine map (through the warp if not aligned) and counter."""
         view = getattr(self._local, "view", None)
         if view is None:
             ds = rasterio.open(self.path)
@@ -283,7 +292,7 @@ class _FineMap:
     dtype: np.dtype
     nodata: float | None
     grid: ModelGrid
-    bounds: tuple[float, float, float, float]
+    bounds: tuple[float, ...]  #: left, bottom, right, top
 
 
 def _open_fine(landcover: str) -> _FineMap:
@@ -309,7 +318,7 @@ def _open_fine(landcover: str) -> _FineMap:
 def _fractions_task(
     fine: _FineMap, grid: ModelGrid, cmap: ClassMap, chunk_cells: int, majority: bool, cb: Callbacks
 ) -> _FractionsTask:
-    """The window task that counts ``fine`` onto ``grid``, saying how the fine cells fall into model cells."""
+    """Return the window task that counts ``fine`` onto ``grid``, saying how fine cells fall into model cells."""
     plan = _plan(fine.grid, grid, fine.bounds)
     fill = _fill_value(fine.dtype, fine.nodata, cmap)
     if plan.warp is None:
@@ -325,11 +334,11 @@ def _fractions_task(
 def _output_specs(
     cmap: ClassMap, plan: _Plan, landcover: str, output: str, majority_output: str | None
 ) -> list[OutputSpec]:
-    """The fractions raster and, when asked for, the majority raster, with their provenance tags."""
+    """Return the specs of the fractions raster and, when asked for, the majority raster, with provenance tags."""
     method = ("fraction of fine cells of each class in the model cell (aligned: exact; else nearest-"
               f"neighbour samples, {plan.ky}x{plan.kx} per cell)")
     params = {"classes": list(cmap.classes), "class_table": os.path.basename(cmap.path)}
-    inputs = {"landcover": os.path.basename(landcover)}
+    inputs: dict[str, str | None] = {"landcover": os.path.basename(landcover)}
     specs = [OutputSpec("fractions", output, list(cmap.classes), "1",
                         provenance_tags("cover fraction", "1", method, params, inputs))]
     if majority_output:

@@ -73,8 +73,10 @@ class ClassEncoding:
     product_index: NDArray  #: class index of each product code (0 for nodata)
 
     def classify(self, raw: NDArray, mask: NDArray | None = None) -> NDArray:
-        """Class index (uint8) of product codes; 0 where masked or mapped to nodata,
-        255 where the lookup does not list the code."""
+        """Return the class index (uint8) of product codes.
+
+        0 where masked or mapped to nodata, 255 where the lookup does not list the code.
+        """
         raw = np.asarray(raw)
         if raw.dtype.kind in "ui" and raw.dtype.itemsize <= 2 and raw.size > 4096 and (
             len(self.product_codes) == 0 or (self.product_codes.min() >= 0 and self.product_codes.max() < 65536)
@@ -140,8 +142,8 @@ def class_encoding(
     )
 
 
-def _open_landcover(path: str, layer: str | None):
-    """(dataset, path opened): a raster, or the land-cover layer of an HDF4/NetCDF container."""
+def _open_landcover(path: str, layer: str | None) -> tuple[DatasetReader, str]:
+    """Open a raster, or the land-cover layer of an HDF4/NetCDF container: (dataset, path opened)."""
     if not path:
         raise CasaInputError("INPUT", "no land-cover raster was given.")
     try:
@@ -153,6 +155,7 @@ def _open_landcover(path: str, layer: str | None):
         ds.close()
         patterns = [rf"^{layer}$", layer] if layer else LAYER_PATTERNS
         sds = pick_subdataset(path, subs, patterns, "LAYER", f"'{layer}'" if layer else "land-cover")
+        assert sds is not None  # required: pick_subdataset raises when no layer matches
         ds = open_raster(sds)
         path = sds
     if ds.count != 1:
@@ -254,8 +257,8 @@ class _ClassWindows:
 def _output_spec(
     enc: ClassEncoding, output: str, opened: str, lookup: str | Path | None, output_table: str | Path | None
 ) -> OutputSpec:
-    """The classes raster: one band of output codes, with its provenance and legend tags."""
-    inputs = {"landcover": opened, "lookup": str(lookup),
+    """Return the spec of the classes raster: one band of output codes, with provenance and legend tags."""
+    inputs: dict[str, str | None] = {"landcover": opened, "lookup": str(lookup),
               "output_table": str(output_table or "glc_fcs30_codes.csv (shipped)")}
     tags = provenance_tags("vegetation class", "class code", EQUATION, {}, inputs)
     tags["casanep_class_codes"] = metadata_json(enc.legend())

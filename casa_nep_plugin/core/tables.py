@@ -90,7 +90,7 @@ def load_vegetation_table(
                 parameter,
                 f"class '{row['key']}' needs -1 <= ndvi_min < ndvi_max < 1 and epsilon_max > 0 (gC MJ-1).",
             )
-        cls = VegetationClass(row["key"], row["name"], *nums, has_npp)
+        cls = VegetationClass(row["key"], row["name"], nums[0], nums[1], nums[2], has_npp)
         if row["key"] in classes and not _same_class(classes[row["key"]], cls):
             raise CasaInputError(
                 parameter,
@@ -145,7 +145,7 @@ class ClassLookup:
         )
 
     def with_ndvi_bounds(self, bounds: dict[str, tuple[float, float]]) -> ClassLookup:
-        """A copy whose NDVI bounds are replaced for the classes in ``bounds`` (key -> (min, max))."""
+        """Return a copy whose NDVI bounds are replaced for the classes in ``bounds`` (key -> (min, max))."""
         lo, hi = self.ndvi_min.copy(), self.ndvi_max.copy()
         for i, key in enumerate(self.class_keys):
             if key in bounds:
@@ -153,7 +153,7 @@ class ClassLookup:
         return dataclasses.replace(self, ndvi_min=lo, ndvi_max=hi)
 
     def land_mask(self, landcover: NDArray) -> NDArray:
-        """True where the code is a class with NPP (not water, ice or nodata)."""
+        """Return True where the code is a class with NPP (not water, ice or nodata)."""
         pos, known = self.index(landcover)
         return known & self.has_npp[pos]
 
@@ -200,14 +200,14 @@ def load_code_table(
     vegetation table or ``nodata``.
     """
     path = path or DEFAULT_CODE_TABLE
-    vegetation = vegetation or load_vegetation_table()
+    veg = vegetation or load_vegetation_table()
     mapping = read_code_rows(path, parameter)
     for code, key in mapping.items():
-        if key != NODATA_CLASS and key not in vegetation:
+        if key != NODATA_CLASS and key not in veg:
             raise CasaInputError(
                 parameter,
                 f"code {code} maps to class '{key}', which is not in the vegetation table "
-                f"(known: {', '.join(vegetation)}, or 'nodata').",
+                f"(known: {', '.join(veg)}, or 'nodata').",
             )
     if not mapping:
         raise CasaInputError(parameter, f"table '{path}' maps no codes.")
@@ -216,7 +216,7 @@ def load_code_table(
 
     def col(attr: str) -> NDArray:
         return np.array(
-            [getattr(vegetation[k], attr) if k in vegetation else np.nan for k in keys], dtype=np.float64
+            [getattr(veg[k], attr) if k in veg else np.nan for k in keys], dtype=np.float64
         )
 
     return ClassLookup(
@@ -225,7 +225,7 @@ def load_code_table(
         ndvi_min=col("ndvi_min"),
         ndvi_max=col("ndvi_max"),
         epsilon_max=col("epsilon_max"),
-        has_npp=np.array([k in vegetation and vegetation[k].has_npp for k in keys]),
+        has_npp=np.array([k in veg and veg[k].has_npp for k in keys]),
         is_data=np.array([k != NODATA_CLASS for k in keys]),
     )
 
