@@ -8,11 +8,12 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.products import PRODUCT_NAMES
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, set_advanced
 from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
 
-PRODUCTS = ["glc_fcs30", "esa_worldcover", "modis_igbp"]
+PRODUCTS = list(PRODUCT_NAMES)
 
 
 class LandcoverClassesAlgorithm(CasaAlgorithm):

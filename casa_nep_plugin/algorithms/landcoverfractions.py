@@ -10,10 +10,11 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.products import FRACTION_TABLE_OPTIONS
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE
 from .zonalstatistics import AggregateAlgorithm
 
-TABLE_OPTIONS = ["worldcover", "glc_fcs30", "modis_igbp"]
+TABLE_OPTIONS = list(FRACTION_TABLE_OPTIONS)
 
 
 class LandcoverFractionsAlgorithm(AggregateAlgorithm):

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterFile
 
+from ..core.products import DEFAULT_PRODUCT, find_product
+from ..core.products import PRODUCTS as CORE_PRODUCTS
 from .compat import FILE_BEHAVIOR_FILE
 
 PRODUCT = "LANDCOVER_PRODUCT"
-#: Enum option (static string) -> label; the keys are core.landcover.PRODUCT_TABLES's.
-PRODUCTS = {
-    "glc_fcs30": "GLC_FCS30 (30 m, codes 10-220)",
-    "esa_worldcover": "ESA WorldCover (10 m, codes 10-100)",
-    "modis_igbp": "MODIS IGBP (MCD12Q1 LC_Type1, codes 1-17)",
-}
-DEFAULT = "glc_fcs30"
+#: Enum option (static string) -> label, from core.products.
+PRODUCTS = {p.name: p.label for p in CORE_PRODUCTS}
+DEFAULT = DEFAULT_PRODUCT.name
 
 
 def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
@@ -36,21 +34,17 @@ def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
 
 def class_table_path(alg, parameters, context, class_table: str = "CLASS_TABLE") -> str:
     """The own CSV when given, else the shipped table of the chosen product."""
-    from ..core.landcover import PRODUCT_TABLES
-
     own = alg.parameterAsFile(parameters, class_table, context)
     if own:
         return own
-    product = alg.parameterAsEnumString(parameters, PRODUCT, context) or DEFAULT
-    return str(PRODUCT_TABLES[product])
+    product = find_product(alg.parameterAsEnumString(parameters, PRODUCT, context) or DEFAULT)
+    return str((product or DEFAULT_PRODUCT).casa_table)
 
 
 def product_hint(message: str) -> str:
     """A 'codes not in the class table' message with the way out: the product choice."""
     if "not in the class table" not in message:
         return message
-    from ..core.landcover import PRODUCT_TABLES
-
-    tables = "; ".join(f"{k}: {v}" for k, v in PRODUCT_TABLES.items())
+    tables = "; ".join(f"{p.name}: {p.casa_table}" for p in CORE_PRODUCTS)
     return (f"{message} If the land cover is another product, choose it in LANDCOVER_PRODUCT "
             f"({', '.join(PRODUCTS)}); the shipped tables are {tables}.")

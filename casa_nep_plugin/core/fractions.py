@@ -1,5 +1,6 @@
-"""Land-cover fractions: a fine class map (e.g. 10 m) to per-class cover fractions
-on a coarser model grid, plus the majority class.
+"""Land-cover fractions: a fine class map (e.g. 10 m) to per-class cover fractions on a coarser grid.
+
+The majority class of each model cell comes with them.
 
 For every model cell and class ``c``: ``f_c = n_c / n`` where ``n_c`` counts the
 fine cells of class ``c`` inside the model cell and ``n`` those of any class
@@ -7,19 +8,18 @@ fine cells of class ``c`` inside the model cell and ``n`` those of any class
 out; a model cell with none is nodata).  The majority class is the class with
 the largest count (ties: the first in the table's order).
 
-Classes come from a mapping table (CSV ``code,class[,label]``; ``#`` lines
-are comments; class ``nodata`` marks fill codes).  The output bands follow the
-order in which classes first appear in the table; shipped tables map ESA
+Classes come from a code table (CSV ``code,class[,label]``; ``#`` lines
+are comments; class ``nodata`` marks fill codes), read by
+:func:`.tables.load_class_map`.  The output bands follow the order in which
+classes first appear in the table; the shipped tables (:mod:`.products`) map ESA
 WorldCover, GLC_FCS30 and MODIS IGBP codes to the study's six classes (forest,
 cropland, grassland, water, built-up, bare).
 
 Streaming: the model grid is walked window by window (full-width strips) and,
 within each, in chunks of a few million fine cells; each chunk reads only the
 matching window of the fine map at full resolution (never its overviews) and
-counts all classes in one pass.  Model cells whose fine cells all share one
-code (open water, forest interiors, fill) are counted from their minimum and
-maximum alone; the others by ``np.bincount`` over a combined cell x class
-index.  Memory is bounded by the chunk size, not by the map.
+counts all classes in one pass (:mod:`.classcount`).  Memory is bounded by
+the chunk size, not by the map.
 
 When the model grid is the fine grid's CRS, with a cell size that is a whole
 multiple of the fine cell and an origin on the fine grid's lines (10 m to
@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,34 +49,21 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from .affine_ops import matmul
-from .engine import TILE, OutputSpec, check_writable, metadata_json, run_chunks
+from .classcount import ClassCounter, as_unsigned
+from .engine import TILE, Callbacks, OutputSpec, check_writable, metadata_json, run_chunks
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .tables import NODATA_CLASS, TABLES_DIR, read_csv_rows
+from .model import provenance_tags
+from .tables import ClassMap, load_class_map
 
-__all__ = [
-    "SHIPPED_TABLES",
-    "ClassMap",
-    "load_class_map",
-    "fraction_grid",
-    "landcover_fractions",
-    "count_classes",
-]
+__all__ = ["fraction_grid", "landcover_fractions"]
 
-#: Shipped code -> class tables, by key.
-SHIPPED_TABLES = {
-    "worldcover": TABLES_DIR / "worldcover_study6.csv",
-    "glc_fcs30": TABLES_DIR / "glc_fcs30_study6.csv",
-    "modis_igbp": TABLES_DIR / "modis_igbp_study6.csv",
-}
 #: Fine cells counted per chunk (bounds memory: about 20 bytes per fine cell at peak).
 CHUNK_CELLS = 1 << 22
 #: Worker threads, each reading and counting its own chunks with its own file handle.  One by
 #: default: the lookups and ``np.bincount`` hold Python's GIL, and on two cores a second thread
 #: made mixed maps slower (0.66 s vs 1.29 s for 1e8 cells here).
 THREADS = 1
-#: Above this share of mixed model cells a chunk is counted whole, not cell by cell.
-MIXED_SHARE_FULL = 0.35
 #: Majority raster: nodata value (classes are numbered 1..n in band order).
 MAJORITY_NODATA = 0
 #: Colours for the study's classes (RGB) in the majority raster's palette.
@@ -87,108 +73,16 @@ CLASS_COLOURS = {
 }
 
 
-def _noop(msg: str) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class ClassMap:
-    """Codes to classes.  ``classes`` in band order; ``mapping`` code -> class
-    position (-1: nodata)."""
-
-    classes: tuple[str, ...]
-    mapping: dict[int, int]
-    path: str
-
-    @property
-    def n(self) -> int:
-        """Number of classes."""
-        return len(self.classes)
-
-    def lut(self, dtype: np.dtype, nodata: float | None) -> NDArray:
-        """Lookup from raw values (as unsigned, see :func:`_unsigned`) to bins:
-        0..n-1 classes, n nodata, n+1 codes the table lacks."""
-        dtype = np.dtype(dtype)
-        size = 1 << (8 * dtype.itemsize)
-        lut = np.full(size, self.n + 1, dtype=np.uint8 if self.n + 2 < 256 else np.uint16)
-        for code, pos in self.mapping.items():
-            u = _as_unsigned_code(code, dtype)
-            if u is not None:
-                lut[u] = self.n if pos < 0 else pos
-        if nodata is not None and math.isfinite(nodata):
-            u = _as_unsigned_code(int(nodata), dtype)
-            if u is not None:
-                lut[u] = self.n
-        return lut
-
-
-def _as_unsigned_code(code: int, dtype: np.dtype) -> int | None:
-    """``code`` as the unsigned integer of the same width (None: out of range)."""
-    info = np.iinfo(dtype)
-    if not info.min <= code <= info.max:
-        return None
-    return code % (1 << (8 * dtype.itemsize))
-
-
-def _unsigned(a: NDArray) -> NDArray:
-    """An integer array viewed as unsigned of the same width (for lookups)."""
-    if a.dtype.kind == "i":
-        return a.view(np.dtype(f"u{a.dtype.itemsize}"))
-    return a
-
-
-def load_class_map(table: str | Path | None, parameter: str = "CLASS_TABLE") -> ClassMap:
-    """A code -> class map from a shipped key (``worldcover``, ``glc_fcs30``,
-    ``modis_igbp``) or a CSV path with columns ``code,class``."""
-    if not table:
-        raise CasaInputError(
-            parameter, f"give a class table: one of {', '.join(SHIPPED_TABLES)} or a CSV file (code,class)."
-        )
-    path = SHIPPED_TABLES.get(str(table).lower(), table)
-    rows = read_csv_rows(path, parameter, ["code", "class"])
-    classes: list[str] = []
-    mapping: dict[int, int] = {}
-    names: dict[int, str] = {}
-    for row in rows:
-        try:
-            code = int(float(row["code"]))
-        except ValueError as exc:
-            raise CasaInputError(parameter, f"code '{row['code']}' in '{path}' is not an integer.") from exc
-        if float(row["code"]) != code:
-            raise CasaInputError(parameter, f"code '{row['code']}' in '{path}' is not an integer.")
-        name = row["class"].strip()
-        if not name:
-            raise CasaInputError(parameter, f"code {code} in '{path}' has no class.")
-        if code in names:
-            if names[code] != name:
-                raise CasaInputError(
-                    parameter,
-                    f"code {code} appears twice in '{path}', as '{names[code]}' and as '{name}'; "
-                    "a code can map to one class only. Keep one of the rows.",
-                )
-            continue  # the same row repeated: harmless
-        names[code] = name
-        if name.lower() == NODATA_CLASS:
-            mapping[code] = -1
-            continue
-        if name not in classes:
-            classes.append(name)
-        mapping[code] = classes.index(name)
-    if not classes:
-        raise CasaInputError(parameter, f"table '{path}' maps no code to a class.")
-    if len(classes) > 250:
-        raise CasaInputError(parameter, f"table '{path}' has {len(classes)} classes; at most 250 are supported.")
-    return ClassMap(tuple(classes), mapping, str(path))
-
-
 # ---------------------------------------------------------------------------
 # grids
 # ---------------------------------------------------------------------------
 def fraction_grid(
     fine: ModelGrid, reference: str | None = None, cell_size: float | None = None
 ) -> ModelGrid:
-    """The model grid: the ``reference`` raster's grid, or the fine map's extent
-    in cells of ``cell_size`` (fine CRS units) from the fine map's origin."""
+    """Return the model grid: the ``reference`` raster's grid, or the fine map's extent in cells.
+
+    The cells are ``cell_size`` (fine CRS units) wide, from the fine map's origin.
+    """
     if reference:
         try:
             with rasterio.open(reference) as ds:
@@ -218,8 +112,11 @@ def fraction_grid(
 
 @dataclass
 class _Plan:
-    """How fine cells fall into model cells: ``ky`` x ``kx`` per model cell, the
-    model grid's origin at fine row ``oy``, column ``ox`` (aligned), or a warp."""
+    """How fine cells fall into model cells.
+
+    ``ky`` x ``kx`` per model cell, the model grid's origin at fine row ``oy``,
+    column ``ox`` (aligned), or a warp.
+    """
 
     kx: int
     ky: int
@@ -258,76 +155,14 @@ def _plan(fine: ModelGrid, model: ModelGrid, src_bounds) -> _Plan:
     fx, fy = (x1 - x0) / fine.width, (y1 - y0) / fine.height
     if not (fx > 0 and fy > 0):
         raise CasaInputError("LANDCOVER", "the land cover's extent is empty in the model CRS.")
-    kx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
-    ky = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
-    sub = matmul(m, Affine.scale(1.0 / kx, 1.0 / ky))
-    return _Plan(kx, ky, warp=dict(crs=model.crs, transform=sub, width=model.width * kx, height=model.height * ky))
-
-
-# ---------------------------------------------------------------------------
-# counting
-# ---------------------------------------------------------------------------
-@dataclass
-class _Counter:
-    """Counts fine cells per model cell and bin in chunks (one per thread)."""
-
-    lut: NDArray
-    nbins: int
-    ky: int
-    kx: int
-    _base: dict = field(default_factory=dict)
-
-    def base(self, h: int, w: int) -> NDArray:
-        key = (h, w)
-        b = self._base.get(key)
-        if b is None:
-            rows = (np.arange(h * self.ky) // self.ky) * w
-            cols = np.arange(w * self.kx) // self.kx
-            b = ((rows[:, None] + cols[None, :]) * self.nbins).astype(np.intp)
-            if len(self._base) > 4:
-                self._base.clear()
-            self._base[key] = b
-        return b
-
-    def count(self, s: NDArray, h: int, w: int) -> NDArray:
-        """(h, w, nbins) counts of a (h*ky, w*kx) chunk of raw (unsigned) codes."""
-        ky, kx, nb = self.ky, self.kx, self.nbins
-        k2 = ky * kx
-        out = np.zeros((h * w, nb), np.int64)
-        lo, hi = s.min(), s.max()
-        if lo == hi:
-            out[:, self.lut[lo]] = k2
-            return out.reshape(h, w, nb)
-        s3 = s.reshape(h, ky, w * kx)
-        mn = np.minimum.reduce(s3, axis=1).reshape(h * w, kx).min(axis=1)
-        mx = np.maximum.reduce(s3, axis=1).reshape(h * w, kx).max(axis=1)
-        mixed = mn != mx
-        nmixed = int(mixed.sum())
-        if nmixed > MIXED_SHARE_FULL * h * w:
-            idx = self.base(h, w) + self.lut[s]
-            return np.bincount(idx.ravel(), minlength=h * w * nb).reshape(h, w, nb)
-        hom = np.flatnonzero(~mixed)
-        out[hom, self.lut[mn[hom]]] = k2
-        if nmixed:
-            cells = np.flatnonzero(mixed)
-            r, c = np.divmod(cells, w)
-            blocks = s.reshape(h, ky, w, kx)[r, :, c, :]  # (m, ky, kx)
-            idx = np.arange(nmixed)[:, None, None] * nb + self.lut[blocks]
-            out[cells] = np.bincount(idx.ravel(), minlength=nmixed * nb).reshape(nmixed, nb)
-        return out.reshape(h, w, nb)
-
-
-def count_classes(codes: NDArray, ky: int, kx: int, class_map: ClassMap, nodata: float | None = None) -> NDArray:
-    """(n+2, rows, cols) counts of a whole fine array whose shape is a multiple
-    of (ky, kx): one band per class, then nodata, then unknown codes."""
-    h, w = codes.shape[0] // ky, codes.shape[1] // kx
-    s = _unsigned(np.ascontiguousarray(codes[: h * ky, : w * kx]))
-    counter = _Counter(class_map.lut(codes.dtype, nodata), class_map.n + 2, ky, kx)
-    return np.moveaxis(counter.count(s, h, w), -1, 0)
+    sx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
+    sy = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
+    sub = matmul(m, Affine.scale(1.0 / sx, 1.0 / sy))
+    return _Plan(sx, sy, warp=dict(crs=model.crs, transform=sub, width=model.width * sx, height=model.height * sy))
 
 
 def _read_fine(src, row: int, col: int, nrows: int, ncols: int, fill: int, dtype) -> NDArray:
-    """A window of ``src`` at full resolution, padded with ``fill`` outside it."""
+    """Read a window of ``src`` at full resolution, padded with ``fill`` outside it."""
     r0, c0 = max(row, 0), max(col, 0)
     r1, c1 = min(row + nrows, src.height), min(col + ncols, src.width)
     if r0 == row and c0 == col and r1 == row + nrows and c1 == col + ncols:
@@ -339,7 +174,7 @@ def _read_fine(src, row: int, col: int, nrows: int, ncols: int, fill: int, dtype
 
 
 def _fill_value(dtype: np.dtype, nodata: float | None, class_map: ClassMap) -> int:
-    """A value for fine cells outside the map: its nodata, else a code the table lacks."""
+    """Return a value for fine cells outside the map: its nodata, else a code the table lacks."""
     if nodata is not None and math.isfinite(nodata):
         return int(nodata)
     info = np.iinfo(dtype)
@@ -351,10 +186,13 @@ def _fill_value(dtype: np.dtype, nodata: float | None, class_map: ClassMap) -> i
 
 @dataclass
 class _FractionsTask:
-    """The window task of :func:`landcover_fractions`: ``task(window, part)`` -> the
-    window's fractions (and majority) and the counters ``_totals`` (fine cells per
-    bin) and ``_unknown`` (which raw codes the table lacks).  Pure and picklable:
-    each thread, here or on a Dask worker, reads through its own handle."""
+    """The window task of :func:`landcover_fractions`.
+
+    ``task(window, part)`` -> the window's fractions (and majority) and the
+    counters ``_totals`` (fine cells per bin) and ``_unknown`` (which raw codes
+    the table lacks).  Pure and picklable: each thread, here or on a Dask
+    worker, reads through its own handle.
+    """
 
     path: str
     plan: _Plan
@@ -381,8 +219,8 @@ class _FractionsTask:
         """(parameter, path) of what the task reads."""
         return [("LANDCOVER", self.path)]
 
-    def _view(self) -> tuple[object, _Counter]:
-        """This thread's handle of the fine map (through the warp if not aligned) and counter."""
+    def _view(self) -> tuple[object, ClassCounter]:
+        """Return the calling thread's handle of the fine map (through the warp if not aligned) and counter."""
         view = getattr(self._local, "view", None)
         if view is None:
             ds = rasterio.open(self.path)
@@ -393,7 +231,7 @@ class _FractionsTask:
             with self._lock:
                 self._handles.extend([view] if view is ds else [view, ds])
             self._local.view = view
-            self._local.counter = _Counter(self.lut, self.nbins, self.plan.ky, self.plan.kx)
+            self._local.counter = ClassCounter(self.lut, self.nbins, self.plan.ky, self.plan.kx)
         return view, self._local.counter
 
     def _chunks(self, window: Window):
@@ -414,7 +252,7 @@ class _FractionsTask:
         for r0, c0, h, w in self._chunks(window):
             s = _read_fine(view, plan.oy + r0 * plan.ky, plan.ox + c0 * plan.kx, h * plan.ky, w * plan.kx,
                            self.fill, dtype)
-            s = _unsigned(s)
+            s = as_unsigned(s)
             cnt = ctr.count(s, h, w)
             if cnt[..., self.n + 1].any():
                 if unknown is None:
@@ -446,34 +284,19 @@ class _FractionsTask:
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
-def landcover_fractions(
-    landcover: str,
-    output: str,
-    class_table: str | Path | None = "worldcover",
-    reference: str | None = None,
-    cell_size: float | None = None,
-    majority_output: str | None = None,
-    callbacks=None,
-    threads: int = THREADS,
-    chunk_cells: int = CHUNK_CELLS,
-) -> dict[str, str]:
-    """Per-class cover fractions (and the majority class) of ``landcover`` on a model grid.
+@dataclass(frozen=True)
+class _FineMap:
+    """The fine land-cover map as opened and checked: path, code type, nodata, grid and bounds."""
 
-    The model grid is the ``reference`` raster's (e.g. the NPP stack, so the
-    fractions line up with the fluxes) or the land cover's extent in cells of
-    ``cell_size`` (its CRS units).  ``output``: float32 GeoTIFF, one band per
-    class described by the class name, nodata -9999 where no fine cell has a
-    class.  ``majority_output``: uint8 GeoTIFF of class numbers 1..n (band
-    order), 0 nodata, with the class names as categories and a palette.
-    Returns the written paths by key (``fractions``, ``majority``).
-    """
-    from .model import Callbacks
+    path: str
+    dtype: np.dtype
+    nodata: float | None
+    grid: ModelGrid
+    bounds: tuple[float, ...]  #: left, bottom, right, top
 
-    cb = callbacks or Callbacks()
-    check_writable(output, "OUTPUT")
-    if majority_output:
-        check_writable(majority_output, "MAJORITY_OUTPUT")
-    cmap = load_class_map(class_table)
+
+def _open_fine(landcover: str) -> _FineMap:
+    """Open the fine map and check it holds one band of 8- or 16-bit integer codes."""
     if not landcover:
         raise CasaInputError("LANDCOVER", "no land-cover raster was given.")
     try:
@@ -489,50 +312,48 @@ def landcover_fractions(
                 "LANDCOVER", f"must hold integer class codes of 8 or 16 bits, not {dtype.name}; "
                 "convert it (gdal_translate -ot UInt16) first."
             )
-        fine = ModelGrid.of(src)
-        grid = fraction_grid(fine, reference, cell_size)
-        plan = _plan(fine, grid, src.bounds)
-        fill = _fill_value(dtype, src.nodata, cmap)
-        lut = cmap.lut(dtype, src.nodata)
-        u_fill = _as_unsigned_code(fill, dtype)
-        lut[u_fill] = cmap.n
-        nbins = cmap.n + 2
-        if plan.warp is None:
-            cb.info(f"Land cover {src.width} x {src.height} to a {grid.width} x {grid.height} grid: "
-                    f"{plan.ky} x {plan.kx} fine cells per model cell (aligned, exact).")
-        else:
-            cb.warning(f"LANDCOVER: not aligned with the model grid; sampled by nearest neighbour on "
-                       f"{plan.ky} x {plan.kx} points per model cell (fractions to 1/{plan.kx * plan.ky}).")
-        task = _FractionsTask(landcover, plan, lut, nbins, cmap.n, fill, dtype.str, src.nodata, chunk_cells,
-                              bool(majority_output))
-        tags = {
-            "classes": metadata_json(list(cmap.classes)),
-            "class_table": os.path.basename(cmap.path),
-            "landcover": os.path.basename(landcover),
-            "method": "fraction of fine cells of each class in the model cell (aligned: exact; else nearest-"
-                      f"neighbour samples, {plan.ky}x{plan.kx} per cell)",
-        }
-        specs = [OutputSpec("fractions", output, list(cmap.classes), "1", dict(tags, quantity="cover fraction"))]
-        if majority_output:
-            specs.append(OutputSpec(
-                "majority", majority_output, ["majority class"], "class number",
-                dict(tags, quantity="majority class", class_numbers=metadata_json(
-                    {str(i + 1): c for i, c in enumerate(cmap.classes)})),
-                nodata=MAJORITY_NODATA, dtype="uint8", parameter="MAJORITY_OUTPUT"))
-        depth = nbins
-        block_values = min(1 << 24, TILE * TILE * depth * max(1, math.ceil(grid.width / TILE)))
-        try:
-            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
-                               block_values=block_values, threads=max(1, threads))
-        finally:
-            task.close()
-        totals = stats.counters.get("_totals", np.zeros(nbins, np.int64))
-        present = stats.counters.get("_unknown")
+        return _FineMap(landcover, dtype, src.nodata, ModelGrid.of(src), tuple(src.bounds))
+
+
+def _fractions_task(
+    fine: _FineMap, grid: ModelGrid, cmap: ClassMap, chunk_cells: int, majority: bool, cb: Callbacks
+) -> _FractionsTask:
+    """Return the window task that counts ``fine`` onto ``grid``, saying how fine cells fall into model cells."""
+    plan = _plan(fine.grid, grid, fine.bounds)
+    fill = _fill_value(fine.dtype, fine.nodata, cmap)
+    if plan.warp is None:
+        cb.info(f"Land cover {fine.grid.width} x {fine.grid.height} to a {grid.width} x {grid.height} grid: "
+                f"{plan.ky} x {plan.kx} fine cells per model cell (aligned, exact).")
+    else:
+        cb.warning(f"LANDCOVER: not aligned with the model grid; sampled by nearest neighbour on "
+                   f"{plan.ky} x {plan.kx} points per model cell (fractions to 1/{plan.kx * plan.ky}).")
+    return _FractionsTask(fine.path, plan, cmap.lut(fine.dtype, fine.nodata, fill), cmap.n + 2, cmap.n, fill,
+                          fine.dtype.str, fine.nodata, chunk_cells, majority)
+
+
+def _output_specs(
+    cmap: ClassMap, plan: _Plan, landcover: str, output: str, majority_output: str | None
+) -> list[OutputSpec]:
+    """Return the specs of the fractions raster and, when asked for, the majority raster, with provenance tags."""
+    method = ("fraction of fine cells of each class in the model cell (aligned: exact; else nearest-"
+              f"neighbour samples, {plan.ky}x{plan.kx} per cell)")
+    params = {"classes": list(cmap.classes), "class_table": os.path.basename(cmap.path)}
+    inputs: dict[str, str | None] = {"landcover": os.path.basename(landcover)}
+    specs = [OutputSpec("fractions", output, list(cmap.classes), "1",
+                        provenance_tags("cover fraction", "1", method, params, inputs))]
+    if majority_output:
+        tags = provenance_tags("majority class", "class number", method, params, inputs)
+        tags["casanep_class_numbers"] = metadata_json({str(i + 1): c for i, c in enumerate(cmap.classes)})
+        specs.append(OutputSpec("majority", majority_output, ["majority class"], "class number", tags,
+                                nodata=MAJORITY_NODATA, dtype="uint8", parameter="MAJORITY_OUTPUT"))
+    return specs
+
+
+def _report(totals: NDArray, present: NDArray | None, dtype: np.dtype, cmap: ClassMap, cb: Callbacks) -> None:
+    """Warn of fine cells with codes the table lacks (``present``: which raw codes) and give the class shares."""
+    if totals[cmap.n + 1]:
         unknown = [] if present is None else sorted(
             int(c) for c in np.flatnonzero(present).astype(f"u{dtype.itemsize}").view(dtype))
-    if majority_output:
-        _describe_majority(majority_output, cmap.classes)
-    if totals[cmap.n + 1]:
         cb.warning(f"LANDCOVER: {int(totals[cmap.n + 1])} fine cells hold codes the class table lacks "
                    f"({', '.join(str(c) for c in unknown[:20])}{' ...' if len(unknown) > 20 else ''}); they were "
                    "left out as no data.")
@@ -542,10 +363,56 @@ def landcover_fractions(
     else:
         shares = ", ".join(f"{c} {100 * totals[i] / have:.1f} %" for i, c in enumerate(cmap.classes))
         cb.info(f"Class shares over the grid: {shares}.")
-    written = OrderedDict(fractions=output)
+
+
+def landcover_fractions(
+    landcover: str,
+    output: str,
+    class_table: str | Path | None = "worldcover",
+    reference: str | None = None,
+    cell_size: float | None = None,
+    majority_output: str | None = None,
+    callbacks: Callbacks | None = None,
+    threads: int = THREADS,
+    chunk_cells: int = CHUNK_CELLS,
+) -> dict[str, str]:
+    """Write per-class cover fractions (and the majority class) of ``landcover`` on a model grid.
+
+    The model grid is the ``reference`` raster's (e.g. the NPP stack, so the
+    fractions line up with the fluxes) or the land cover's extent in cells of
+    ``cell_size`` (its CRS units).  ``class_table``: a product name
+    (``worldcover`` or ``esa_worldcover``, ``glc_fcs30``, ``modis_igbp``: its
+    shipped table to the study's six classes) or a CSV path.  ``output``:
+    float32 GeoTIFF, one band per class described by the class name (fractions,
+    unitless), nodata -9999 where no fine cell has a class.
+    ``majority_output``: uint8 GeoTIFF of class numbers 1..n (band order), 0
+    nodata, with the class names as categories and a palette.  Return the
+    written paths by key (``fractions``, ``majority``).
+    """
+    cb = callbacks or Callbacks()
+    check_writable(output, "OUTPUT")
+    if majority_output:
+        check_writable(majority_output, "MAJORITY_OUTPUT")
+    cmap = load_class_map(class_table)
+    fine = _open_fine(landcover)
+    grid = fraction_grid(fine.grid, reference, cell_size)
+    task = _fractions_task(fine, grid, cmap, chunk_cells, bool(majority_output), cb)
+    specs = _output_specs(cmap, task.plan, landcover, output, majority_output)
+    depth = task.nbins
+    block_values = min(1 << 24, TILE * TILE * depth * max(1, math.ceil(grid.width / TILE)))
+    try:
+        stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
+                           block_values=block_values, threads=max(1, threads))
+    finally:
+        task.close()
+    if majority_output:
+        _describe_majority(majority_output, cmap.classes)
+    _report(stats.counters.get("_totals", np.zeros(depth, np.int64)), stats.counters.get("_unknown"), fine.dtype,
+            cmap, cb)
+    written = {"fractions": output}
     if majority_output:
         written["majority"] = majority_output
-    return dict(written)
+    return written
 
 
 def _describe_majority(path: str, classes: tuple[str, ...]) -> None:

@@ -31,6 +31,17 @@ def test_product_choice_offered(casanep_provider, alg_id):
     assert alg.parameterDefinition("CLASS_TABLE").description().startswith("Or own class table")
 
 
+def test_product_options_of_the_land_cover_algorithms(casanep_provider):
+    # the option values users' models and scripts pass: unchanged, each naming a product of core.products
+    from casa_nep_plugin.core.products import find_product
+
+    classes = casanep_provider.algorithm("landcoverclasses").parameterDefinition("PRODUCT")
+    assert classes.options() == ["glc_fcs30", "esa_worldcover", "modis_igbp"] and classes.defaultValue() == "glc_fcs30"
+    fractions = casanep_provider.algorithm("landcoverfractions").parameterDefinition("CLASS_TABLE")
+    assert fractions.options() == ["worldcover", "glc_fcs30", "modis_igbp"] and fractions.defaultValue() == "worldcover"
+    assert all(find_product(o) is not None for o in classes.options() + fractions.options())
+
+
 def test_worldcover_under_the_default_product_points_to_the_choice(casanep_provider, sample_dir, tmp_path):
     import processing
     from qgis.core import QgsProcessingException
@@ -44,13 +55,14 @@ def test_worldcover_under_the_default_product_points_to_the_choice(casanep_provi
 def test_worldcover_product_uses_the_shipped_table(casanep_provider, sample_dir, tmp_path):
     import processing
 
-    from casa_nep_plugin.core.landcover import PRODUCT_TABLES
     from casa_nep_plugin.core.model import run_npp
+    from casa_nep_plugin.core.products import find_product
 
     res = processing.run("casanep:npp", params(sample_dir, tmp_path / "npp.tif", LANDCOVER_PRODUCT="esa_worldcover"))
     p = params(sample_dir, tmp_path / "core.tif")
     run_npp(ndvi=p["NDVI"], landcover=p["LANDCOVER"], solar_radiation=p["SOLAR_RADIATION"],
             temperature=p["TEMPERATURE"], precipitation=p["PRECIPITATION"], evapotranspiration=p["EVAPOTRANSPIRATION"],
-            ndvi_scale=0.0001, class_table=str(PRODUCT_TABLES["esa_worldcover"]), output=str(tmp_path / "core.tif"))
+            ndvi_scale=0.0001, class_table=str(find_product("esa_worldcover").casa_table),
+            output=str(tmp_path / "core.tif"))
     np.testing.assert_array_equal(read(res["OUTPUT"]), read(tmp_path / "core.tif"))
     assert np.isfinite(read(res["OUTPUT"])).any()

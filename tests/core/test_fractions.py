@@ -1,4 +1,4 @@
-"""Land-cover fractions: class tables, counting against a direct count, grids, overviews, bad input."""
+"""Land-cover fractions: rasters against a direct count, grids, overviews, provenance, bad input."""
 
 from __future__ import annotations
 
@@ -10,20 +10,13 @@ import rasterio
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
+from casa_nep_plugin import __version__
+from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.fractions import (
-    SHIPPED_TABLES,
-    count_classes,
-    landcover_fractions,
-    load_class_map,
-)
-from casa_nep_plugin.core.model import Callbacks
+from casa_nep_plugin.core.fractions import landcover_fractions
 from tests.conftest import shared_file
+from tests.core.landcover_reference import SIX, WORLDCOVER, direct_fractions
 from tests.rasters import UTM, read, write
-
-SIX = ("forest", "cropland", "grassland", "water", "built-up", "bare")
-WORLDCOVER = {10: "forest", 20: "forest", 95: "forest", 40: "cropland", 30: "grassland", 100: "grassland",
-              80: "water", 90: "water", 70: "water", 50: "built-up", 60: "bare"}
 
 
 class Messages(Callbacks):
@@ -31,94 +24,6 @@ class Messages(Callbacks):
         self.warnings: list[str] = []
         self.infos: list[str] = []
         super().__init__(info=self.infos.append, warning=self.warnings.append)
-
-
-def direct_fractions(codes: np.ndarray, k: int, mapping: dict[int, str], classes=SIX, nodata=(0,)):
-    """Reference: pad to whole cells, count each class per k x k block with plain numpy."""
-    h, w = -(-codes.shape[0] // k), -(-codes.shape[1] // k)
-    pad = np.full((h * k, w * k), nodata[0], codes.dtype)
-    pad[: codes.shape[0], : codes.shape[1]] = codes
-    counts = np.zeros((len(classes), h, w))
-    for i, c in enumerate(classes):
-        mask = np.isin(pad, [code for code, cl in mapping.items() if cl == c])
-        counts[i] = mask.reshape(h, k, w, k).sum(axis=(1, 3))
-    total = counts.sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        return np.where(total > 0, counts / np.maximum(total, 1), np.nan), counts
-
-
-# -- class tables ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("key", sorted(SHIPPED_TABLES))
-def test_shipped_tables_map_to_the_study_six_classes(key):
-    cm = load_class_map(key)
-    assert cm.classes == SIX
-    text = SHIPPED_TABLES[key].read_text()
-    assert "Liu Jiyuan" in text and "#" in text  # sources in comments
-
-
-def test_worldcover_table_content():
-    cm = load_class_map("worldcover")
-    for code, cls in WORLDCOVER.items():
-        assert cm.classes[cm.mapping[code]] == cls
-    assert cm.mapping[0] == -1
-
-
-def test_own_table_and_its_errors(tmp_path):
-    own = tmp_path / "own.csv"
-    own.write_text("# my classes\ncode,class\n1,trees\n2,other\n3,trees\n9,nodata\n")
-    cm = load_class_map(str(own))
-    assert cm.classes == ("trees", "other") and cm.mapping == {1: 0, 2: 1, 3: 0, 9: -1}
-    bad = tmp_path / "bad.csv"
-    bad.write_text("code,class\n1,a\n1,b\n")
-    with pytest.raises(CasaInputError, match="twice"):
-        load_class_map(str(bad))
-    bad.write_text("value,name\n1,a\n")
-    with pytest.raises(CasaInputError, match="code, class"):
-        load_class_map(str(bad))
-    bad.write_text("code,class\n1.5,a\n")
-    with pytest.raises(CasaInputError, match="not an integer"):
-        load_class_map(str(bad))
-    with pytest.raises(CasaInputError, match="cannot read"):
-        load_class_map(str(tmp_path / "missing.csv"))
-
-
-# -- counting --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("pattern", ["uniform", "blocks", "mixed", "noise"])
-def test_count_classes_equals_a_direct_count(pattern):
-    rng = np.random.default_rng(1)
-    codes = np.array(list(WORLDCOVER) + [0], np.uint8)
-    k = 5
-    if pattern == "uniform":
-        a = np.full((40, 60), 80, np.uint8)
-    elif pattern == "blocks":  # every model cell homogeneous
-        a = np.repeat(np.repeat(rng.choice(codes, (8, 12)), k, 0), k, 1)
-    elif pattern == "mixed":  # a few mixed cells among homogeneous ones (the cell-by-cell path)
-        a = np.repeat(np.repeat(rng.choice(codes, (8, 12)), k, 0), k, 1)
-        a[7:9, 3:30] = 50
-    else:  # every cell mixed (the whole-chunk path)
-        a = rng.choice(codes, (40, 60))
-    cm = load_class_map("worldcover")
-    got = count_classes(a, k, k, cm, nodata=0)
-    _, want = direct_fractions(a, k, WORLDCOVER)
-    np.testing.assert_array_equal(got[: cm.n], want)
-    np.testing.assert_array_equal(got[cm.n], (a == 0).reshape(8, k, 12, k).sum(axis=(1, 3)))
-    assert got.sum() == a.size
-
-
-def test_unknown_codes_are_counted_apart():
-    cm = load_class_map("worldcover")
-    a = np.array([[10, 10], [77, 0]], np.uint8)
-    got = count_classes(a, 2, 2, cm, nodata=0)[:, 0, 0]
-    assert got[0] == 2 and got[cm.n] == 1 and got[cm.n + 1] == 1
-
-
-def test_signed_16_bit_codes(tmp_path):
-    own = tmp_path / "t.csv"
-    own.write_text("code,class\n-5,a\n300,b\n-1,nodata\n")
-    cm = load_class_map(str(own))
-    a = np.array([[-5, 300], [300, -1]], np.int16)
-    got = count_classes(a, 2, 2, cm)[:, 0, 0]
-    assert got.tolist() == [1, 2, 1, 0]
 
 
 # -- rasters ---------------------------------------------------------------------------------------
@@ -143,7 +48,10 @@ def test_fractions_of_a_small_map_with_partial_edge_cells(small_map, tmp_path):
     np.testing.assert_allclose(got, want, atol=1e-6)
     with rasterio.open(out) as ds:
         assert ds.descriptions == SIX
-        assert json.loads(ds.tags()["classes"]) == list(SIX)
+        tags = ds.tags()
+        assert json.loads(tags["casanep_parameters"]) == {"classes": list(SIX), "class_table": "worldcover_study6.csv"}
+        assert tags["casanep_quantity"] == "cover fraction" and tags["casanep_version"] == __version__
+        assert json.loads(tags["casanep_inputs"]) == {"landcover": "lc.tif"}
         assert ds.transform == from_origin(700000, 2500000, 50, 50) and ds.crs == rasterio.crs.CRS.from_string(UTM)
     m = read(maj)[0]
     valid = counts.sum(axis=0) > 0
@@ -151,6 +59,9 @@ def test_fractions_of_a_small_map_with_partial_edge_cells(small_map, tmp_path):
     assert np.isnan(m[~valid]).all()
     with rasterio.open(maj) as ds:
         assert ds.colormap(1)[1][:3] == (0, 100, 0)
+        tags = ds.tags()
+        assert json.loads(tags["casanep_class_numbers"]) == {str(i + 1): c for i, c in enumerate(SIX)}
+        assert tags["casanep_quantity"] == "majority class" and tags["casanep_version"] == __version__
     assert any("aligned, exact" in i for i in msgs.infos)
 
 

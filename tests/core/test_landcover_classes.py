@@ -10,9 +10,10 @@ import rasterio
 from affine import Affine
 
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.landcover import PRODUCT_TABLES, class_encoding, run_landcover_classes
+from casa_nep_plugin.core.landcover import class_encoding, run_landcover_classes
 from casa_nep_plugin.core.model import run_npp
 from casa_nep_plugin.core.modelgrid import grid_from_extent, grid_from_reference
+from casa_nep_plugin.core.products import PRODUCT_NAMES
 from casa_nep_plugin.core.tables import load_code_table
 from tests.conftest import shared_file
 from tests.rasters import read, write
@@ -50,7 +51,7 @@ def numpy_majority(classes, k):
 
 def test_shipped_lookups_and_the_output_codes_round_trip_through_npps_table():
     default = load_code_table()  # what casanep:npp reads with no CLASS_TABLE
-    for product in PRODUCT_TABLES:
+    for product in PRODUCT_NAMES:
         enc = class_encoding(product)
         for key, code in zip(enc.keys, enc.codes[1:]):
             pos = int(np.searchsorted(default.codes, code))
@@ -61,6 +62,10 @@ def test_shipped_lookups_and_the_output_codes_round_trip_through_npps_table():
     enc = class_encoding("esa_worldcover")
     idx = enc.classify(np.array(list(WORLDCOVER) + [0], dtype=np.uint8))
     assert [enc.keys[i - 1] for i in idx[:-1]] == list(WORLDCOVER.values()) and idx[-1] == 0
+    # casanep:landcoverfractions' name for the same product (an alias)
+    alias = class_encoding("worldcover")
+    assert alias.keys == enc.keys and (alias.product_codes == enc.product_codes).all()
+    assert (alias.product_index == enc.product_index).all()
 
 
 def test_own_lookup_and_an_output_table_lacking_a_class(tmp_path):
