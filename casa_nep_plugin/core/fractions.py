@@ -53,7 +53,7 @@ from .classcount import ClassCounter, as_unsigned
 from .engine import TILE, Callbacks, OutputSpec, check_writable, metadata_json, run_chunks
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .model import provenance_tags
+from .outputs import provenance_tags
 from .tables import ClassMap, load_class_map
 
 __all__ = ["fraction_grid", "landcover_fractions"]

@@ -42,8 +42,8 @@ from rasterio.windows import Window
 from .engine import Callbacks, OutputSpec, metadata_json, run_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .model import provenance_tags
 from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
+from .outputs import provenance_tags
 from .products import PRODUCT_NAMES, find_product
 from .tables import NODATA_CLASS, load_code_table, load_vegetation_table
 

@@ -20,17 +20,10 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from . import balance, casa, gapfill, plausibility
-from .engine import (
-    Callbacks,
-    OutputSpec,
-    check_output_paths,
-    gdal_cache,
-    metadata_json,
-    run_chunks,
-    scan_blocks,
-)
+from .engine import Callbacks, gdal_cache, run_chunks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
+from .outputs import OutputSpec, check_output_paths, provenance_tags
 from .params import ModelParams
 from .raster import RasterInput
 from .raster import group_years as _group_years
@@ -169,21 +162,6 @@ def _check_codes(lc: RasterInput, lookup: ClassLookup, cb: Callbacks, table: str
 def _lookup(class_table: str | None, vegetation_table: str | None) -> ClassLookup:
     veg = load_vegetation_table(vegetation_table) if vegetation_table else load_vegetation_table()
     return load_code_table(class_table, veg) if class_table else load_code_table(None, veg)
-
-
-def provenance_tags(kind: str, units: str, equation: str, params: dict,
-                    inputs: dict[str, str | None]) -> dict[str, str]:
-    """GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version."""
-    from .. import __version__
-
-    return {
-        "casanep_quantity": kind,
-        "units": units,
-        "casanep_equation": equation,
-        "casanep_parameters": metadata_json(params),
-        "casanep_inputs": metadata_json({k: v for k, v in inputs.items() if v}),
-        "casanep_version": __version__,
-    }
 
 
 def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:

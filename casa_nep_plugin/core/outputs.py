@@ -318,3 +318,18 @@ def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
 def metadata_json(value: object) -> str:
     """Compact JSON for GeoTIFF metadata tags."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def provenance_tags(kind: str, units: str, equation: str, params: Mapping[str, object],
+                    inputs: Mapping[str, str | None]) -> dict[str, str]:
+    """GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version."""
+    from .. import __version__
+
+    return {
+        "casanep_quantity": kind,
+        "units": units,
+        "casanep_equation": equation,
+        "casanep_parameters": metadata_json(params),
+        "casanep_inputs": metadata_json({k: v for k, v in inputs.items() if v}),
+        "casanep_version": __version__,
+    }
