@@ -24,7 +24,7 @@ from rasterio.windows import Window
 
 from . import safety
 from .errors import CasaCancelled, CasaInputError
-from .grid import ModelGrid
+from .grid import TILE, ModelGrid  # noqa: F401 - TILE re-exported (was imported from here)
 from .outputs import (  # noqa: F401 - re-exported: the engine's public names before the split
     COMPRESSIONS,
     GTIFF_PROFILE,

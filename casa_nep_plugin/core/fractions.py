@@ -50,10 +50,10 @@ from rasterio.windows import Window
 
 from .affine_ops import matmul
 from .classcount import ClassCounter, as_unsigned
-from .engine import TILE, Callbacks, OutputSpec, check_writable, metadata_json, run_chunks
+from .engine import Callbacks, run_chunks
 from .errors import CasaInputError
-from .grid import ModelGrid
-from .outputs import provenance_tags
+from .grid import TILE, ModelGrid
+from .outputs import OutputSpec, check_writable, metadata_json, provenance_tags
 from .tables import ClassMap, load_class_map
 
 __all__ = ["fraction_grid", "landcover_fractions"]
