@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import queue
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,9 +107,7 @@ class OutputFile:
         self.cog = cog
         self.valid = 0
         folder = os.path.dirname(os.path.abspath(self.target))
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.target)}.", suffix=".part.tif", dir=folder)
-        os.close(fd)
-        safety.register_temp(self.tmp)
+        self.tmp = safety.new_temp_file(folder, f".{os.path.basename(self.target)}.", ".part.tif")
         profile = dict(GTIFF_PROFILE)
         profile.update(
             count=len(spec.descriptions),
@@ -253,9 +250,7 @@ class OutputFile:
         from rasterio.shutil import copy as gdal_copy
 
         folder = os.path.dirname(self.tmp)
-        fd, cog_tmp = tempfile.mkstemp(prefix=".cog.", suffix=".part.tif", dir=folder)
-        os.close(fd)
-        safety.register_temp(cog_tmp)
+        cog_tmp = safety.new_temp_file(folder, ".cog.", ".part.tif")
         try:
             opts = {k: v for k, v in self.profile.items() if k in ("compress", "predictor", "zstd_level", "zlevel")}
             self._guard("COG", lambda: gdal_copy(self.tmp, cog_tmp, driver="COG", blocksize=TILE,
@@ -299,9 +294,7 @@ def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
     path = destination(path)
     folder = os.path.dirname(os.path.abspath(path))
     base, ext = os.path.splitext(os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{ext}", dir=folder)
-    os.close(fd)
-    safety.register_temp(tmp)
+    tmp = safety.new_temp_file(folder, f".{base}.", f".part{ext}")
     if remove_first:
         os.remove(tmp)
     try:
