@@ -35,7 +35,7 @@ class CasaNepPlugin:
         self.provider = None
         self.translator = _install_translator()
 
-    def initProcessing(self) -> None:  # noqa: N802 - QGIS's name
+    def initProcessing(self) -> None:
         """Register the provider (called by QGIS and qgis_process)."""
         from .provider import CasaNepProvider
 
@@ -43,7 +43,7 @@ class CasaNepPlugin:
             self.provider = CasaNepProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
 
-    def initGui(self) -> None:  # noqa: N802 - QGIS's name
+    def initGui(self) -> None:
         """Desktop start: same as initProcessing."""
         self.initProcessing()
 
