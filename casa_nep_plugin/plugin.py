@@ -6,7 +6,12 @@ provider visible; ``iface`` is never touched, as it is None under qgis_process.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qgis.core import QgsApplication
+
+if TYPE_CHECKING:
+    from .provider import CasaNepProvider
 
 
 def _install_translator():
@@ -32,7 +37,7 @@ class CasaNepPlugin:
 
     def __init__(self, iface) -> None:
         self.iface = iface
-        self.provider = None
+        self.provider: CasaNepProvider | None = None
         self.translator = _install_translator()
 
     def initProcessing(self) -> None:
@@ -44,7 +49,7 @@ class CasaNepPlugin:
             QgsApplication.processingRegistry().addProvider(self.provider)
 
     def initGui(self) -> None:
-        """Desktop start: same as initProcessing."""
+        """Start on the desktop: the same as initProcessing."""
         self.initProcessing()
 
     def unload(self) -> None:
