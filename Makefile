@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM := offscreen
 export PROJ_DATA ?= /usr/share/proj
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup test test-core test-matrix help translations screenshots demo package bench lint sample clean
+.PHONY: setup test test-core test-matrix help translations screenshots demo package bench lint check sample clean
 
 $(VENV)/.casanep-ready: scripts/setup.sh
 	bash scripts/setup.sh
@@ -50,8 +50,12 @@ bench: setup  ## speed and memory benchmarks, ~30 min (BENCH_ARGS=--quick: a few
 	bash bench/setup_venv.sh $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python bench/run_all.py $(BENCH_ARGS)
 
-lint: setup
+check: setup  ## lint, format and types: ruff check, ruff format --check, mypy on core/ (settings in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
+
+lint: check  ## the same as check
 
 clean:
 	rm -rf dist .qgis-profile demo-output .pytest_cache

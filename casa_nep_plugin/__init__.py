@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 
-def classFactory(iface):  # noqa: N802 - QGIS's name
+def classFactory(iface):
     """QGIS entry point: the plugin object (registers the Processing provider)."""
     from .plugin import CasaNepPlugin
 

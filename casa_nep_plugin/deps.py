@@ -15,7 +15,7 @@ REQUIREMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "require
 
 
 def _read_requirements(path: str = REQUIREMENTS) -> tuple[dict[str, str], dict[str, str]]:
-    """(required, optional): module -> Debian package, from requirements.txt."""
+    """Read requirements.txt into (required, optional): module -> Debian package."""
     required: dict[str, str] = {}
     optional: dict[str, str] = {}
     with open(path, encoding="utf-8") as f:
@@ -56,7 +56,7 @@ def platform_key(platform: str | None = None) -> str:
 
 
 def install_commands(names: list[str]) -> dict[str, str]:
-    """The exact install command per platform, for the given modules."""
+    """Return the exact install command per platform, for the given modules."""
     table = {**REQUIRED, **OPTIONAL}
     debs = " ".join(table.get(n, f"python3-{n}") for n in names)
     pips = " ".join(names)

@@ -6,7 +6,12 @@ provider visible; ``iface`` is never touched, as it is None under qgis_process.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qgis.core import QgsApplication
+
+if TYPE_CHECKING:
+    from .provider import CasaNepProvider
 
 
 def _install_translator():
@@ -32,10 +37,10 @@ class CasaNepPlugin:
 
     def __init__(self, iface) -> None:
         self.iface = iface
-        self.provider = None
+        self.provider: CasaNepProvider | None = None
         self.translator = _install_translator()
 
-    def initProcessing(self) -> None:  # noqa: N802 - QGIS's name
+    def initProcessing(self) -> None:
         """Register the provider (called by QGIS and qgis_process)."""
         from .provider import CasaNepProvider
 
@@ -43,8 +48,8 @@ class CasaNepPlugin:
             self.provider = CasaNepProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
 
-    def initGui(self) -> None:  # noqa: N802 - QGIS's name
-        """Desktop start: same as initProcessing."""
+    def initGui(self) -> None:
+        """Start on the desktop: the same as initProcessing."""
         self.initProcessing()
 
     def unload(self) -> None:

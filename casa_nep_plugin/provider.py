@@ -23,13 +23,13 @@ class CasaNepProvider(QgsProcessingProvider):
     def name(self) -> str:  # noqa: D102
         return "CASA NEP"
 
-    def longName(self) -> str:  # noqa: N802,D102
+    def longName(self) -> str:  # noqa: D102
         from . import __version__
 
         return f"CASA NEP {__version__} (NPP, soil respiration, NEP)"
 
-    def versionInfo(self) -> str:  # noqa: N802
-        """The plugin's version (shown by Processing, e.g. in the algorithm log)."""
+    def versionInfo(self) -> str:
+        """Return the plugin's version (shown by Processing, e.g. in the algorithm log)."""
         from . import __version__
 
         return __version__
@@ -37,13 +37,13 @@ class CasaNepProvider(QgsProcessingProvider):
     def icon(self) -> QIcon:  # noqa: D102
         return QIcon(ICON)
 
-    def svgIconPath(self) -> str:  # noqa: N802,D102
+    def svgIconPath(self) -> str:  # noqa: D102
         return ICON
 
-    def defaultRasterFileExtension(self) -> str:  # noqa: N802,D102
+    def defaultRasterFileExtension(self) -> str:  # noqa: D102
         return "tif"
 
-    def supportedOutputRasterLayerExtensions(self) -> list[str]:  # noqa: N802,D102
+    def supportedOutputRasterLayerExtensions(self) -> list[str]:  # noqa: D102
         return ["tif"]
 
     def load(self) -> bool:  # noqa: D102
@@ -62,24 +62,25 @@ class CasaNepProvider(QgsProcessingProvider):
 
     # Outputs offer only what the algorithms write: tables and layers as GeoPackage or CSV,
     # no "Save to GeoPackage..."/database table destinations (the core writes files itself).
-    def supportedOutputVectorLayerExtensions(self) -> list[str]:  # noqa: N802,D102
+    def supportedOutputVectorLayerExtensions(self) -> list[str]:  # noqa: D102
         return ["gpkg", "csv"]
 
-    def supportedOutputTableExtensions(self) -> list[str]:  # noqa: N802,D102
+    def supportedOutputTableExtensions(self) -> list[str]:  # noqa: D102
         return ["gpkg", "csv"]
 
-    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N802,N803,D102
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: D102
         return "gpkg"
 
-    def supportsNonFileBasedOutput(self) -> bool:  # noqa: N802,D102
+    def supportsNonFileBasedOutput(self) -> bool:  # noqa: D102
         return False
 
-    def loadAlgorithms(self) -> None:  # noqa: N802
+    def loadAlgorithms(self) -> None:
         """Add every algorithm, then every shipped model (resources/models/*.model3).
 
         A model's steps are this provider's own algorithms, which the registry
         only knows once the provider is added; the models are re-resolved then
-        (their outputs depend on their steps)."""
+        (their outputs depend on their steps).
+        """
         from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
 
         for cls in ALGORITHMS:

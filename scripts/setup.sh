@@ -8,7 +8,8 @@ set -euo pipefail
 VENV=${VENV:-.venv}
 APT_PKGS=(qgis python3-qgis qgis-providers python3-rasterio python3-geopandas python3-gdal
           python3-venv python3-pip python3-pytest python3-hypothesis python3-matplotlib
-          python3-netcdf4 xvfb xauth make zip)
+          python3-netcdf4 xvfb xauth make zip
+          python3-mypy)  # `make check`
 # Installed when the release has them; setup goes on without them (e.g. a package that
 # testing cannot install that day, or one a release lacks).
 OPTIONAL_APT_PKGS=(python3-numba python3-dask python3-distributed)  # the fused kernel; the Dask cluster engine

@@ -94,3 +94,18 @@ def test_zip_check_refuses_what_the_repository_refuses(tmp_path):
     errors, warnings = check(ok)
     assert errors == []
     assert sum("placeholder" in w for w in warnings) == 3  # .invalid mail, example.org, the project's placeholder
+
+
+def test_pyproject_describes_the_plugin_as_metadata_txt_does():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    meta = configparser.ConfigParser()
+    meta.read(ROOT / "casa_nep_plugin" / "metadata.txt")
+    assert project["version"] == meta["general"]["version"]  # the version is written twice: they must agree
+    assert project["license"]["text"] == "GPL-2.0-or-later"
+    assert "GPL-2.0-or-later" in (ROOT / "LICENSE").read_text()
+    required = [line.split("#")[0].strip() for line in (ROOT / "casa_nep_plugin" / "requirements.txt").open()
+                if line.split("#")[0].strip() and "optional" not in line.split("#", 1)[-1]]
+    assert sorted(project["dependencies"]) == sorted(required) == ["numpy", "rasterio"]
+    assert "geopandas" in project["optional-dependencies"]["zones"]  # requirements.txt: optional, for zones

@@ -1,5 +1,6 @@
-"""Calibration of the maximum light-use efficiency eps_max per vegetation class
-against a reference NPP product (e.g. MODIS MOD17A3HGF).
+"""Calibration of the maximum light-use efficiency eps_max per vegetation class.
+
+eps_max is fitted against a reference NPP product (e.g. MODIS MOD17A3HGF).
 
 CASA NPP is proportional to eps_max cell by cell (NPP = APAR * Te1 * Te2 * We *
 eps_max), so scaling a class's eps_max by a factor f scales that class's NPP by
@@ -86,9 +87,11 @@ def fit_factor(x: NDArray, y: NDArray) -> tuple[float, float]:
 
 
 def assign_folds(blocks: NDArray, folds: int, seed: int) -> tuple[NDArray, int]:
-    """Fold (0..k-1) of each cell from its spatial block id: the distinct blocks are
-    shuffled with ``seed`` and dealt to the folds in turn.  Returns (fold per cell,
-    k), k = min(folds, number of blocks)."""
+    """Assign each cell a fold (0..k-1) from its spatial block id.
+
+    The distinct blocks are shuffled with ``seed`` and dealt to the folds in turn.
+    Returns (fold per cell, k), k = min(folds, number of blocks).
+    """
     ids = np.unique(blocks)
     k = int(min(folds, ids.size))
     if k < 1:
@@ -155,7 +158,7 @@ def _factors_of(x: NDArray, y: NDArray, cls: NDArray, k: int, min_cells: int) ->
 
 
 def _override_of(dataset) -> float | None:
-    """The global EPSILON_MAX a casa-nep NPP raster records in its metadata, if any."""
+    """Return the global EPSILON_MAX (gC MJ-1) a casa-nep NPP raster records in its metadata, if any."""
     try:
         params = json.loads(dataset.tags().get("casanep_parameters", "{}"))
         value = params.get("casa", {}).get("epsilon_max_override")
@@ -254,7 +257,7 @@ def calibrate_epsilon(
     else:
         cb.warning("cross-validation needs at least 2 spatial blocks with pure cells; skill after is not reported.")
     before = _stats(x, y) if x.size else _stats(np.empty(0), np.empty(0))
-    after = _stats(x, y_cv) if k >= 2 else {**_stats(np.empty(0), np.empty(0)), "n": 0}
+    after: dict[str, float] = _stats(x, y_cv) if k >= 2 else {**_stats(np.empty(0), np.empty(0)), "n": 0}
     cb.info(f"{x.size} pure reference cells (PURITY {purity:g}); calibrated: {', '.join(calibrated) or 'none'}.")
     return CalibrationResult(factors, before, after, year, purity, k, block_size, min_cells, override,
                              x, y, y_cv, cls)
@@ -262,8 +265,11 @@ def calibrate_epsilon(
 
 def _write_indicators(landcover: str, lookup, pos_class: NDArray, k: int, grid: ModelGrid, path: str,
                       cb: Callbacks) -> None:
-    """A k-band raster on the NPP grid: 1 where the cell is of class i, 0 where it is another class or
-    no-NPP land cover (water, ice), NaN where the land cover has no data."""
+    """Write a k-band class-indicator raster on the NPP grid.
+
+    Band i is 1 where the cell is of class i, 0 where it is another class or no-NPP land cover
+    (water, ice), NaN where the land cover has no data.
+    """
     lc = RasterInput.open(landcover, "LANDCOVER", categorical=True, monthly=False)
     try:
         if lc.count != 1:
@@ -295,6 +301,7 @@ def _write_indicators(landcover: str, lookup, pos_class: NDArray, k: int, grid: 
 def _pure_pairs(casa, band: int, shares, ref: RasterInput, purity: float, block_size: int,
                 product: ReferenceProduct, scale: float, cb: Callbacks):
     """(x reference, y CASA mean, class index, spatial block id) of the pure reference cells valid in both."""
+    assert ref.dataset is not None  # opened by the caller (only a pickled RasterInput has none)
     rds = ref.dataset
     sub, win, ref_crs, casa_crs = reference_window(casa, ref)
     common = dict(src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
@@ -339,9 +346,11 @@ def _pure_pairs(casa, band: int, shares, ref: RasterInput, purity: float, block_
 # -- outputs ---------------------------------------------------------------
 def write_vegetation_table(result: CalibrationResult, path: str, vegetation_table: str | None = None,
                            reference: str | None = None) -> str:
-    """The vegetation table with calibrated eps_max (same columns; ``casanep:npp`` reads it as
-    VEGETATION_TABLE).  Uncalibrated classes keep their value (the global EPSILON_MAX where the NPP
-    was computed with one)."""
+    """Write the vegetation table with calibrated eps_max (gC MJ-1).
+
+    Same columns; ``casanep:npp`` reads it as VEGETATION_TABLE.  Uncalibrated classes keep their
+    value (the global EPSILON_MAX where the NPP was computed with one).
+    """
     source = vegetation_table or str(DEFAULT_VEGETATION_TABLE)
     rows = read_csv_rows(source, "VEGETATION_TABLE", ["key", "name", "ndvi_min", "ndvi_max", "epsilon_max", "npp"])
     columns = list(rows[0]) if rows else ["key", "name", "ndvi_min", "ndvi_max", "epsilon_max", "npp"]
@@ -359,9 +368,9 @@ def write_vegetation_table(result: CalibrationResult, path: str, vegetation_tabl
         w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         w.writeheader()
         for row in rows:
-            c = by_key.get(row["key"])
-            if c is not None:
-                row = dict(row, epsilon_max=f"{c.epsilon_after:.6g}")
+            fitted = by_key.get(row["key"])
+            if fitted is not None:
+                row = dict(row, epsilon_max=f"{fitted.epsilon_after:.6g}")
             w.writerow(row)
     return path
 

@@ -7,8 +7,10 @@ propagates.  Equations: METHOD.md section 1 (Potter et al. 1993; Zhu et al.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import fmath
 from .params import CasaParams
@@ -17,7 +19,7 @@ _DEFAULT = CasaParams()
 
 
 def simple_ratio(ndvi: ArrayLike) -> NDArray:
-    """Simple ratio SR = (1 + NDVI) / (1 - NDVI) (unitless)."""
+    """Return the simple ratio SR = (1 + NDVI) / (1 - NDVI) (unitless)."""
     n = np.asarray(ndvi)
     return (1.0 + n) / (1.0 - n)
 
@@ -42,7 +44,7 @@ def fpar(
     the bounds' shape and the monthly array sees only multiply-adds.
     """
     ndvi = np.asarray(ndvi)
-    ft = ndvi.dtype if ndvi.dtype.kind == "f" else np.float64
+    ft: DTypeLike = ndvi.dtype if ndvi.dtype.kind == "f" else np.float64
     lo = np.asarray(ndvi_min, dtype=ft)
     hi = np.asarray(ndvi_max, dtype=ft)
     span = params.fpar_max - params.fpar_min
@@ -162,7 +164,7 @@ def water_stress(
 def light_use_efficiency(
     te1_: ArrayLike, te2_: ArrayLike, we: ArrayLike, epsilon_max: ArrayLike
 ) -> NDArray:
-    """eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1).
+    """Return the light-use efficiency eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1).
 
     Python numbers stay weak scalars, so float32 arrays stay float32 on numpy 1
     and numpy 2 alike (``np.asarray(1.0)`` would promote to float64 under NEP 50).
@@ -170,8 +172,12 @@ def light_use_efficiency(
     return _arr(_arr(_arr(te1_) * _arr(te2_)) * _arr(we)) * _arr(epsilon_max)
 
 
-def _arr(x: ArrayLike) -> ArrayLike:
-    """Arrays as arrays; Python numbers left as they are (weak in numpy's promotion)."""
+def _arr(x: ArrayLike) -> Any:
+    """Return arrays as arrays and Python numbers as they are (weak in numpy's promotion).
+
+    Typed ``Any``: an ndarray or a Python number, whose products numpy's stubs cannot type
+    (the caller's result is an ndarray whenever one operand is an array).
+    """
     return x if isinstance(x, (int, float)) else np.asarray(x)
 
 
@@ -190,7 +196,7 @@ NDVI_BINS = 4000
 
 
 def ndvi_histogram(ndvi: ArrayLike, class_index: ArrayLike, n_classes: int) -> NDArray:
-    """Counts of NDVI per class in NDVI_BINS bins over [-1, 1] (int64, shape (n_classes, NDVI_BINS)).
+    """Count NDVI per class in NDVI_BINS bins over [-1, 1] (int64, shape (n_classes, NDVI_BINS)).
 
     ``class_index`` (same shape as ``ndvi`` or broadcastable) is the class row,
     -1 for cells to skip; NaN NDVI is skipped.
@@ -204,7 +210,7 @@ def ndvi_histogram(ndvi: ArrayLike, class_index: ArrayLike, n_classes: int) -> N
 
 
 def histogram_percentile(counts: ArrayLike, q: float) -> float:
-    """The q-th percentile (0-100) of NDVI from one class's histogram (bin centres), NaN if empty.
+    """Return the q-th percentile (0-100) of NDVI from one class's histogram (bin centres), NaN if empty.
 
     Resolution: one bin, 0.0005 NDVI.
     """

@@ -28,7 +28,7 @@ def heat_index(t_year: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArra
 
 
 def thornthwaite_exponent(i: ArrayLike, params: ThornthwaiteParams = _THORN) -> NDArray:
-    """a = 6.75e-7*I^3 - 7.71e-5*I^2 + 1.792e-2*I + 0.49239 (unitless)."""
+    """Return the Thornthwaite exponent a = 6.75e-7*I^3 - 7.71e-5*I^2 + 1.792e-2*I + 0.49239 (unitless)."""
     i = np.asarray(i)
     return ((params.a3 * i + params.a2) * i + params.a1) * i + params.a0
 

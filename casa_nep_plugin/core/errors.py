@@ -17,8 +17,8 @@ class CasaInputError(ValueError):
         self.message = message
         super().__init__(f"{parameter}: {message}")
 
-    def __reduce__(self):
-        # picklable (a window task's error travels back from a Dask worker unchanged)
+    def __reduce__(self) -> tuple[type[CasaInputError], tuple[str, str]]:
+        """Pickle by (parameter, message): a window task's error travels back from a Dask worker unchanged."""
         return (self.__class__, (self.parameter, self.message))
 
 
@@ -28,5 +28,6 @@ class CasaCancelled(RuntimeError):
     def __init__(self) -> None:
         super().__init__("Cancelled by the user; no output was written.")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[CasaCancelled], tuple[()]]:
+        """Pickle without arguments (the message is fixed)."""
         return (self.__class__, ())

@@ -71,8 +71,10 @@ def fill_linear(stack: NDArray, max_gap: int) -> tuple[NDArray, NDArray]:
 
 
 def filled_per_year(before: NDArray, after: NDArray, groups: list[list[int]]) -> NDArray:
-    """Filled months per cell and calendar year (years, rows, cols), float32: months that were
-    NaN in ``before`` and are valid in ``after``; ``groups`` the band indices of each year."""
+    """Count the filled months per cell and calendar year (years, rows, cols), float32.
+
+    Filled: NaN in ``before`` and valid in ``after``; ``groups`` are the band indices of each year.
+    """
     filled = ~np.isfinite(before) & np.isfinite(after)
     return np.stack([filled[idx].sum(axis=0, dtype=np.int32) for idx in groups]).astype(np.float32)
 
@@ -86,9 +88,12 @@ def npp_gap_kwargs(gap_fill: str, max_gap: int) -> dict:
 
 
 def run_filled_count(ndvi: str, output: str, max_gap: int, ndvi_scale: float = 1.0, callbacks=None) -> str:
-    """The NDVI months that ``fill_linear`` fills, per cell and calendar year (one band per year, described
-    YYYY, int16), on the NDVI grid: what the zone table's ``filled_cell_months_YYYY`` columns read.  Returns
-    ``output``; the total number of filled cell-months goes to the log."""
+    """Write the number of NDVI months that ``fill_linear`` fills, per cell and calendar year.
+
+    One band per year (described YYYY, int16), on the NDVI grid: what the zone table's
+    ``filled_cell_months_YYYY`` columns read.  Returns ``output``; the total number of filled
+    cell-months goes to the log.
+    """
     from rasterio.windows import Window
 
     from .engine import OutputSpec, metadata_json, run_blocks

@@ -75,7 +75,7 @@ def annual_series(table, quantity: str) -> tuple[list[str], np.ndarray]:
 
 
 def zone_names(table, label_field: str | None) -> list[str]:
-    """A readable name per zone: ``label_field`` if present, else the zone index."""
+    """Return a readable name per zone: ``label_field`` if present, else the zone index."""
     if label_field and label_field in table.columns:
         return [str(v) for v in table[label_field]]
     return [f"zone {i}" for i in table.get("zone_index", range(1, len(table) + 1))]
@@ -167,8 +167,11 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
                   cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None,
                   centre_zero: bool = False, max_side: int = 800,
                   classes: dict[int, tuple[str, str]] | None = None) -> str:
-    """A PNG picture of one band (decimated to ``max_side`` cells), with a colour bar, or with
-    a legend when ``classes`` ({value: (label, colour)}) describes a class raster."""
+    """Draw one band as a PNG picture (decimated to ``max_side`` cells).
+
+    With a colour bar, or with a legend when ``classes`` ({value: (label, colour)}) describes a
+    class raster.
+    """
     import rasterio
     from rasterio.enums import Resampling
 
@@ -216,7 +219,7 @@ _HEADERS = [
 
 
 def readable(column: str) -> str:
-    """A column name as a planner reads it, e.g. npp_2021_mean -> 'NPP 2021 mean (gC m-2 a-1)'."""
+    """Return a column name as a planner reads it, e.g. npp_2021_mean -> 'NPP 2021 mean (gC m-2 a-1)'."""
     for pattern, fmt in _HEADERS:
         m = pattern.match(column)
         if m:
@@ -232,7 +235,7 @@ def _table_html(frame, max_rows: int = 60) -> str:
 
 
 def write_report(path: str, title: str, parameters: dict[str, object], sections: list[dict]) -> str:
-    """An HTML report: what was run with which parameters, then sections.
+    """Write an HTML report: what was run with which parameters, then sections.
 
     Each section: ``{"title": str, "text": str, "images": [png paths],
     "table": DataFrame | None, "files": [(label, path)]}``.  Image and file

@@ -30,7 +30,9 @@ import stat
 import sys
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
+from typing import Any
 
 from .errors import CasaInputError
 
@@ -45,7 +47,7 @@ LOCK_NAME = ".casanep-workflow.lock"
 # output paths
 # ---------------------------------------------------------------------------
 def input_file_of(source: str | None) -> str | None:
-    """The file behind an input source string (``path|layername=x``, ``NETCDF:"f.nc":var``), or None."""
+    """Return the file behind an input source string (``path|layername=x``, ``NETCDF:"f.nc":var``), or None."""
     if not source:
         return None
     s = str(source).split("|")[0].strip()
@@ -62,14 +64,14 @@ def input_file_of(source: str | None) -> str | None:
 
 
 def _same_file(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are one file (symlinks and hard links included)."""
+    """Tell whether ``a`` and ``b`` are one file (symlinks and hard links included)."""
     with contextlib.suppress(OSError):
         return os.path.samefile(a, b)
     return os.path.realpath(a) == os.path.realpath(b)
 
 
 def check_output_folder(folder: str, parameter: str) -> str:
-    """A folder that exists (or can be created), is a folder and is writable; returns its real path."""
+    """Check that a folder exists (or can be created), is a folder and is writable; return its real path."""
     if not folder:
         raise CasaInputError(parameter, "no output folder was given.")
     real = os.path.realpath(folder)
@@ -87,7 +89,7 @@ def check_output_folder(folder: str, parameter: str) -> str:
 
 
 def _check_one(path: str, parameter: str, extensions: tuple[str, ...] | None) -> str:
-    """Checks of one output path on its own; returns the real path to write to."""
+    """Check one output path on its own; return the real path to write to."""
     if not path:
         raise CasaInputError(parameter, "no output path was given.")
     if os.path.isdir(path):
@@ -150,8 +152,8 @@ def check_output_paths(
         if path is None or path == "":
             continue
         real[param] = _check_one(str(path), param, extensions)
-    given_inputs = [(p, input_file_of(v)) for p, v in inputs.items() if isinstance(v, (str, os.PathLike))]
-    given_inputs = [(p, f) for p, f in given_inputs if f]
+    candidates = [(p, input_file_of(v)) for p, v in inputs.items() if isinstance(v, (str, os.PathLike))]
+    given_inputs = [(p, f) for p, f in candidates if f]
     for param, target in real.items():
         for in_param, in_file in given_inputs:
             if (os.path.exists(target) and os.path.exists(in_file) and _same_file(target, in_file)) or \
@@ -189,7 +191,7 @@ _UMASK_LOCK = threading.Lock()
 
 
 def current_umask() -> int:
-    """The process umask, read without changing it where the system allows (Linux /proc)."""
+    """Return the process umask, read without changing it where the system allows (Linux /proc)."""
     with contextlib.suppress(OSError, ValueError):
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -216,7 +218,7 @@ def apply_umask(path: str) -> None:
 _REGISTRY_LOCK = threading.RLock()
 _REGISTERED: dict[str, None] = {}  # insertion-ordered set of paths
 _HANDLER_DEPTH = 0
-_PREVIOUS: dict[int, object] = {}
+_PREVIOUS: dict[int, Callable[[int, FrameType | None], Any] | int | signal.Handlers | None] = {}  # getsignal()'s
 CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -289,7 +291,7 @@ def signal_cleanup() -> Iterator[None]:
     """
     global _HANDLER_DEPTH
     main = threading.current_thread() is threading.main_thread()
-    installed: list[int] = []
+    installed: list[signal.Signals] = []
     if main:
         with _REGISTRY_LOCK:
             _HANDLER_DEPTH += 1
@@ -331,7 +333,7 @@ def temp_registered(path: str) -> Iterator[str]:
 # one workflow per folder
 # ---------------------------------------------------------------------------
 def _process_start(pid: int) -> str | None:
-    """The start time of process ``pid`` in clock ticks since boot (Linux), to tell a reused pid."""
+    """Return the start time of process ``pid`` in clock ticks since boot (Linux), to tell a reused pid."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             text = fh.read()
@@ -341,7 +343,7 @@ def _process_start(pid: int) -> str | None:
 
 
 def _alive(pid: int, start: str | None) -> bool:
-    """True if ``pid`` runs on this host and (when known) started at ``start``."""
+    """Tell whether ``pid`` runs on this host and (when known) started at ``start``."""
     if pid <= 0:
         return False
     try:
@@ -499,8 +501,8 @@ DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded", "file too large")
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """True if ``exc`` (or what caused it) says the disk or quota is full."""
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Tell whether ``exc`` (or what caused it) says the disk or quota is full."""
     seen = 0
     while exc is not None and seen < 8:
         if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
@@ -513,7 +515,7 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def disk_is_full(folder: str, reserve: int = 64 * 1024) -> bool:
-    """True if the file system holding ``folder`` has less than ``reserve`` bytes left for the user."""
+    """Tell whether the file system holding ``folder`` has less than ``reserve`` bytes left for the user."""
     try:
         st = os.statvfs(folder)
     except (OSError, AttributeError):
@@ -522,7 +524,7 @@ def disk_is_full(folder: str, reserve: int = 64 * 1024) -> bool:
 
 
 def disk_full_error(parameter: str, where: str) -> CasaInputError:
-    """The message for a full disk while writing into ``where``."""
+    """Return the error for a full disk while writing into ``where``."""
     return CasaInputError(
         parameter,
         f"the disk holding '{where}' is full (no space left on device); nothing was written and existing files "

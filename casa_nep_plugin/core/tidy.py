@@ -52,7 +52,7 @@ def _parse(column: str) -> tuple[str, int | None, int | None, str, str] | None:
 
 
 def long_table(wide: pd.DataFrame, zone: str | pd.Series = "all", klass: str | pd.Series = "all") -> pd.DataFrame:
-    """The long form of one wide table.
+    """Return the long form of one wide table.
 
     ``zone`` / ``klass``: a column name of ``wide`` holding the zone / class of
     each row, or a constant for all rows (e.g. ``"all"`` for the whole region or
