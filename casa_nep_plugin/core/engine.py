@@ -70,7 +70,7 @@ class Callbacks:
         progress = None if outer is None else (lambda pct: outer(lo + (hi - lo) * pct / 100.0))
         return Callbacks(progress, self.is_cancelled, self.info, self.warning, self.step)
 #: A window task: (window, part) in, output arrays out (see :func:`run_chunks`).
-ChunkResult = Mapping[str, "NDArray | tuple[NDArray, Sequence[int]]"]
+ChunkResult = Mapping[str, object]
 
 #: How often (seconds) the engine looks at the cancel flag while it waits for work.
 POLL_SECONDS = 0.2
@@ -293,7 +293,7 @@ def _deliver(result: ChunkResult, window: Window, writers: list[OutputFile], sta
             continue
         value = result[w.spec.key]
         data, bands = value if isinstance(value, tuple) else (value, None)
-        w.put(data, window, bands)
+        w.put(np.asarray(data), window, bands)
 
 
 def _commit(writers: list[OutputFile], stats: RunStats,

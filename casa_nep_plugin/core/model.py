@@ -64,8 +64,13 @@ class _Inputs:
         self.items: dict[str, RasterInput] = {}
 
     def open(self, key: str, path: str | None, parameter: str, **kw) -> RasterInput | None:
+        """Open an optional input: None where no path is given."""
+        return self.need(key, path, parameter, **kw) if path else None
+
+    def need(self, key: str, path: str | None, parameter: str, **kw) -> RasterInput:
+        """Open a required input (a clear error naming ``parameter`` where no path is given)."""
         if not path:
-            return None
+            raise CasaInputError(parameter, "is required: give a raster.")
         inp = RasterInput.open(path, parameter, **kw)
         self._stack.callback(inp.close)
         self.items[key] = inp
@@ -240,7 +245,7 @@ def _npp_specs(months: list[str], params: ModelParams, inputs: dict[str, str], *
     ]
     path_of = {"npp": paths.get("output"), "fpar": paths.get("fpar"), "lue": paths.get("lue"),
                "rh": paths.get("rh"), "nep": paths.get("nep")}
-    return [OutputSpec(key, path_of[key], months, units, provenance_tags(kind, units, eq, rec, inputs),
+    return [OutputSpec(key, path_of[key] or "", months, units, provenance_tags(kind, units, eq, rec, inputs),
                        parameter=param)
             for key, param, units, kind, eq, rec in table if path_of[key]]
 
@@ -310,31 +315,32 @@ def run_npp(
                        inputs_given)
     lookup = _lookup(class_table, vegetation_table)
     with _Inputs() as inp:
-        nd = inp.open("ndvi", ndvi, "NDVI", scale=ndvi_scale)
+        nd = inp.need("ndvi", ndvi, "NDVI", scale=ndvi_scale)
         months = _reference_months(nd)
         grid = nd.grid
         if grid.crs is None:
             cb.warning("NDVI: the raster has no CRS; outputs will have none either.")
-        stacks = {
-            "sol": inp.open("sol", solar_radiation, "SOLAR_RADIATION"),
-            "t": inp.open("t", temperature, "TEMPERATURE"),
-            "p": inp.open("p", precipitation, "PRECIPITATION"),
+        sol = inp.need("sol", solar_radiation, "SOLAR_RADIATION")
+        t = inp.need("t", temperature, "TEMPERATURE")
+        p = inp.need("p", precipitation, "PRECIPITATION")
+        stacks: dict[str, RasterInput | None] = {
+            "sol": sol, "t": t, "p": p,
             "e": inp.open("e", evapotranspiration, "EVAPOTRANSPIRATION"),
             "pet": inp.open("pet", potential_et, "POTENTIAL_ET"),
         }
         for s in stacks.values():
             if s is not None:
                 _match_stack(s, months, nd, cb)
-        lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False)
+        lc = inp.need("lc", landcover, "LANDCOVER", categorical=True, monthly=False)
         if lc.count != 1:
             raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
         topt_in, topt_const = _open_topt(inp, optimal_temperature)
         years = group_years(months)
         _check_years(months, years, topt_in, topt_const, stacks["pet"])
         # plausibility on a few blocks of each file before any work; every window is checked again
-        plausibility.screen(_quick_look(stacks["t"]), "temperature", "TEMPERATURE")
-        plausibility.screen(_quick_look(stacks["sol"]), "solar_radiation", "SOLAR_RADIATION")
-        plausibility.screen(_quick_look(stacks["p"]), "precipitation", "PRECIPITATION")
+        plausibility.screen(_quick_look(t), "temperature", "TEMPERATURE")
+        plausibility.screen(_quick_look(sol), "solar_radiation", "SOLAR_RADIATION")
+        plausibility.screen(_quick_look(p), "precipitation", "PRECIPITATION")
         plausibility.screen(_quick_look(nd), "ndvi", "NDVI", scale=ndvi_scale, nodata_declared=nd.nodata is not None)
         _check_codes(lc, lookup, cb, class_table)
         _attach_npp(grid, nd, lc, topt_in, stacks, cb)
@@ -406,9 +412,9 @@ def run_rh(
                                                          "VEGETATION_TABLE": vegetation_table})
     lookup = _lookup(class_table, vegetation_table) if landcover else None
     with _Inputs() as inp:
-        t = inp.open("t", temperature, "TEMPERATURE")
+        t = inp.need("t", temperature, "TEMPERATURE")
         months = _reference_months(t)
-        p = inp.open("p", precipitation, "PRECIPITATION")
+        p = inp.need("p", precipitation, "PRECIPITATION")
         _match_stack(p, months, t, cb)
         plausibility.screen(_quick_look(t), "temperature", "TEMPERATURE")
         lc = inp.open("lc", landcover, "LANDCOVER", categorical=True, monthly=False) if landcover else None
@@ -440,9 +446,9 @@ def _open_pair(inp: _Inputs, npp: str, rh: str, cb: Callbacks):
     """NPP and RH monthly stacks with the same months, RH read onto the NPP grid.
 
     Returns (npp input, rh input, months, grid, band indices per year, partial years)."""
-    n = inp.open("npp", npp, "NPP")
+    n = inp.need("npp", npp, "NPP")
     months = _reference_months(n)
-    r = inp.open("rh", rh, "RH")
+    r = inp.need("rh", rh, "RH")
     _match_stack(r, months, n, cb)
     grid = n.grid
     n.attach(grid)
@@ -512,7 +518,7 @@ def run_annual(
     wanted = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
     params = {"npp": "NPP_OUTPUT", "rh": "RH_OUTPUT", "nep": "NEP_OUTPUT", "ratio": "RATIO_OUTPUT",
               "class": "CLASS_OUTPUT"}
-    wanted = {k: v for k, v in wanted.items() if v}
+    wanted: dict[str, str] = {k: v for k, v in wanted.items() if v}
     if not wanted:
         raise CasaInputError("OUTPUT", "no output was asked for.")
     check_output_paths([OutputSpec(k, v, [], parameter=params[k]) for k, v in wanted.items()],
