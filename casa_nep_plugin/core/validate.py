@@ -11,6 +11,7 @@ the reference grid.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -25,7 +26,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 
-from .engine import OutputSpec, atomic_path, run_blocks, scan_blocks
+from .engine import OutputSpec, atomic_path, check_writable, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .model import Callbacks, group_years
@@ -303,4 +304,32 @@ def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP aga
             fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)
+    return path
+
+
+def check_outputs(points: str, plot: str, statistics: str | None = None) -> None:
+    """Raise a clear error, before any work, if an output of casanep:validate cannot be written.
+
+    Parameters
+    ----------
+    points, plot, statistics
+        Destinations of the sample points, the scatter plot (PNG) and the statistics
+        (CSV; None when not asked for), checked as the parameters POINTS, PLOT and STATISTICS.
+    """
+    for path, name in ((points, "POINTS"), (plot, "PLOT"), (statistics, "STATISTICS")):
+        if path:
+            check_writable(path, name)
+
+
+def write_statistics(result: ValidationResult, path: str) -> str:
+    """Write the statistics as a CSV table of ``statistic,value`` rows; return ``path``.
+
+    Written to a temporary file moved into place on success, so a failure leaves any
+    previous file as it was.  RMSE, bias and intercept are in gC m-2 a-1.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["statistic", "value"])
+        for k, v in result.summary().items():
+            w.writerow([k, v])
     return path
