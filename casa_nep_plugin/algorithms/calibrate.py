@@ -109,13 +109,7 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.calibrate.calibrate_epsilon`; the table, factors, skill and plot written."""
-        from ..core.calibrate import (
-            calibrate_epsilon,
-            calibration_plot,
-            write_factors,
-            write_metrics,
-            write_vegetation_table,
-        )
+        from ..core.calibrate import calibrate_epsilon
         from ..core.engine import check_writable
 
         paths = {name: self.parameterAsFileOutput(parameters, name, context)
@@ -138,14 +132,20 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
             callbacks=self.callbacks(feedback),
             **reference_values(self, parameters, context),
         )
-        write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
-        write_factors(result, paths[self.FACTORS])
-        write_metrics(result, paths[self.METRICS])
-        calibration_plot(result, paths[self.PLOT])
+        self.write(result, paths, vegetation, reference)
         self.report(result, feedback)
         b, a = result.before, result.after
         return {**paths, "N": b["n"], "R2_BEFORE": b["r2"], "R2_AFTER": a["r2"], "RMSE_BEFORE": b["rmse"],
                 "RMSE_AFTER": a["rmse"]}
+
+    def write(self, result, paths: dict[str, str], vegetation: str | None, reference: str) -> None:
+        """Write the calibrated vegetation table, the factors, the skill and the scatter plot."""
+        from ..core.calibrate import calibration_plot, write_factors, write_metrics, write_vegetation_table
+
+        write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
+        write_factors(result, paths[self.FACTORS])
+        write_metrics(result, paths[self.METRICS])
+        calibration_plot(result, paths[self.PLOT])
 
     @staticmethod
     def report(result, feedback) -> None:

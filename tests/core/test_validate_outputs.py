@@ -57,3 +57,15 @@ def test_outputs_are_checked_by_parameter_before_any_work(tmp_path):
     with pytest.raises(CasaInputError) as err:
         check_outputs(str(folder), str(tmp_path / "p.png"), None)
     assert err.value.parameter == "POINTS"
+
+
+def test_reference_counts_to_npp_with_fill_codes_masked():
+    from casa_nep_plugin.core.validate import ReferenceProduct
+
+    raw = np.array([1000.0, 32760.0, 32761.0, 32767.0, 32768.0, np.nan])
+    # MOD17: 0.1 gC m-2 a-1 per count, 32761..32767 fill
+    np.testing.assert_array_equal(ReferenceProduct().to_npp(raw), [100.0, 3276.0, np.nan, np.nan, 3276.8, np.nan])
+    np.testing.assert_array_equal(ReferenceProduct(fill_max=None).to_npp(raw),  # no upper end: all from 32761
+                                  [100.0, 3276.0, np.nan, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(ReferenceProduct(scale=1.0, fill_min=None).to_npp(raw), raw)
+    assert raw[2] == 32761.0  # the input is not changed
