@@ -20,6 +20,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -29,7 +30,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from .base import static_enum
+from .base import CasaAlgorithm, static_enum
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
 from .landcoverproduct import class_table_path, product_parameters
 
@@ -58,17 +59,17 @@ MODEL_RASTERS = {
 }
 
 
-def temperature(alg) -> QgsProcessingParameterRasterLayer:
+def temperature(alg: CasaAlgorithm) -> QgsProcessingParameterRasterLayer:
     """Return the monthly temperature stack (degC)."""
     return QgsProcessingParameterRasterLayer("TEMPERATURE", alg.tr("Mean air temperature (degC, monthly stack)"))
 
 
-def precipitation(alg) -> QgsProcessingParameterRasterLayer:
+def precipitation(alg: CasaAlgorithm) -> QgsProcessingParameterRasterLayer:
     """Return the monthly precipitation stack (mm month-1)."""
     return QgsProcessingParameterRasterLayer("PRECIPITATION", alg.tr("Precipitation (mm month-1, monthly stack)"))
 
 
-def model_inputs(alg) -> list:
+def model_inputs(alg: CasaAlgorithm) -> list:
     """Return the carbon model's inputs in dialog order: NDVI, land cover and its product, climate, Topt."""
     tr = alg.tr
     return [
@@ -88,13 +89,13 @@ def model_inputs(alg) -> list:
     ]
 
 
-def ndvi_scale(alg) -> QgsProcessingParameterNumber:
+def ndvi_scale(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
     """Return the NDVI scale factor (1, or 0.0001 for MODIS integers)."""
     return QgsProcessingParameterNumber("NDVI_SCALE", alg.tr("NDVI scale factor (0.0001 for MODIS integers)"),
                                         type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0)
 
 
-def model_input_values(alg, parameters, context) -> dict:
+def model_input_values(alg: CasaAlgorithm, parameters, context) -> dict:
     """Return the keyword arguments of ``core.model.run_npp`` that :func:`model_inputs` and :func:`ndvi_scale` give."""
     values: dict = {key: alg.raster_path(parameters, name, context) for name, key in MODEL_RASTERS.items()}
     values["ndvi_scale"] = alg.parameterAsDouble(parameters, "NDVI_SCALE", context)
@@ -102,7 +103,7 @@ def model_input_values(alg, parameters, context) -> dict:
     return values
 
 
-def gap_fill(alg, default: str) -> list:
+def gap_fill(alg: CasaAlgorithm, default: str) -> list:
     """Return GAP_FILL (none or linear) and MAX_GAP (months)."""
     return [
         static_enum("GAP_FILL", alg.tr("Fill NDVI gaps in time"), GAP_FILLS, default),
@@ -111,23 +112,23 @@ def gap_fill(alg, default: str) -> list:
     ]
 
 
-def gap_fill_values(alg, parameters, context) -> tuple[str, int]:
+def gap_fill_values(alg: CasaAlgorithm, parameters, context) -> tuple[str, int]:
     """Return (GAP_FILL, MAX_GAP) as chosen."""
     return alg.enum_string(parameters, "GAP_FILL", context), alg.parameterAsInt(parameters, "MAX_GAP", context)
 
 
-def vegetation_table(alg, description: str = "") -> QgsProcessingParameterFile:
+def vegetation_table(alg: CasaAlgorithm, description: str = "") -> QgsProcessingParameterFile:
     """Return VEGETATION_TABLE, the class parameters (CSV; advanced)."""
     return set_advanced(csv_file("VEGETATION_TABLE", description or alg.tr(
         "Vegetation class parameters (CSV; default Zhu et al. 2006)")))
 
 
-def class_table_file(alg) -> QgsProcessingParameterFile:
+def class_table_file(alg: CasaAlgorithm) -> QgsProcessingParameterFile:
     """Return CLASS_TABLE as a plain CSV (code,class), for algorithms without the product choice."""
     return csv_file("CLASS_TABLE", alg.tr("Class table (CSV code,class; default GLC_FCS30)"))
 
 
-def threshold(alg) -> QgsProcessingParameterNumber:
+def threshold(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
     """Return THRESHOLD, the warning threshold of RH/NPP (percent)."""
     return QgsProcessingParameterNumber("THRESHOLD", alg.tr("Warning threshold of RH/NPP (percent)"),
                                         type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0)
@@ -138,7 +139,7 @@ def threshold(alg) -> QgsProcessingParameterNumber:
 FLUX_STACKS = {"NPP": "npp", "RH": "rh", "NEP": "nep"}
 
 
-def flux_stacks(alg) -> list:
+def flux_stacks(alg: CasaAlgorithm) -> list:
     """Return the three optional monthly flux stacks NPP, RH and NEP (at least one is needed at run time)."""
     tr = alg.tr
     return [
@@ -153,18 +154,18 @@ def zones(description: str, optional: bool = False) -> QgsProcessingParameterFea
     return QgsProcessingParameterFeatureSource("ZONES", description, [SOURCE_POLYGON], optional=optional)
 
 
-def zone_fields(alg) -> QgsProcessingParameterField:
+def zone_fields(alg: CasaAlgorithm) -> QgsProcessingParameterField:
     """Return FIELDS, the zone fields carried into a table (default: all)."""
     return QgsProcessingParameterField("FIELDS", alg.tr("Zone fields to keep (default: all)"),
                                        parentLayerParameterName="ZONES", allowMultiple=True, optional=True)
 
 
-def weighting(alg):
+def weighting(alg: CasaAlgorithm) -> QgsProcessingParameterEnum:
     """Return WEIGHTING, centre or exact."""
     return static_enum("WEIGHTING", alg.tr("Cell weighting"), WEIGHTINGS, "centre")
 
 
-def zones_path(alg, parameters, context, feedback, formats: tuple[str, ...] = ("gpkg",)) -> str | None:
+def zones_path(alg: CasaAlgorithm, parameters, context, feedback, formats: tuple[str, ...] = ("gpkg",)) -> str | None:
     """Return a path geopandas reads for ZONES (other layers exported to GeoPackage), or None when not given."""
     if parameters.get("ZONES") in (None, ""):
         return None
@@ -183,7 +184,7 @@ def zones_path(alg, parameters, context, feedback, formats: tuple[str, ...] = ("
 
 
 # -- the reference NPP product ------------------------------------------------------------------
-def reference_inputs(alg) -> list:
+def reference_inputs(alg: CasaAlgorithm) -> list:
     """Return NPP (annual or monthly), REFERENCE and YEAR."""
     tr = alg.tr
     return [
@@ -194,7 +195,7 @@ def reference_inputs(alg) -> list:
     ]
 
 
-def reference_scaling(alg) -> list:
+def reference_scaling(alg: CasaAlgorithm) -> list:
     """Return NPP_SCALE, REFERENCE_SCALE, REFERENCE_FILL_MIN and REFERENCE_FILL_MAX (advanced; MOD17 defaults)."""
     tr = alg.tr
     return [set_advanced(p) for p in (
@@ -209,7 +210,7 @@ def reference_scaling(alg) -> list:
     )]
 
 
-def reference_values(alg, parameters, context) -> dict:
+def reference_values(alg: CasaAlgorithm, parameters, context) -> dict:
     """Return the keyword arguments ``year``, ``product`` and ``npp_scale`` of validate_npp and calibrate_epsilon.
 
     A fill code not given takes MOD17's; given empty, the reference has no fill codes.
@@ -242,7 +243,7 @@ the cell size counted from the CRS origin, so two grids with the same CRS and ce
 without a CRS is read in the CRS of the grid it builds or cuts. {default}</p>"""
 
 
-def add_grid_parameters(alg) -> None:
+def add_grid_parameters(alg: CasaAlgorithm) -> None:
     """Add GRID_REFERENCE, GRID_EXTENT, GRID_CRS and GRID_CELL_SIZE (all optional) to ``alg``."""
     tr = alg.tr
     alg.addParameter(QgsProcessingParameterRasterLayer(
@@ -267,7 +268,9 @@ def _crs_text(crs) -> str | None:
     return crs.toWkt()
 
 
-def extent_from_parameters(alg, parameters, context) -> tuple[tuple[float, float, float, float] | None, str | None]:
+def extent_from_parameters(
+    alg: CasaAlgorithm, parameters, context,
+) -> tuple[tuple[float, float, float, float] | None, str | None]:
     """Return (extent as xmin, ymin, xmax, ymax, its CRS as text or None) from GRID_EXTENT."""
     if parameters.get(GRID_EXTENT) in (None, ""):
         return None, None
@@ -278,7 +281,7 @@ def extent_from_parameters(alg, parameters, context) -> tuple[tuple[float, float
     return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()), crs
 
 
-def grid_from_parameters(alg, parameters, context, feedback=None):
+def grid_from_parameters(alg: CasaAlgorithm, parameters, context, feedback=None) -> tuple:
     """Return (ModelGrid or None, extent, extent CRS) from the grid parameters.
 
     None when neither a reference nor CRS + cell size is given (the algorithm
