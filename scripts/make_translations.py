@@ -5,7 +5,7 @@
 Every user-facing string: the literal arguments of ``tr(...)`` and
 ``QCoreApplication.translate("casanep", ...)`` calls in the plugin (not in core/,
 which never talks to the user through Qt), and the texts the algorithms translate
-from class attributes - DISPLAY, GROUP, SHORT, TAGS and the whole HELP, exactly as
+from class attributes - DISPLAY, GROUP, SHORT, TAGS, the labels of OUTPUTS and the whole HELP, exactly as
 ``tr()`` receives them at run time.  Translators copy the template to
 casanep_<lang>.ts, translate it in Qt Linguist and compile it with lrelease to
 casanep_<lang>.qm; the plugin loads the .qm of the user's QGIS locale.
@@ -56,6 +56,7 @@ def class_texts() -> list[tuple[str, int, str]]:
             if getattr(cls, attr, ""):
                 out.append((file, line, getattr(cls, attr)))
         out.extend((file, line, tag) for tag in getattr(cls, "TAGS", ()))
+        out.extend((file, line, output.label) for output in getattr(cls, "OUTPUTS", {}).values())
     return out
 
 

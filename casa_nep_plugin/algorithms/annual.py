@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterRasterLayer
 
-from .base import CasaAlgorithm
-from .compat import NUMBER_DOUBLE
-from .styles import style_on_load
+from .base import CasaAlgorithm, RasterOutput
+from .parameters import threshold
 
 
 class AnnualAlgorithm(CasaAlgorithm):
@@ -24,11 +19,13 @@ class AnnualAlgorithm(CasaAlgorithm):
     NPP = "NPP"
     RH = "RH"
     THRESHOLD = "THRESHOLD"
-    OUTPUTS = {"NPP_OUTPUT": ("npp", "Annual NPP (gC m-2 a-1)", "npp_annual"),
-               "RH_OUTPUT": ("rh", "Annual RH (gC m-2 a-1)", "rh_annual"),
-               "NEP_OUTPUT": ("nep", "Annual NEP (gC m-2 a-1)", "nep_annual"),
-               "RATIO_OUTPUT": ("ratio", "RH/NPP (percent)", "ratio"),
-               "CLASS_OUTPUT": ("class", "Sink / warning / source", "sink_source")}
+    OUTPUTS = {
+        "NPP_OUTPUT": RasterOutput("npp", "Annual NPP (gC m-2 a-1)", "npp_annual"),
+        "RH_OUTPUT": RasterOutput("rh", "Annual RH (gC m-2 a-1)", "rh_annual"),
+        "NEP_OUTPUT": RasterOutput("nep", "Annual NEP (gC m-2 a-1)", "nep_annual"),
+        "RATIO_OUTPUT": RasterOutput("ratio", "RH/NPP (percent)", "ratio"),
+        "CLASS_OUTPUT": RasterOutput("class", "Sink / warning / source", "sink_source"),
+    }
 
     HELP = """<p>From monthly NPP and RH stacks (gC m<sup>-2</sup> month<sup>-1</sup>, bands YYYY-MM), one band per
 calendar year (described YYYY):</p>
@@ -44,17 +41,14 @@ is nodata;</li>
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.NPP, self.tr("NPP (monthly stack)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.RH, self.tr("RH (monthly stack)")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("Warning threshold of RH/NPP (percent)"), type=NUMBER_DOUBLE, defaultValue=80.0,
-            minValue=1.0, maxValue=100.0))
-        for name, (_, label, _) in self.OUTPUTS.items():
-            self.addParameter(QgsProcessingParameterRasterDestination(name, self.tr(label), optional=True))
+        self.addParameter(threshold(self))
+        self.add_raster_outputs()
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_annual`."""
         from ..core.model import run_annual
 
-        paths = {key: self.output_path(parameters, name, context) for name, (key, _, _) in self.OUTPUTS.items()}
+        paths = self.raster_outputs(parameters, context)
         written = run_annual(
             npp=self.raster_path(parameters, self.NPP, context),
             rh=self.raster_path(parameters, self.RH, context),
@@ -63,8 +57,4 @@ is nodata;</li>
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             callbacks=self.callbacks(feedback),
         )
-        result = {}
-        for name, (key, _, style) in self.OUTPUTS.items():
-            result[name] = written.get(key)
-            style_on_load(context, written.get(key), style)
-        return result
+        return self.publish(written, context)

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import os
 import re
+from typing import NamedTuple
 
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterRasterDestination,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .. import deps
+from .styles import style_on_load
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
@@ -50,6 +54,25 @@ def references_html(keys) -> str:
     return "<p><b>References</b><br>" + "<br>".join(REFERENCES[k] for k in keys) + "</p>"
 
 
+def static_enum(
+    name: str, description: str, options: list[str], default: str, optional: bool = False,
+) -> QgsProcessingParameterEnum:
+    """Return an enum whose values are its option strings (stable in models and on the command line)."""
+    param = QgsProcessingParameterEnum(name, description, options=options, defaultValue=default, optional=optional)
+    param.setUsesStaticStrings(True)
+    return param
+
+
+class RasterOutput(NamedTuple):
+    """A raster output of an algorithm: the core's key for it, its label and layer style."""
+
+    key: str  #: key of the path in the dict the core's run function returns
+    label: str  #: dialog label (translated)
+    style: str | None = None  #: QML in resources/styles applied when the layer loads
+    optional: bool = True
+    by_default: bool = True  #: created unless the user skips it
+
+
 class CasaAlgorithm(QgsProcessingAlgorithm):
     """Base: ids, groups, help, dependency check, error and feedback bridging."""
 
@@ -61,6 +84,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
     SHORT = ""  # one sentence: the toolbox tooltip and the dialog's first line
     TAGS: tuple[str, ...] = ()  # toolbox search words
     REFS: tuple[str, ...] = ()  # keys of REFERENCES that apply
+    OUTPUTS: dict[str, RasterOutput] = {}  # raster destinations: parameter name -> output
 
     def tr(self, text: str) -> str:
         """Translate user-facing text."""
@@ -237,3 +261,43 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         """A raster destination's path, or None when the optional output is skipped."""
         value = self.parameterAsOutputLayer(parameters, name, context)
         return value or None
+
+    def optional_number(self, parameters, name: str, context) -> float | None:
+        """Return a number parameter's value, or None when it is left empty.
+
+        A parameter missing from ``parameters`` takes its declared default (None when it
+        has none); one given empty is None (e.g. no fill value at all).
+        """
+        if name not in parameters:
+            default = self.parameterDefinition(name).defaultValue()
+            return None if default in (None, "") else float(default)
+        if parameters[name] in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
+
+    def enum_string(self, parameters, name: str, context) -> str:
+        """Return the chosen option of an enum declared with :func:`static_enum`."""
+        value = self.parameterAsEnumString(parameters, name, context)
+        if value:
+            return value
+        return self.parameterDefinition(name).options()[self.parameterAsEnum(parameters, name, context)]
+
+    # -- raster outputs from the OUTPUTS table -----------------------------
+    def add_raster_outputs(self) -> None:
+        """Declare the raster destinations of :attr:`OUTPUTS`."""
+        for name, out in self.OUTPUTS.items():
+            self.addParameter(QgsProcessingParameterRasterDestination(
+                name, self.tr(out.label), optional=out.optional, createByDefault=out.by_default))
+
+    def raster_outputs(self, parameters, context) -> dict[str, str | None]:
+        """Return the destination path of each output of :attr:`OUTPUTS` by its core key (None: skipped)."""
+        return {out.key: self.output_path(parameters, name, context) for name, out in self.OUTPUTS.items()}
+
+    def publish(self, written: dict, context) -> dict[str, str | None]:
+        """Return the algorithm's results from the core's written paths; style the outputs that load."""
+        result = {}
+        for name, out in self.OUTPUTS.items():
+            result[name] = written.get(out.key)
+            if out.style:
+                style_on_load(context, written.get(out.key), out.style)
+        return result

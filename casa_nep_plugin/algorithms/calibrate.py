@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessingOutputNumber,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
+from .compat import NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
+from .parameters import class_table_file, csv_file, reference_inputs, reference_scaling, reference_values
 
 
 class CalibrateAlgorithm(CasaAlgorithm):
@@ -75,16 +74,14 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters and outputs."""
         add = self.addParameter
-        add(QgsProcessingParameterRasterLayer(self.NPP, self.tr("CASA NPP (annual, or monthly stack)")))
+        npp, reference, year = reference_inputs(self)
+        add(npp)
         add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
-        add(QgsProcessingParameterFile(self.CLASS_TABLE, self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
-        add(QgsProcessingParameterFile(
-            self.VEGETATION_TABLE, self.tr("Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
-        add(QgsProcessingParameterRasterLayer(self.REFERENCE, self.tr("Reference NPP (e.g. MOD17A3HGF)")))
-        add(QgsProcessingParameterString(self.YEAR, self.tr("Year (of a monthly NPP stack; default first whole)"),
-                                         optional=True))
+        add(class_table_file(self))
+        add(csv_file(self.VEGETATION_TABLE,
+                     self.tr("Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)")))
+        add(reference)
+        add(year)
         add(QgsProcessingParameterNumber(self.PURITY, self.tr("Purity: least share of one class in a reference cell"),
                                          type=NUMBER_DOUBLE, defaultValue=0.8, minValue=0.01, maxValue=1.0))
         add(QgsProcessingParameterNumber(self.FOLDS, self.tr("Cross-validation folds"), type=NUMBER_INTEGER,
@@ -97,18 +94,8 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
             minValue=2)))
         add(set_advanced(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed (folds)"), type=NUMBER_INTEGER,
                                                       defaultValue=42, minValue=0)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.NPP_SCALE, self.tr("Scale of CASA NPP values to gC m-2"), type=NUMBER_DOUBLE, defaultValue=1.0,
-            minValue=0.0)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.REFERENCE_SCALE, self.tr("Scale of reference values to gC m-2 a-1 (MOD17: 0.1)"),
-            type=NUMBER_DOUBLE, defaultValue=0.1, minValue=0.0)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.FILL_MIN, self.tr("Lowest reference fill code (MOD17: 32761)"), type=NUMBER_DOUBLE,
-            defaultValue=32761, optional=True)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.FILL_MAX, self.tr("Highest reference fill code (MOD17: 32767)"), type=NUMBER_DOUBLE,
-            defaultValue=32767, optional=True)))
+        for param in reference_scaling(self):
+            add(param)
         add(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Calibrated vegetation table"),
                                                   "CSV files (*.csv)"))
         add(QgsProcessingParameterFileDestination(self.FACTORS, self.tr("Factors per class"), "CSV files (*.csv)"))
@@ -121,33 +108,14 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def execute(self, parameters, context, feedback) -> dict:
-        """Parameters to :func:`core.calibrate.calibrate_epsilon`."""
-        from ..core.calibrate import (
-            calibrate_epsilon,
-            calibration_plot,
-            write_factors,
-            write_metrics,
-            write_vegetation_table,
-        )
+        """Parameters to :func:`core.calibrate.calibrate_epsilon`; the table, factors, skill and plot written."""
+        from ..core.calibrate import calibrate_epsilon
         from ..core.engine import check_writable
-        from ..core.validate import ReferenceProduct
 
         paths = {name: self.parameterAsFileOutput(parameters, name, context)
                  for name in (self.OUTPUT, self.FACTORS, self.METRICS, self.PLOT)}
         for name, path in paths.items():
             check_writable(path, name)
-
-        def optional_number(name):
-            # not given: the default (MOD17's fill codes); given empty: no fill codes
-            if name in parameters and parameters[name] in (None, ""):
-                return None
-            return self.parameterAsDouble(parameters, name, context)
-
-        product = ReferenceProduct(
-            scale=self.parameterAsDouble(parameters, self.REFERENCE_SCALE, context),
-            fill_min=optional_number(self.FILL_MIN),
-            fill_max=optional_number(self.FILL_MAX),
-        )
         vegetation = self.file_path(parameters, self.VEGETATION_TABLE, context)
         reference = self.raster_path(parameters, self.REFERENCE, context)
         result = calibrate_epsilon(
@@ -161,15 +129,27 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
             block_size=self.parameterAsInt(parameters, self.BLOCK_SIZE, context),
             min_cells=self.parameterAsInt(parameters, self.MIN_CELLS, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
-            year=self.parameterAsString(parameters, self.YEAR, context).strip() or None,
-            product=product,
-            npp_scale=self.parameterAsDouble(parameters, self.NPP_SCALE, context),
             callbacks=self.callbacks(feedback),
+            **reference_values(self, parameters, context),
         )
+        self.write(result, paths, vegetation, reference)
+        self.report(result, feedback)
+        b, a = result.before, result.after
+        return {**paths, "N": b["n"], "R2_BEFORE": b["r2"], "R2_AFTER": a["r2"], "RMSE_BEFORE": b["rmse"],
+                "RMSE_AFTER": a["rmse"]}
+
+    def write(self, result, paths: dict[str, str], vegetation: str | None, reference: str) -> None:
+        """Write the calibrated vegetation table, the factors, the skill and the scatter plot."""
+        from ..core.calibrate import calibration_plot, write_factors, write_metrics, write_vegetation_table
+
         write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
         write_factors(result, paths[self.FACTORS])
         write_metrics(result, paths[self.METRICS])
         calibration_plot(result, paths[self.PLOT])
+
+    @staticmethod
+    def report(result, feedback) -> None:
+        """Write the factors and the skill before and after to the log."""
         for c in result.factors:
             if c.cells:
                 feedback.pushInfo(f"{c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} pure cells)"
@@ -179,5 +159,3 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         feedback.pushInfo(f"before: R2 {b['r2']:.3f}, RMSE {b['rmse']:.1f}, bias {b['bias']:.1f}; after "
                           f"({result.folds}-fold spatial-block CV): R2 {a['r2']:.3f}, RMSE {a['rmse']:.1f}, "
                           f"bias {a['bias']:.1f} (N = {b['n']})")
-        return {**paths, "N": b["n"], "R2_BEFORE": b["r2"], "R2_AFTER": a["r2"], "RMSE_BEFORE": b["rmse"],
-                "RMSE_AFTER": a["rmse"]}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDestination
+from qgis.core import QgsProcessingParameterFile
 
-from .base import CasaAlgorithm
+from .base import CasaAlgorithm, RasterOutput, static_enum
 from .compat import FILE_BEHAVIOR_FILE
-from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
+from .parameters import GRID_HELP, add_grid_parameters, grid_from_parameters
 
 AGGREGATIONS = ["none", "mean"]
 
@@ -25,12 +25,12 @@ class Era5LandAlgorithm(CasaAlgorithm):
     GROUP_ID = "prepare"
     INPUT = "INPUT"
     AGGREGATION = "AGGREGATION"
-    OUTPUTS = {
-        "SOL": ("OUTPUT_SOL", "Solar radiation SOL (MJ m-2 month-1)"),
-        "T": ("OUTPUT_T", "Mean air temperature T (degC)"),
-        "P": ("OUTPUT_P", "Precipitation P (mm month-1)"),
-        "E": ("OUTPUT_E", "Actual evapotranspiration E (mm month-1)"),
-        "PET": ("OUTPUT_PET", "Potential evapotranspiration PET (mm month-1)"),
+    OUTPUTS = {  # keyed by core.era5's variable keys
+        "OUTPUT_SOL": RasterOutput("SOL", "Solar radiation SOL (MJ m-2 month-1)"),
+        "OUTPUT_T": RasterOutput("T", "Mean air temperature T (degC)"),
+        "OUTPUT_P": RasterOutput("P", "Precipitation P (mm month-1)"),
+        "OUTPUT_E": RasterOutput("E", "Actual evapotranspiration E (mm month-1)"),
+        "OUTPUT_PET": RasterOutput("PET", "Potential evapotranspiration PET (mm month-1)", by_default=False),
     }
 
     HELP = """<p>Reads an ERA5-Land (or ERA5) <b>monthly means</b> file - the CDS product
@@ -68,35 +68,22 @@ coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format
             "Hourly/daily input: none = refuse (download monthly means), mean = average steps into months"),
             AGGREGATIONS, "none"))
         add_grid_parameters(self)
-        for key, (name, label) in self.OUTPUTS.items():
-            self.addParameter(QgsProcessingParameterRasterDestination(
-                name, self.tr(label), optional=True, createByDefault=key != "PET"))
+        self.add_raster_outputs()
 
     def execute(self, parameters, context, feedback) -> dict:
-        """Parameters to :func:`core.era5.run_era5land`."""
-        from ..core.era5 import Era5File, run_era5land
+        """Parameters to :func:`core.era5.run_era5land` (which skips, with a warning, variables the file lacks)."""
+        from ..core.era5 import run_era5land
 
-        path = self.parameterAsFile(parameters, self.INPUT, context)
-        aggregation = enum_string(self, parameters, self.AGGREGATION, context, AGGREGATIONS)
+        aggregation = self.enum_string(parameters, self.AGGREGATION, context)
         grid, extent, extent_crs = grid_from_parameters(self, parameters, context, feedback)
-        probe = Era5File(path, aggregate=aggregation == "mean")
-        present = set(probe.sources)
-        probe.close()
-        outputs = {}
-        for key, (name, label) in self.OUTPUTS.items():
-            if parameters.get(name) in (None, ""):
-                continue
-            if key not in present:
-                text = self.tr("{name}: the file has no variable for {label}; not written.")
-                feedback.pushInfo(text.format(name=name, label=label))
-                continue
-            outputs[key] = self.output_path(parameters, name, context)
-        if not outputs:
-            from ..core.errors import CasaInputError
-
-            have = ", ".join(f"{s.name} ({k})" for k, s in probe.sources.items())
-            raise CasaInputError(self.INPUT, f"the file holds {have}, but none of the requested outputs; "
-                                 "request the output(s) of those variables.")
-        written = run_era5land(path, outputs, grid=grid, extent=extent if grid is None else None,
-                               extent_crs=extent_crs, aggregation=aggregation, callbacks=self.callbacks(feedback))
-        return {name: written.get(key) for key, (name, _) in self.OUTPUTS.items()}
+        written = run_era5land(
+            self.parameterAsFile(parameters, self.INPUT, context),
+            {out.key: self.output_path(parameters, name, context) for name, out in self.OUTPUTS.items()
+             if parameters.get(name) not in (None, "")},
+            grid=grid,
+            extent=extent if grid is None else None,
+            extent_crs=extent_crs,
+            aggregation=aggregation,
+            callbacks=self.callbacks(feedback),
+        )
+        return self.publish(written, context)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterRasterLayer, QgsProcessingParameterVectorDestination
 
+from .aggregate import OUTPUT_HELP, WEIGHTING_HELP, AggregateAlgorithm
 from .compat import SOURCE_TABLE
-from .zonalstatistics import OUTPUT_HELP, WEIGHTING_HELP, AggregateAlgorithm
 
 
 class LandcoverBudgetAlgorithm(AggregateAlgorithm):

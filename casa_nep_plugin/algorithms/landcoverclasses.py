@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterFile,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer
 
 from ..core.products import PRODUCT_NAMES
-from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, set_advanced
-from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
+from .base import CasaAlgorithm, static_enum
+from .compat import set_advanced
+from .parameters import GRID_HELP, add_grid_parameters, csv_file, grid_from_parameters, vegetation_table
 
 PRODUCTS = list(PRODUCT_NAMES)
 
@@ -56,16 +52,11 @@ added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Land-cover product (class codes)")))
         add(static_enum(self.PRODUCT, self.tr("Product (shipped lookup table)"), PRODUCTS, "glc_fcs30"))
-        add(QgsProcessingParameterFile(
-            self.CLASS_LOOKUP, self.tr("Own lookup table (CSV code,class; replaces PRODUCT)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(csv_file(self.CLASS_LOOKUP, self.tr("Own lookup table (CSV code,class; replaces PRODUCT)")))
         add_grid_parameters(self)
-        add(set_advanced(QgsProcessingParameterFile(
-            self.OUTPUT_CLASS_TABLE, self.tr("Class table of the model (output codes; default GLC_FCS30)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
-        add(set_advanced(QgsProcessingParameterFile(
-            self.VEGETATION_TABLE, self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        add(set_advanced(csv_file(
+            self.OUTPUT_CLASS_TABLE, self.tr("Class table of the model (output codes; default GLC_FCS30)"))))
+        add(vegetation_table(self))
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("CASA vegetation classes")))
 
     def execute(self, parameters, context, feedback) -> dict:
@@ -73,8 +64,8 @@ added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</
         from ..core.landcover import run_landcover_classes
 
         grid, extent, extent_crs = grid_from_parameters(self, parameters, context, feedback)
-        lookup = self.file_path(parameters, self.CLASS_LOOKUP, context) or enum_string(
-            self, parameters, self.PRODUCT, context, PRODUCTS)
+        lookup = self.file_path(parameters, self.CLASS_LOOKUP, context) or self.enum_string(
+            parameters, self.PRODUCT, context)
         written = run_landcover_classes(
             self.raster_path(parameters, self.INPUT, context),
             self.output_path(parameters, self.OUTPUT, context),

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
 
 from ..core.products import FRACTION_TABLE_OPTIONS
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE
-from .zonalstatistics import AggregateAlgorithm
+from .aggregate import AggregateAlgorithm
+from .base import static_enum
+from .compat import NUMBER_DOUBLE
+from .parameters import csv_file
 
 TABLE_OPTIONS = list(FRACTION_TABLE_OPTIONS)
 
@@ -51,14 +51,11 @@ pass, so a 10 m map of a whole region runs in bounded memory.</p>"""
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land-cover map (class codes)")))
-        table = QgsProcessingParameterEnum(
-            self.CLASS_TABLE, self.tr("Class table (product codes to the study's six classes)"),
-            options=TABLE_OPTIONS, defaultValue="worldcover")
-        table.setUsesStaticStrings(True)
-        self.addParameter(table)
-        self.addParameter(QgsProcessingParameterFile(
-            self.CLASS_TABLE_FILE, self.tr("Own class table (CSV code,class; replaces the one above)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        self.addParameter(static_enum(
+            self.CLASS_TABLE, self.tr("Class table (product codes to the study's six classes)"), TABLE_OPTIONS,
+            "worldcover"))
+        self.addParameter(csv_file(
+            self.CLASS_TABLE_FILE, self.tr("Own class table (CSV code,class; replaces the one above)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.REFERENCE, self.tr("Model grid from this raster (e.g. the NPP stack)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
@@ -74,16 +71,13 @@ pass, so a 10 m map of a whole region runs in bounded memory.</p>"""
         from ..core.fractions import landcover_fractions
 
         table = self.file_path(parameters, self.CLASS_TABLE_FILE, context) or \
-            self.parameterAsEnumString(parameters, self.CLASS_TABLE, context) or "worldcover"
-        cell = None
-        if parameters.get(self.CELL_SIZE) not in (None, ""):
-            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            self.enum_string(parameters, self.CLASS_TABLE, context)
         written = landcover_fractions(
             landcover=self.raster_path(parameters, self.LANDCOVER, context),
             output=self.output_path(parameters, self.OUTPUT, context),
             class_table=table,
             reference=self.raster_path(parameters, self.REFERENCE, context),
-            cell_size=cell,
+            cell_size=self.optional_number(parameters, self.CELL_SIZE, context),
             majority_output=self.output_path(parameters, self.MAJORITY_OUTPUT, context),
             callbacks=self.callbacks(feedback),
         )

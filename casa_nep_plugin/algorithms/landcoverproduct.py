@@ -8,10 +8,11 @@ core takes the table's path.
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterFile
+from qgis.core import QgsProcessingParameterFile
 
 from ..core.products import DEFAULT_PRODUCT, find_product
 from ..core.products import PRODUCTS as CORE_PRODUCTS
+from .base import static_enum
 from .compat import FILE_BEHAVIOR_FILE
 
 PRODUCT = "LANDCOVER_PRODUCT"
@@ -22,10 +23,8 @@ DEFAULT = DEFAULT_PRODUCT.name
 
 def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
     """The product enum and the own-table file parameter, in dialog order."""
-    product = QgsProcessingParameterEnum(
-        PRODUCT, alg.tr("Land-cover product (its shipped code table maps the codes)"),
-        options=list(PRODUCTS), defaultValue=DEFAULT)
-    product.setUsesStaticStrings(True)
+    product = static_enum(PRODUCT, alg.tr("Land-cover product (its shipped code table maps the codes)"),
+                          list(PRODUCTS), DEFAULT)
     own = QgsProcessingParameterFile(
         class_table, alg.tr("Or own class table (CSV code,class; replaces the product's table)"),
         behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)

@@ -10,13 +10,12 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_FILE, set_advanced
-from .gridparams import GRID_HELP, add_grid_parameters, enum_string, grid_from_parameters, static_enum
+from .base import CasaAlgorithm, static_enum
+from .compat import FILE_BEHAVIOR_FOLDER, NUMBER_DOUBLE, SOURCE_FILE, set_advanced
+from .parameters import GRID_HELP, add_grid_parameters, gap_fill, gap_fill_values, grid_from_parameters
 
 RELIABILITY_MODES = ["good_marginal", "good", "none"]
 RESAMPLINGS = ["bilinear", "nearest", "average"]
-GAP_FILLS = ["none", "linear"]
 
 GAP_FILL_HELP = """<p><b>Gap filling</b> (GAP_FILL linear): a cell's missing month is filled by linear interpolation in
 time between its nearest valid months before and after, NDVI(t) = NDVI(p) + (NDVI(q) - NDVI(p)) (t - p)/(q - p),
@@ -97,9 +96,8 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
                                                       type=NUMBER_DOUBLE, defaultValue=-2000)))
         add(set_advanced(QgsProcessingParameterNumber(self.VALID_MAX, self.tr("Valid maximum (stored units)"),
                                                       type=NUMBER_DOUBLE, defaultValue=10000)))
-        add(static_enum(self.GAP_FILL, self.tr("Fill NDVI gaps in time"), GAP_FILLS, "none"))
-        add(QgsProcessingParameterNumber(self.MAX_GAP, self.tr("Longest gap filled (months)"), type=NUMBER_INTEGER,
-                                         defaultValue=2, minValue=0))
+        for param in gap_fill(self, "none"):
+            add(param)
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Monthly NDVI (maximum-value composite)")))
         add(QgsProcessingParameterRasterDestination(self.COUNT_OUTPUT, self.tr("Valid composites per month"),
                                                     optional=True, createByDefault=False))
@@ -117,30 +115,29 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
             inputs.append(folder)
         if not inputs:
             raise CasaInputError(self.INPUT, "give the composites (files) or a folder holding them.")
-        # FILL not given: the default (-3000); given empty: no fill value
-        no_fill = self.FILL in parameters and parameters[self.FILL] in (None, "")
         scaling = VIScaling(
             scale=self.parameterAsDouble(parameters, self.SCALE, context),
-            fill=None if no_fill else self.parameterAsDouble(parameters, self.FILL, context),
+            fill=self.optional_number(parameters, self.FILL, context),  # not given: -3000; given empty: none
             valid_min=self.parameterAsDouble(parameters, self.VALID_MIN, context),
             valid_max=self.parameterAsDouble(parameters, self.VALID_MAX, context),
         )
         grid, extent, extent_crs = grid_from_parameters(self, parameters, context, feedback)
+        gap, max_gap = gap_fill_values(self, parameters, context)
         written = run_ndvi_composite(
             inputs,
             self.output_path(parameters, self.OUTPUT, context),
             grid=grid,
             count_output=self.output_path(parameters, self.COUNT_OUTPUT, context),
             reliability=[p for p in self.parameterAsFileList(parameters, self.RELIABILITY, context) if p] or None,
-            reliability_mode=enum_string(self, parameters, self.RELIABILITY_MODE, context, RELIABILITY_MODES),
+            reliability_mode=self.enum_string(parameters, self.RELIABILITY_MODE, context),
             scaling=scaling,
             index=self.parameterAsString(parameters, self.INDEX, context).strip() or "NDVI",
-            resampling=enum_string(self, parameters, self.RESAMPLING, context, RESAMPLINGS),
+            resampling=self.enum_string(parameters, self.RESAMPLING, context),
             extent=extent if grid is None else None,
             extent_crs=extent_crs,
             callbacks=self.callbacks(feedback),
-            gap_fill=enum_string(self, parameters, self.GAP_FILL, context, GAP_FILLS),
-            max_gap=self.parameterAsInt(parameters, self.MAX_GAP, context),
+            gap_fill=gap,
+            max_gap=max_gap,
             filled_output=self.output_path(parameters, self.FILLED_OUTPUT, context),
         )
         return {self.OUTPUT: written["ndvi"], self.COUNT_OUTPUT: written.get("count"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer
+from qgis.core import QgsProcessingParameterRasterLayer
 
-from .base import CasaAlgorithm
-from .styles import style_on_load
+from .base import CasaAlgorithm, RasterOutput
 
 
 class NepAlgorithm(CasaAlgorithm):
@@ -20,6 +19,10 @@ class NepAlgorithm(CasaAlgorithm):
     RH = "RH"
     OUTPUT = "OUTPUT"
     RATIO_OUTPUT = "RATIO_OUTPUT"
+    OUTPUTS = {
+        "OUTPUT": RasterOutput("nep", "NEP (gC m-2 month-1)", "nep_monthly", optional=False),
+        "RATIO_OUTPUT": RasterOutput("ratio", "Annual RH/NPP ratio (percent)", "ratio", by_default=False),
+    }
 
     HELP = """<p>Monthly net ecosystem productivity (gC m<sup>-2</sup> month<sup>-1</sup>):</p>
 <p><code>NEP = NPP - RH</code> (positive: net carbon sink).</p>
@@ -33,21 +36,18 @@ warning and &gt; 100 % (NEP &lt; 0) as a net source.</p>"""
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.NPP, self.tr("NPP (gC m-2 month-1, monthly stack)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.RH, self.tr("RH (gC m-2 month-1, monthly stack)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("NEP (gC m-2 month-1)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.RATIO_OUTPUT, self.tr("Annual RH/NPP ratio (percent)"), optional=True, createByDefault=False))
+        self.add_raster_outputs()
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_nep`."""
         from ..core.model import run_nep
 
+        outputs = self.raster_outputs(parameters, context)
         written = run_nep(
             npp=self.raster_path(parameters, self.NPP, context),
             rh=self.raster_path(parameters, self.RH, context),
-            output=self.output_path(parameters, self.OUTPUT, context),
-            ratio_output=self.output_path(parameters, self.RATIO_OUTPUT, context),
+            output=outputs["nep"],
+            ratio_output=outputs["ratio"],
             callbacks=self.callbacks(feedback),
         )
-        style_on_load(context, written["nep"], "nep_monthly")
-        style_on_load(context, written.get("ratio"), "ratio")
-        return {self.OUTPUT: written["nep"], self.RATIO_OUTPUT: written.get("ratio")}
+        return self.publish(written, context)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterNumber
 
-from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
-from .landcoverproduct import class_table_path, product_hint, product_parameters
-from .styles import style_on_load
+from .base import CasaAlgorithm, RasterOutput, static_enum
+from .compat import NUMBER_DOUBLE, set_advanced
+from .landcoverproduct import product_hint
+from .parameters import gap_fill, gap_fill_values, model_input_values, model_inputs, ndvi_scale, vegetation_table
 
 
 class NppAlgorithm(CasaAlgorithm):
@@ -46,7 +40,13 @@ class NppAlgorithm(CasaAlgorithm):
     NEP_OUTPUT = "NEP_OUTPUT"
     GAP_FILL = "GAP_FILL"
     MAX_GAP = "MAX_GAP"
-    GAP_FILLS = ["none", "linear"]
+    OUTPUTS = {
+        "OUTPUT": RasterOutput("npp", "NPP (gC m-2 month-1)", "npp_monthly", optional=False),
+        "FPAR_OUTPUT": RasterOutput("fpar", "FPAR (unitless)", "fpar", by_default=False),
+        "LUE_OUTPUT": RasterOutput("lue", "Light-use efficiency (gC MJ-1)", "lue", by_default=False),
+        "RH_OUTPUT": RasterOutput("rh", "RH in the same pass (gC m-2 month-1)", "rh_monthly", by_default=False),
+        "NEP_OUTPUT": RasterOutput("nep", "NEP in the same pass (gC m-2 month-1)", "nep_monthly", by_default=False),
+    }
 
     HELP = """<p>Monthly net primary productivity (gC m<sup>-2</sup> month<sup>-1</sup>) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).</p>
@@ -81,109 +81,61 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
         add = self.addParameter
-        add(QgsProcessingParameterRasterLayer(self.NDVI, self.tr("NDVI (monthly stack)")))
-        add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
-        for param in product_parameters(self, self.CLASS_TABLE):
+        for param in model_inputs(self):
             add(param)
-        add(QgsProcessingParameterRasterLayer(self.SOLAR_RADIATION,
-                                              self.tr("Solar radiation (MJ m-2 month-1, monthly stack)")))
-        add(QgsProcessingParameterRasterLayer(self.TEMPERATURE, self.tr("Mean air temperature (degC, monthly stack)")))
-        add(QgsProcessingParameterRasterLayer(self.PRECIPITATION, self.tr("Precipitation (mm month-1, monthly stack)")))
-        add(QgsProcessingParameterRasterLayer(
-            self.EVAPOTRANSPIRATION, self.tr("Actual evapotranspiration (mm month-1; Zhou & Zhang when empty)"),
-            optional=True))
-        add(QgsProcessingParameterRasterLayer(
-            self.POTENTIAL_ET, self.tr("Potential evapotranspiration (mm month-1; Thornthwaite when empty)"),
-            optional=True))
-        add(QgsProcessingParameterRasterLayer(
-            self.OPTIMAL_TEMPERATURE, self.tr("Optimal temperature Topt (degC; NDVI-peak month when empty)"),
-            optional=True))
         add(set_advanced(QgsProcessingParameterNumber(
             self.OPTIMAL_TEMPERATURE_VALUE, self.tr("Optimal temperature as one value (degC)"),
             type=NUMBER_DOUBLE, optional=True, minValue=-30, maxValue=50)))
-        add(QgsProcessingParameterNumber(self.NDVI_SCALE, self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
-                                         type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0))
+        add(ndvi_scale(self))
         add(set_advanced(QgsProcessingParameterNumber(
             self.EPSILON_MAX, self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
             type=NUMBER_DOUBLE, optional=True, minValue=0.0, maxValue=5.0)))
-        bounds = QgsProcessingParameterEnum(
+        add(set_advanced(static_enum(
             self.NDVI_BOUNDS, self.tr("Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input"),
-            options=self.BOUNDS_OPTIONS, defaultValue="table")
-        bounds.setUsesStaticStrings(True)
-        add(set_advanced(bounds))
-        add(set_advanced(QgsProcessingParameterFile(
-            self.VEGETATION_TABLE, self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
-        gap = QgsProcessingParameterEnum(self.GAP_FILL, self.tr("Fill NDVI gaps in time"), options=self.GAP_FILLS,
-                                         defaultValue="none")
-        gap.setUsesStaticStrings(True)
-        add(gap)
-        add(QgsProcessingParameterNumber(self.MAX_GAP, self.tr("Longest NDVI gap filled (months)"),
-                                         type=NUMBER_INTEGER, defaultValue=2, minValue=0))
-        add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("NPP (gC m-2 month-1)")))
-        add(QgsProcessingParameterRasterDestination(self.FPAR_OUTPUT, self.tr("FPAR (unitless)"),
-                                                    optional=True, createByDefault=False))
-        add(QgsProcessingParameterRasterDestination(self.LUE_OUTPUT, self.tr("Light-use efficiency (gC MJ-1)"),
-                                                    optional=True, createByDefault=False))
-        add(QgsProcessingParameterRasterDestination(
-            self.RH_OUTPUT, self.tr("RH in the same pass (gC m-2 month-1)"), optional=True, createByDefault=False))
-        add(QgsProcessingParameterRasterDestination(
-            self.NEP_OUTPUT, self.tr("NEP in the same pass (gC m-2 month-1)"), optional=True, createByDefault=False))
+            self.BOUNDS_OPTIONS, "table")))
+        add(vegetation_table(self))
+        for param in gap_fill(self, "none"):
+            add(param)
+        self.add_raster_outputs()
 
-    def execute(self, parameters, context, feedback) -> dict:
-        """Parameters to :func:`core.model.run_npp`."""
+    def params(self, parameters, context):
+        """Return the model parameters: the defaults, with EPSILON_MAX when given."""
         import dataclasses
 
-        from ..core.errors import CasaInputError
-        from ..core.gapfill import npp_gap_kwargs
-        from ..core.model import run_npp
         from ..core.params import ModelParams
 
         params = ModelParams()
-        if parameters.get(self.EPSILON_MAX) not in (None, ""):
-            eps = self.parameterAsDouble(parameters, self.EPSILON_MAX, context)
+        eps = self.optional_number(parameters, self.EPSILON_MAX, context)
+        if eps is not None:
             params = dataclasses.replace(params, casa=dataclasses.replace(params.casa, epsilon_max_override=eps))
-        topt = self.raster_path(parameters, self.OPTIMAL_TEMPERATURE, context)
-        if topt is None and parameters.get(self.OPTIMAL_TEMPERATURE_VALUE) not in (None, ""):
-            topt = self.parameterAsDouble(parameters, self.OPTIMAL_TEMPERATURE_VALUE, context)
-        gap = npp_gap_kwargs(self.parameterAsEnumString(parameters, self.GAP_FILL, context) or "none",
-                             self.parameterAsInt(parameters, self.MAX_GAP, context))
+        return params
+
+    def execute(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.model.run_npp`."""
+        from ..core.errors import CasaInputError
+        from ..core.gapfill import npp_gap_kwargs
+        from ..core.model import run_npp
+
+        inputs = model_input_values(self, parameters, context)
+        if inputs["optimal_temperature"] is None:
+            inputs["optimal_temperature"] = self.optional_number(parameters, self.OPTIMAL_TEMPERATURE_VALUE, context)
+        outputs = self.raster_outputs(parameters, context)
         try:
             written = run_npp(
-                ndvi=self.raster_path(parameters, self.NDVI, context),
-                landcover=self.raster_path(parameters, self.LANDCOVER, context),
-                solar_radiation=self.raster_path(parameters, self.SOLAR_RADIATION, context),
-                temperature=self.raster_path(parameters, self.TEMPERATURE, context),
-                precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
-                evapotranspiration=self.raster_path(parameters, self.EVAPOTRANSPIRATION, context),
-                potential_et=self.raster_path(parameters, self.POTENTIAL_ET, context),
-                optimal_temperature=topt,
-                ndvi_scale=self.parameterAsDouble(parameters, self.NDVI_SCALE, context),
-                class_table=class_table_path(self, parameters, context, self.CLASS_TABLE),
+                **inputs,
                 vegetation_table=self.file_path(parameters, self.VEGETATION_TABLE, context),
-                params=params,
-                output=self.output_path(parameters, self.OUTPUT, context),
-                fpar_output=self.output_path(parameters, self.FPAR_OUTPUT, context),
-                lue_output=self.output_path(parameters, self.LUE_OUTPUT, context),
-                ndvi_bounds=self.parameterAsEnumString(parameters, self.NDVI_BOUNDS, context) or "table",
-                rh_output=self.output_path(parameters, self.RH_OUTPUT, context),
-                nep_output=self.output_path(parameters, self.NEP_OUTPUT, context),
+                params=self.params(parameters, context),
+                output=outputs["npp"],
+                fpar_output=outputs["fpar"],
+                lue_output=outputs["lue"],
+                ndvi_bounds=self.enum_string(parameters, self.NDVI_BOUNDS, context),
+                rh_output=outputs["rh"],
+                nep_output=outputs["nep"],
                 callbacks=self.callbacks(feedback),
-                **gap,
+                **npp_gap_kwargs(*gap_fill_values(self, parameters, context)),
             )
         except CasaInputError as exc:
             if exc.parameter != "LANDCOVER":
                 raise
             raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
-        style_on_load(context, written["npp"], "npp_monthly")
-        style_on_load(context, written.get("fpar"), "fpar")
-        style_on_load(context, written.get("lue"), "lue")
-        style_on_load(context, written.get("rh"), "rh_monthly")
-        style_on_load(context, written.get("nep"), "nep_monthly")
-        return {
-            self.OUTPUT: written["npp"],
-            self.FPAR_OUTPUT: written.get("fpar"),
-            self.LUE_OUTPUT: written.get("lue"),
-            self.RH_OUTPUT: written.get("rh"),
-            self.NEP_OUTPUT: written.get("nep"),
-        }
+        return self.publish(written, context)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterRasterLayer
 
-from .base import CasaAlgorithm
+from .base import CasaAlgorithm, RasterOutput
 from .compat import set_advanced
 from .landcoverproduct import class_table_path, product_parameters
-from .styles import style_on_load
+from .parameters import precipitation, temperature
 
 
 class RhAlgorithm(CasaAlgorithm):
@@ -26,6 +23,7 @@ class RhAlgorithm(CasaAlgorithm):
     LANDCOVER = "LANDCOVER"
     CLASS_TABLE = "CLASS_TABLE"
     OUTPUT = "OUTPUT"
+    OUTPUTS = {"OUTPUT": RasterOutput("rh", "RH (gC m-2 month-1)", "rh_monthly", optional=False)}
 
     HELP = """<p>Monthly soil heterotrophic respiration RH (gC m<sup>-2</sup> month<sup>-1</sup>),
 one output band per month (described YYYY-MM):</p>
@@ -39,15 +37,13 @@ temperature grid.</p>"""
 
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters."""
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.TEMPERATURE, self.tr("Mean air temperature (degC, monthly stack)")))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.PRECIPITATION, self.tr("Precipitation (mm month-1, monthly stack)")))
+        self.addParameter(temperature(self))
+        self.addParameter(precipitation(self))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.LANDCOVER, self.tr("Land cover (class codes; masks water and ice, sets the grid)"), optional=True))
         for param in product_parameters(self, self.CLASS_TABLE):
             self.addParameter(set_advanced(param))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("RH (gC m-2 month-1)")))
+        self.add_raster_outputs()
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.model.run_rh`."""
@@ -58,8 +54,7 @@ temperature grid.</p>"""
             precipitation=self.raster_path(parameters, self.PRECIPITATION, context),
             landcover=self.raster_path(parameters, self.LANDCOVER, context),
             class_table=class_table_path(self, parameters, context, self.CLASS_TABLE),
-            output=self.output_path(parameters, self.OUTPUT, context),
+            output=self.raster_outputs(parameters, context)["rh"],
             callbacks=self.callbacks(feedback),
         )
-        style_on_load(context, written["rh"], "rh_monthly")
-        return {self.OUTPUT: written["rh"]}
+        return self.publish(written, context)

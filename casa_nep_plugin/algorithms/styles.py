@@ -6,10 +6,10 @@ import os
 
 from qgis.core import QgsProcessingLayerPostProcessorInterface
 
-from .base import PLUGIN_DIR
 from .compat import set_renderer_band
 
-STYLES_DIR = os.path.join(PLUGIN_DIR, "resources", "styles")
+#: resources/styles of the plugin (found from this file, so that the base can import this module)
+STYLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "styles")
 #: Styles whose ramp takes its range (and first band) from the data: name -> (diverging, monthly stack).
 #: The class maps (sink_source) and the ratio's fixed thresholds keep their style's values.
 DATA_RANGED = {

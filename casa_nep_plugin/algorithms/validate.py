@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import os
-
 from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
 )
 
 from .base import CasaAlgorithm
-from .compat import NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
+from .compat import NUMBER_INTEGER
+from .parameters import reference_inputs, reference_scaling, reference_values
 
 
 class ValidateAlgorithm(CasaAlgorithm):
@@ -55,26 +51,14 @@ statistics (CSV).</p>"""
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters and outputs."""
         add = self.addParameter
-        add(QgsProcessingParameterRasterLayer(self.NPP, self.tr("CASA NPP (annual, or monthly stack)")))
-        add(QgsProcessingParameterRasterLayer(self.REFERENCE, self.tr("Reference NPP (e.g. MOD17A3HGF)")))
-        add(QgsProcessingParameterString(self.YEAR, self.tr("Year (of a monthly NPP stack; default first whole)"),
-                                         optional=True))
+        for param in reference_inputs(self):
+            add(param)
         add(QgsProcessingParameterNumber(self.SAMPLE_SIZE, self.tr("Number of random cells"), type=NUMBER_INTEGER,
                                          defaultValue=2395, minValue=2))
         add(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42,
                                          minValue=0))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.NPP_SCALE, self.tr("Scale of CASA NPP values to gC m-2"), type=NUMBER_DOUBLE, defaultValue=1.0,
-            minValue=0.0)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.REFERENCE_SCALE, self.tr("Scale of reference values to gC m-2 a-1 (MOD17: 0.1)"),
-            type=NUMBER_DOUBLE, defaultValue=0.1, minValue=0.0)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.FILL_MIN, self.tr("Lowest reference fill code (MOD17: 32761)"), type=NUMBER_DOUBLE,
-            defaultValue=32761, optional=True)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.FILL_MAX, self.tr("Highest reference fill code (MOD17: 32767)"), type=NUMBER_DOUBLE,
-            defaultValue=32767, optional=True)))
+        for param in reference_scaling(self):
+            add(param)
         add(QgsProcessingParameterVectorDestination(self.POINTS, self.tr("Sample points")))
         add(QgsProcessingParameterFileDestination(self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"))
         add(QgsProcessingParameterFileDestination(self.STATISTICS, self.tr("Statistics"), "CSV files (*.csv)",
@@ -85,50 +69,28 @@ statistics (CSV).</p>"""
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.validate.validate_npp`."""
-        from ..core.engine import check_writable
-        from ..core.validate import ReferenceProduct, scatter_plot, validate_npp, write_points
+        from ..core.validate import check_outputs, scatter_plot, validate_npp, write_points, write_statistics
 
         points = self.parameterAsOutputLayer(parameters, self.POINTS, context)
         plot = self.parameterAsFileOutput(parameters, self.PLOT, context)
-        stats_path = self.parameterAsFileOutput(parameters, self.STATISTICS, context) or None
-        for path, name in ((points, self.POINTS), (plot, self.PLOT), (stats_path, self.STATISTICS)):
-            if path:
-                check_writable(path, name)
-
-        def optional_number(name):
-            value = parameters.get(name)
-            return None if value in (None, "") else self.parameterAsDouble(parameters, name, context)
-
-        product = ReferenceProduct(
-            scale=self.parameterAsDouble(parameters, self.REFERENCE_SCALE, context),
-            fill_min=optional_number(self.FILL_MIN),
-            fill_max=optional_number(self.FILL_MAX),
-        )
-        year = self.parameterAsString(parameters, self.YEAR, context).strip() or None
+        statistics = self.parameterAsFileOutput(parameters, self.STATISTICS, context) or None
+        check_outputs(points, plot, statistics)
         result = validate_npp(
             npp=self.raster_path(parameters, self.NPP, context),
             reference=self.raster_path(parameters, self.REFERENCE, context),
             sample_size=self.parameterAsInt(parameters, self.SAMPLE_SIZE, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
-            year=year,
-            product=product,
-            npp_scale=self.parameterAsDouble(parameters, self.NPP_SCALE, context),
             callbacks=self.callbacks(feedback),
+            **reference_values(self, parameters, context),
         )
         write_points(result, points)
         scatter_plot(result, plot)
-        summary = result.summary()
-        if stats_path:
-            with open(stats_path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["statistic", "value"])
-                for k, v in summary.items():
-                    w.writerow([k, v])
+        if statistics:
+            write_statistics(result, statistics)
         feedback.pushInfo(", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                                    for k, v in summary.items()))
+                                    for k, v in result.summary().items()))
         return {
-            self.POINTS: points, self.PLOT: plot, self.STATISTICS: stats_path if stats_path and os.path.exists(
-                stats_path) else None,
+            self.POINTS: points, self.PLOT: plot, self.STATISTICS: statistics,
             "N": result.n, "R2": result.r2, "RMSE": result.rmse, "BIAS": result.bias, "SLOPE": result.slope,
             "INTERCEPT": result.intercept,
         }

@@ -12,26 +12,27 @@ from qgis.core import (
     QgsProcessingOutputRasterLayer,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
 from .base import CasaAlgorithm
-from .compat import (
-    FILE_BEHAVIOR_FILE,
-    NUMBER_DOUBLE,
-    NUMBER_INTEGER,
-    SOURCE_POLYGON,
-    parameter_as_strings,
-    set_advanced,
+from .compat import parameter_as_strings, set_advanced
+from .landcoverproduct import product_hint
+from .parameters import (
+    csv_file,
+    gap_fill,
+    gap_fill_values,
+    model_input_values,
+    model_inputs,
+    ndvi_scale,
+    threshold,
+    weighting,
+    zones,
+    zones_path,
 )
-from .landcoverproduct import class_table_path, product_hint, product_parameters
 from .styles import StylePostProcessor, ZoneStylePostProcessor, style_path
 
 
@@ -47,7 +48,6 @@ class WorkflowAlgorithm(CasaAlgorithm):
     REFS = ("potter1993", "zhu2006", "zhu2007", "pei2010", "wang2025")
     GROUP = "Workflow"
     GROUP_ID = "Workflow"  # the shipped model's group id is its group name: one "Workflow" group
-    WEIGHTINGS = ["centre", "exact"]
     TABLES = [  # (file key, layer name, output) of the CSV tables loaded as tables
         ("zones_csv", "Zone statistics", "ZONE_TABLE"),
         ("budget", "Land-cover budget", "LANDCOVER_BUDGET"),
@@ -91,42 +91,20 @@ zone's cells, per month and year) go with every number.</p>"""
     def initAlgorithm(self, config=None):  # noqa: N802
         """Declare parameters and outputs."""
         add = self.addParameter
-        add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
-        add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
-        for param in product_parameters(self, "CLASS_TABLE"):
+        for param in model_inputs(self):  # casanep:npp's, under the same names and labels
             add(param)
-        add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
-        add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
-        add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
-        add(QgsProcessingParameterRasterLayer("EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"),
-                                              optional=True))
-        add(QgsProcessingParameterRasterLayer("POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"),
-                                              optional=True))
-        add(QgsProcessingParameterRasterLayer("OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"),
-                                              optional=True))
-        add(QgsProcessingParameterNumber("NDVI_SCALE", self.tr("NDVI scale factor"), type=NUMBER_DOUBLE,
-                                         defaultValue=1.0, minValue=0.0))
-        add(QgsProcessingParameterFeatureSource("ZONES", self.tr("Zones (e.g. cities)"), [SOURCE_POLYGON],
-                                                optional=True))
+        add(ndvi_scale(self))
+        add(zones(self.tr("Zones (e.g. cities)"), optional=True))
         add(QgsProcessingParameterField("ZONE_FIELD", self.tr("Zone name field"), parentLayerParameterName="ZONES",
                                         optional=True))
-        weighting = QgsProcessingParameterEnum("WEIGHTING", self.tr("Cell weighting"), options=self.WEIGHTINGS,
-                                               defaultValue="centre")
-        weighting.setUsesStaticStrings(True)
-        add(weighting)
+        add(weighting(self))
         add(QgsProcessingParameterRasterLayer("FINE_LANDCOVER", self.tr("Fine land cover (e.g. WorldCover 10 m)"),
                                               optional=True))
-        add(set_advanced(QgsProcessingParameterFile(
-            "FINE_CLASS_TABLE", self.tr("Fine land-cover mapping to the six classes (CSV; default WorldCover)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
-        add(QgsProcessingParameterNumber("THRESHOLD", self.tr("Warning threshold of RH/NPP (percent)"),
-                                         type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0))
-        gap = QgsProcessingParameterEnum("GAP_FILL", self.tr("Fill NDVI gaps in time"), options=["none", "linear"],
-                                         defaultValue="linear")
-        gap.setUsesStaticStrings(True)
-        add(gap)
-        add(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"), type=NUMBER_INTEGER,
-                                         defaultValue=2, minValue=0))
+        add(set_advanced(csv_file(
+            "FINE_CLASS_TABLE", self.tr("Fine land-cover mapping to the six classes (CSV; default WorldCover)"))))
+        add(threshold(self))
+        for param in gap_fill(self, "linear"):
+            add(param)
         add(QgsProcessingParameterBoolean(
             "LONG_TABLE", self.tr("Also one long table: zone, class, year, month, quantity, statistic, value, unit"),
             defaultValue=True))
@@ -141,68 +119,69 @@ zone's cells, per month and year) go with every number.</p>"""
         self.addOutput(QgsProcessingOutputVectorLayer("ZONES_LAYER", self.tr("Zones with their statistics")))
         self.addOutput(QgsProcessingOutputFile("LONG_TABLE_OUTPUT", self.tr("Long table (CSV)")))
 
-    def execute(self, parameters, context, feedback) -> dict:
-        """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
-        from ..core.model import Callbacks
-        from ..core.workflow import WorkflowInputs, plan, run_workflow
+    def inputs(self, parameters, context, feedback):
+        """Return the :class:`core.workflow.WorkflowInputs` the parameters give."""
+        from ..core.workflow import WorkflowInputs
 
-        zones = None
-        if parameters.get("ZONES"):
-            zones = self.parameterAsCompatibleSourceLayerPath(
-                parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback)
-        topt = self.raster_path(parameters, "OPTIMAL_TEMPERATURE", context)
-        inp = WorkflowInputs(
-            ndvi=self.raster_path(parameters, "NDVI", context),
-            landcover=self.raster_path(parameters, "LANDCOVER", context),
-            solar_radiation=self.raster_path(parameters, "SOLAR_RADIATION", context),
-            temperature=self.raster_path(parameters, "TEMPERATURE", context),
-            precipitation=self.raster_path(parameters, "PRECIPITATION", context),
-            evapotranspiration=self.raster_path(parameters, "EVAPOTRANSPIRATION", context),
-            potential_et=self.raster_path(parameters, "POTENTIAL_ET", context),
-            optimal_temperature=topt,
-            ndvi_scale=self.parameterAsDouble(parameters, "NDVI_SCALE", context),
-            class_table=class_table_path(self, parameters, context, "CLASS_TABLE"),
-            zones=zones,
+        gap, max_gap = gap_fill_values(self, parameters, context)
+        return WorkflowInputs(
+            **model_input_values(self, parameters, context),
+            zones=zones_path(self, parameters, context, feedback, formats=("gpkg", "geojson", "json", "shp")),
             zone_field=(parameter_as_strings(self, parameters, "ZONE_FIELD", context) or [None])[0],
-            weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
+            weighting=self.enum_string(parameters, "WEIGHTING", context),
             fine_landcover=self.raster_path(parameters, "FINE_LANDCOVER", context),
             fine_class_table=self.file_path(parameters, "FINE_CLASS_TABLE", context),
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             title=self.parameterAsString(parameters, "TITLE", context) or "casa-nep carbon budget",
-            gap_fill=self.parameterAsEnumString(parameters, "GAP_FILL", context) or "linear",
-            max_gap=self.parameterAsInt(parameters, "MAX_GAP", context),
+            gap_fill=gap,
+            max_gap=max_gap,
             long_table=self.parameterAsBoolean(parameters, "LONG_TABLE", context),
         )
-        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
-        multi = QgsProcessingMultiStepFeedback(len(plan(inp)), feedback)
-        callbacks = Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
-                              warning=getattr(multi, "pushWarning", multi.pushInfo),
-                              step=lambda i, name: multi.setCurrentStep(i))
-        from ..core.errors import CasaInputError
 
+    @staticmethod
+    def step_callbacks(feedback, steps: int):
+        """Return core callbacks that report each workflow step as one step of a multi-step feedback."""
+        from ..core.model import Callbacks
+
+        multi = QgsProcessingMultiStepFeedback(steps, feedback)
+        return Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
+                         warning=getattr(multi, "pushWarning", multi.pushInfo),
+                         step=lambda i, name: multi.setCurrentStep(i))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
+        from ..core.errors import CasaInputError
+        from ..core.workflow import plan, run_workflow
+
+        inp = self.inputs(parameters, context, feedback)
+        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         try:
-            files = run_workflow(inp, folder, callbacks)
+            files = run_workflow(inp, folder, self.step_callbacks(feedback, len(plan(inp))))
         except CasaInputError as exc:
             if exc.parameter != "LANDCOVER":
                 raise
             raise CasaInputError("LANDCOVER", product_hint(exc.message)) from exc
-        result = {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
-                  "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget"),
-                  "ZONES_LAYER": files.get("zones"), "LONG_TABLE_OUTPUT": files.get("long")}
+        if context.project() is not None:
+            self.load_on_completion(files, context)
+        feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
+        return {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
+                "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget"),
+                "ZONES_LAYER": files.get("zones"), "LONG_TABLE_OUTPUT": files.get("long"),
+                **{name: files.get(key) for name, (key, _, _) in self.LOADED.items()}}
+
+    def load_on_completion(self, files: dict[str, str], context) -> None:
+        """Load the maps (styled), the zones coloured by annual NEP and the CSV tables into the project."""
+        project = context.project()
         for name, (key, label, style) in self.LOADED.items():
-            result[name] = files.get(key)
-            if files.get(key) and context.project() is not None:
-                details = QgsProcessingContext.LayerDetails(label, context.project(), name)
+            if files.get(key):
+                details = QgsProcessingContext.LayerDetails(label, project, name)
                 details.setPostProcessor(StylePostProcessor.create(style_path(style)))
                 context.addLayerToLoadOnCompletion(files[key], details)
-        if context.project() is not None:
-            if files.get("zones"):  # the zones with their statistics, coloured by annual NEP
-                details = QgsProcessingContext.LayerDetails(self.tr("Zones"), context.project(), "ZONES_LAYER")
-                details.setPostProcessor(ZoneStylePostProcessor.create())
-                context.addLayerToLoadOnCompletion(files["zones"], details)
-            for key, label, output in self.TABLES:  # the CSV tables, as attribute tables
-                if files.get(key):
-                    context.addLayerToLoadOnCompletion(
-                        files[key], QgsProcessingContext.LayerDetails(self.tr(label), context.project(), output))
-        feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
-        return result
+        if files.get("zones"):
+            details = QgsProcessingContext.LayerDetails(self.tr("Zones"), project, "ZONES_LAYER")
+            details.setPostProcessor(ZoneStylePostProcessor.create())
+            context.addLayerToLoadOnCompletion(files["zones"], details)
+        for key, label, output in self.TABLES:
+            if files.get(key):
+                context.addLayerToLoadOnCompletion(files[key], QgsProcessingContext.LayerDetails(
+                    self.tr(label), project, output))

@@ -11,6 +11,7 @@ the reference grid.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -25,7 +26,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 
-from .engine import OutputSpec, atomic_path, run_blocks, scan_blocks
+from .engine import OutputSpec, atomic_path, check_writable, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .model import Callbacks, group_years
@@ -43,6 +44,14 @@ class ReferenceProduct:
     scale: float = 0.1
     fill_min: float | None = 32761
     fill_max: float | None = 32767
+
+    def to_npp(self, raw: NDArray) -> NDArray:
+        """Return stored values (float, NaN for nodata) as NPP in gC m-2 a-1, fill codes as NaN."""
+        raw = np.array(raw, dtype=np.float64)
+        if self.fill_min is not None:
+            top = self.fill_max if self.fill_max is not None else np.inf
+            raw[(raw >= self.fill_min) & (raw <= top)] = np.nan
+        return raw * self.scale
 
 
 MOD17A3HGF = ReferenceProduct()
@@ -198,11 +207,7 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
 
     def pair(window: Window) -> tuple[NDArray, NDArray]:
         full = Window(window.col_off + win.col_off, window.row_off + win.row_off, window.width, window.height)
-        raw = rds.read(1, window=full, masked=True).astype(np.float64).filled(np.nan)
-        if product.fill_min is not None:
-            top = product.fill_max if product.fill_max is not None else np.inf
-            raw[(raw >= product.fill_min) & (raw <= top)] = np.nan
-        x = raw * product.scale
+        x = product.to_npp(rds.read(1, window=full, masked=True).astype(np.float64).filled(np.nan))
         y = vrt.read(band, window=window).astype(np.float64) * scale
         return x, y
 
@@ -221,7 +226,7 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
             cb.warning(f"SAMPLE_SIZE: only {total} valid cells; all are used.")
         rng = np.random.default_rng(seed)
         chosen = np.sort(rng.choice(total, size=min(n, total), replace=False))
-        xs, ys, px, py = [], [], [], []
+        xs, ys, px = [], [], []  # px: (x, y) of the chosen cells' centres
         state = {"start": 0, "block": 0}
 
         def collect(window: Window) -> None:
@@ -235,11 +240,7 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
                 rows, cols = rows[pick], cols[pick]
                 xs.append(x[rows, cols])
                 ys.append(y[rows, cols])
-                t = sub.transform
-                cc = cols + window.col_off + 0.5
-                rr = rows + window.row_off + 0.5
-                px.append(t.c + cc * t.a + rr * t.b)
-                py.append(t.f + cc * t.d + rr * t.e)
+                px.append(_centres(sub.transform, rows + window.row_off, cols + window.col_off))
             state["start"] = hi
             state["block"] += 1
 
@@ -249,7 +250,13 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
     x, y = np.concatenate(xs), np.concatenate(ys)
     r2, rmse, bias, slope, intercept = agreement(x, y)
     return ValidationResult(len(x), r2, rmse, bias, slope, intercept, year, x, y,
-                            np.concatenate(px), np.concatenate(py), ref_crs)
+                            np.concatenate([p[0] for p in px]), np.concatenate([p[1] for p in px]), ref_crs)
+
+
+def _centres(t, rows: NDArray, cols: NDArray) -> tuple[NDArray, NDArray]:
+    """Return the map coordinates (x, y) of the centres of cells (rows, cols) of a grid with transform ``t``."""
+    cc, rr = cols + 0.5, rows + 0.5
+    return t.c + cc * t.a + rr * t.b, t.f + cc * t.d + rr * t.e
 
 
 def _overlaps(win: Window, ds) -> bool:
@@ -303,4 +310,32 @@ def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP aga
             fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)
+    return path
+
+
+def check_outputs(points: str, plot: str, statistics: str | None = None) -> None:
+    """Raise a clear error, before any work, if an output of casanep:validate cannot be written.
+
+    Parameters
+    ----------
+    points, plot, statistics
+        Destinations of the sample points, the scatter plot (PNG) and the statistics
+        (CSV; None when not asked for), checked as the parameters POINTS, PLOT and STATISTICS.
+    """
+    for path, name in ((points, "POINTS"), (plot, "PLOT"), (statistics, "STATISTICS")):
+        if path:
+            check_writable(path, name)
+
+
+def write_statistics(result: ValidationResult, path: str) -> str:
+    """Write the statistics as a CSV table of ``statistic,value`` rows; return ``path``.
+
+    Written to a temporary file moved into place on success, so a failure leaves any
+    previous file as it was.  RMSE, bias and intercept are in gC m-2 a-1.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["statistic", "value"])
+        for k, v in result.summary().items():
+            w.writerow([k, v])
     return path

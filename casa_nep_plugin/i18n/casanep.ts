@@ -4,131 +4,91 @@
 <context>
     <name>casanep</name>
     <message>
-        <location filename="../algorithms/annual.py" line="45"/>
+        <location filename="../algorithms/aggregate.py" line="54"/>
+        <source>Zones (polygons, any CRS; optional: a table per zone and class)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/aggregate.py" line="57"/>
+        <source>Zones (polygons, any CRS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="42"/>
         <source>NPP (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="46"/>
+        <location filename="../algorithms/annual.py" line="43"/>
         <source>RH (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="48"/>
-        <location filename="../algorithms/workflow.py" line="122"/>
-        <source>Warning threshold of RH/NPP (percent)</source>
+        <location filename="../algorithms/base.py" line="156"/>
+        <source>Interrupted; no output was written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="152"/>
+        <location filename="../algorithms/base.py" line="251"/>
         <source>{name}: cannot load '{value}' as a raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="78"/>
-        <location filename="../algorithms/validate.py" line="58"/>
-        <source>CASA NPP (annual, or monthly stack)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../algorithms/calibrate.py" line="79"/>
-        <location filename="../algorithms/npp.py" line="85"/>
+        <location filename="../algorithms/parameters.py" line="76"/>
         <location filename="../algorithms/uncertainty.py" line="55"/>
-        <location filename="../algorithms/workflow.py" line="95"/>
         <source>Land cover (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="80"/>
-        <location filename="../algorithms/uncertainty.py" line="56"/>
-        <source>Class table (CSV code,class; default GLC_FCS30)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="83"/>
+        <location filename="../algorithms/calibrate.py" line="82"/>
         <source>Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/calibrate.py" line="85"/>
-        <location filename="../algorithms/validate.py" line="59"/>
-        <source>Reference NPP (e.g. MOD17A3HGF)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="86"/>
-        <location filename="../algorithms/validate.py" line="60"/>
-        <source>Year (of a monthly NPP stack; default first whole)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="88"/>
         <source>Purity: least share of one class in a reference cell</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="90"/>
+        <location filename="../algorithms/calibrate.py" line="87"/>
         <source>Cross-validation folds</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="112"/>
+        <location filename="../algorithms/calibrate.py" line="99"/>
         <source>Calibrated vegetation table</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="114"/>
+        <location filename="../algorithms/calibrate.py" line="101"/>
         <source>Factors per class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="115"/>
+        <location filename="../algorithms/calibrate.py" line="102"/>
         <source>Skill before and after</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="117"/>
-        <location filename="../algorithms/validate.py" line="79"/>
+        <location filename="../algorithms/calibrate.py" line="104"/>
+        <location filename="../algorithms/validate.py" line="63"/>
         <source>Scatter plot</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="93"/>
+        <location filename="../algorithms/calibrate.py" line="90"/>
         <source>Spatial block side for cross-validation (reference cells)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="96"/>
+        <location filename="../algorithms/calibrate.py" line="93"/>
         <source>Fewest pure cells to calibrate a class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="98"/>
+        <location filename="../algorithms/calibrate.py" line="95"/>
         <source>Random seed (folds)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="101"/>
-        <location filename="../algorithms/validate.py" line="67"/>
-        <source>Scale of CASA NPP values to gC m-2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="104"/>
-        <location filename="../algorithms/validate.py" line="70"/>
-        <source>Scale of reference values to gC m-2 a-1 (MOD17: 0.1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="107"/>
-        <location filename="../algorithms/validate.py" line="73"/>
-        <source>Lowest reference fill code (MOD17: 32761)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="110"/>
-        <location filename="../algorithms/validate.py" line="76"/>
-        <source>Highest reference fill code (MOD17: 32767)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -142,41 +102,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/era5land.py" line="90"/>
-        <source>{name}: the file has no variable for {label}; not written.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="39"/>
-        <source>Model grid: reference raster (its CRS, cells and extent)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="41"/>
-        <source>Model grid: extent (cuts the reference, or the input's grid when no grid is given)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="43"/>
-        <source>Model grid: CRS (with extent and cell size)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="46"/>
-        <source>Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="86"/>
-        <source>GRID_CRS and GRID_CELL_SIZE are ignored: the reference raster sets the grid.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/gridparams.py" line="91"/>
-        <source>{names}: a model grid from a cell size needs an extent, a CRS and a cell size (or give a reference raster).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../algorithms/landcoverbudget.py" line="39"/>
         <source>Class fractions (from Land-cover fractions, on the fluxes' grid)</source>
         <translation type="unfinished"></translation>
@@ -187,40 +112,28 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="56"/>
+        <location filename="../algorithms/landcoverclasses.py" line="52"/>
         <source>Land-cover product (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="57"/>
+        <location filename="../algorithms/landcoverclasses.py" line="53"/>
         <source>Product (shipped lookup table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="59"/>
+        <location filename="../algorithms/landcoverclasses.py" line="54"/>
         <source>Own lookup table (CSV code,class; replaces PRODUCT)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="68"/>
+        <location filename="../algorithms/landcoverclasses.py" line="59"/>
         <source>CASA vegetation classes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="63"/>
+        <location filename="../algorithms/landcoverclasses.py" line="57"/>
         <source>Class table of the model (output codes; default GLC_FCS30)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/landcoverclasses.py" line="66"/>
-        <location filename="../algorithms/npp.py" line="115"/>
-        <location filename="../algorithms/uncertainty.py" line="87"/>
-        <source>Vegetation class parameters (CSV; default Zhu et al. 2006)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/landcoverfractions.py" line="54"/>
-        <source>Class table (product codes to the study's six classes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -229,27 +142,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="59"/>
+        <location filename="../algorithms/landcoverfractions.py" line="54"/>
+        <source>Class table (product codes to the study's six classes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/landcoverfractions.py" line="57"/>
         <source>Own class table (CSV code,class; replaces the one above)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="62"/>
+        <location filename="../algorithms/landcoverfractions.py" line="59"/>
         <source>Model grid from this raster (e.g. the NPP stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="64"/>
+        <location filename="../algorithms/landcoverfractions.py" line="61"/>
         <source>Or: model cell size (land-cover CRS units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="67"/>
+        <location filename="../algorithms/landcoverfractions.py" line="64"/>
         <source>Class fractions (one band per class)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="69"/>
+        <location filename="../algorithms/landcoverfractions.py" line="66"/>
         <source>Majority class</source>
         <translation type="unfinished"></translation>
     </message>
@@ -259,250 +177,301 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverproduct.py" line="32"/>
+        <location filename="../algorithms/landcoverproduct.py" line="31"/>
         <source>Or own class table (CSV code,class; replaces the product's table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="79"/>
+        <location filename="../algorithms/ndvicomposite.py" line="78"/>
         <source>VI composites (files, stacks or HDF4 granules)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="81"/>
+        <location filename="../algorithms/ndvicomposite.py" line="80"/>
         <source>Folder of VI composites</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="84"/>
+        <location filename="../algorithms/ndvicomposite.py" line="83"/>
         <source>Pixel reliability rasters (paired by date; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="86"/>
+        <location filename="../algorithms/ndvicomposite.py" line="85"/>
         <source>Pixel reliability kept (good = 0, marginal = 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="89"/>
+        <location filename="../algorithms/ndvicomposite.py" line="88"/>
         <source>Resampling onto the model grid</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="100"/>
-        <location filename="../algorithms/npp.py" line="117"/>
-        <location filename="../algorithms/uncertainty.py" line="89"/>
-        <location filename="../algorithms/workflow.py" line="124"/>
-        <source>Fill NDVI gaps in time</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../algorithms/ndvicomposite.py" line="101"/>
-        <source>Longest gap filled (months)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/ndvicomposite.py" line="103"/>
         <source>Monthly NDVI (maximum-value composite)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="104"/>
+        <location filename="../algorithms/ndvicomposite.py" line="102"/>
         <source>Valid composites per month</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="106"/>
+        <location filename="../algorithms/ndvicomposite.py" line="104"/>
         <source>Filled months per cell and year</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="90"/>
+        <location filename="../algorithms/ndvicomposite.py" line="89"/>
         <source>Layer of HDF4 granules (index name)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="92"/>
+        <location filename="../algorithms/ndvicomposite.py" line="91"/>
         <source>Scale factor (MODIS: 0.0001)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="94"/>
+        <location filename="../algorithms/ndvicomposite.py" line="93"/>
         <source>Fill value (stored units; MODIS: -3000)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="96"/>
+        <location filename="../algorithms/ndvicomposite.py" line="95"/>
         <source>Valid minimum (stored units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="98"/>
+        <location filename="../algorithms/ndvicomposite.py" line="97"/>
         <source>Valid maximum (stored units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="34"/>
+        <location filename="../algorithms/nep.py" line="37"/>
+        <location filename="../algorithms/parameters.py" line="145"/>
         <source>NPP (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="35"/>
+        <location filename="../algorithms/nep.py" line="38"/>
+        <location filename="../algorithms/parameters.py" line="146"/>
         <source>RH (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="36"/>
-        <source>NEP (gC m-2 month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/nep.py" line="38"/>
-        <source>Annual RH/NPP ratio (percent)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="110"/>
-        <source>Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="84"/>
-        <location filename="../algorithms/uncertainty.py" line="54"/>
-        <location filename="../algorithms/workflow.py" line="94"/>
-        <source>NDVI (monthly stack)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="89"/>
-        <source>Solar radiation (MJ m-2 month-1, monthly stack)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="90"/>
-        <location filename="../algorithms/rh.py" line="43"/>
-        <source>Mean air temperature (degC, monthly stack)</source>
+        <location filename="../algorithms/npp.py" line="87"/>
+        <source>Optimal temperature as one value (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/npp.py" line="91"/>
-        <location filename="../algorithms/rh.py" line="45"/>
+        <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/npp.py" line="94"/>
+        <source>Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="63"/>
+        <source>Mean air temperature (degC, monthly stack)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="68"/>
         <source>Precipitation (mm month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="93"/>
-        <source>Actual evapotranspiration (mm month-1; Zhou &amp; Zhang when empty)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="96"/>
-        <source>Potential evapotranspiration (mm month-1; Thornthwaite when empty)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="99"/>
-        <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="104"/>
+        <location filename="../algorithms/parameters.py" line="93"/>
         <location filename="../algorithms/uncertainty.py" line="67"/>
         <source>NDVI scale factor (0.0001 for MODIS integers)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="121"/>
-        <location filename="../algorithms/uncertainty.py" line="93"/>
-        <location filename="../algorithms/workflow.py" line="128"/>
-        <source>Longest NDVI gap filled (months)</source>
+        <location filename="../algorithms/parameters.py" line="127"/>
+        <location filename="../algorithms/uncertainty.py" line="56"/>
+        <source>Class table (CSV code,class; default GLC_FCS30)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="123"/>
-        <source>NPP (gC m-2 month-1)</source>
+        <location filename="../algorithms/parameters.py" line="132"/>
+        <source>Warning threshold of RH/NPP (percent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="124"/>
-        <source>FPAR (unitless)</source>
+        <location filename="../algorithms/parameters.py" line="158"/>
+        <source>Zone fields to keep (default: all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="126"/>
-        <source>Light-use efficiency (gC MJ-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="129"/>
-        <source>RH in the same pass (gC m-2 month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="131"/>
-        <source>NEP in the same pass (gC m-2 month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="102"/>
-        <source>Optimal temperature as one value (degC)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="107"/>
-        <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/rh.py" line="47"/>
-        <source>Land cover (class codes; masks water and ice, sets the grid)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/rh.py" line="50"/>
-        <source>RH (gC m-2 month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
+        <location filename="../algorithms/parameters.py" line="164"/>
         <location filename="../algorithms/uncertainty.py" line="71"/>
-        <location filename="../algorithms/workflow.py" line="113"/>
-        <location filename="../algorithms/zonalstatistics.py" line="63"/>
         <source>Cell weighting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../algorithms/parameters.py" line="75"/>
+        <location filename="../algorithms/uncertainty.py" line="54"/>
+        <source>NDVI (monthly stack)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="78"/>
+        <source>Solar radiation (MJ m-2 month-1, monthly stack)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="82"/>
+        <source>Actual evapotranspiration (mm month-1; Zhou &amp; Zhang when empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="85"/>
+        <source>Potential evapotranspiration (mm month-1; Thornthwaite when empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="87"/>
+        <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="108"/>
+        <location filename="../algorithms/uncertainty.py" line="89"/>
+        <source>Fill NDVI gaps in time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="109"/>
+        <location filename="../algorithms/uncertainty.py" line="93"/>
+        <source>Longest NDVI gap filled (months)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="147"/>
+        <source>NEP (gC m-2 month-1, monthly stack)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="173"/>
+        <source>ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="176"/>
+        <source>ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the rasters. Assign one (Layer Properties &gt; Source, or 'Assign projection').</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="181"/>
+        <source>ZONES: cannot read the zone layer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="190"/>
+        <source>CASA NPP (annual, or monthly stack)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="191"/>
+        <source>Reference NPP (e.g. MOD17A3HGF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="192"/>
+        <source>Year (of a monthly NPP stack; default first whole)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="249"/>
+        <source>Model grid: reference raster (its CRS, cells and extent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="251"/>
+        <source>Model grid: extent (cuts the reference, or the input's grid when no grid is given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="253"/>
+        <source>Model grid: CRS (with extent and cell size)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="256"/>
+        <source>Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="121"/>
+        <location filename="../algorithms/uncertainty.py" line="87"/>
+        <source>Vegetation class parameters (CSV; default Zhu et al. 2006)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="295"/>
+        <source>GRID_CRS and GRID_CELL_SIZE are ignored: the reference raster sets the grid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="201"/>
+        <source>Scale of CASA NPP values to gC m-2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="203"/>
+        <source>Scale of reference values to gC m-2 a-1 (MOD17: 0.1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="205"/>
+        <source>Lowest reference fill code (MOD17: 32761)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="207"/>
+        <source>Highest reference fill code (MOD17: 32767)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="300"/>
+        <source>{names}: a model grid from a cell size needs an extent, a CRS and a cell size (or give a reference raster).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/rh.py" line="43"/>
+        <source>Land cover (class codes; masks water and ice, sets the grid)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../algorithms/uncertainty.py" line="58"/>
-        <location filename="../algorithms/workflow.py" line="98"/>
         <source>Solar radiation (MJ m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="59"/>
-        <location filename="../algorithms/workflow.py" line="99"/>
         <source>Mean air temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="60"/>
-        <location filename="../algorithms/workflow.py" line="100"/>
         <source>Precipitation (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="61"/>
-        <location filename="../algorithms/workflow.py" line="101"/>
         <source>Actual evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="63"/>
-        <location filename="../algorithms/workflow.py" line="103"/>
         <source>Potential evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="65"/>
-        <location filename="../algorithms/workflow.py" line="105"/>
         <source>Optimal temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -523,7 +492,7 @@
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="79"/>
-        <location filename="../algorithms/validate.py" line="64"/>
+        <location filename="../algorithms/validate.py" line="58"/>
         <source>Random seed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -559,7 +528,7 @@
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="103"/>
-        <location filename="../algorithms/workflow.py" line="136"/>
+        <location filename="../algorithms/workflow.py" line="114"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -569,107 +538,87 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="62"/>
+        <location filename="../algorithms/validate.py" line="56"/>
         <source>Number of random cells</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="78"/>
+        <location filename="../algorithms/validate.py" line="62"/>
         <source>Sample points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="80"/>
+        <location filename="../algorithms/validate.py" line="64"/>
         <source>Statistics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="107"/>
-        <source>NDVI scale factor</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/workflow.py" line="109"/>
+        <location filename="../algorithms/workflow.py" line="97"/>
         <source>Zones (e.g. cities)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="111"/>
+        <location filename="../algorithms/workflow.py" line="98"/>
         <source>Zone name field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="117"/>
+        <location filename="../algorithms/workflow.py" line="101"/>
         <source>Fine land cover (e.g. WorldCover 10 m)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="131"/>
+        <location filename="../algorithms/workflow.py" line="109"/>
         <source>Also one long table: zone, class, year, month, quantity, statistic, value, unit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="135"/>
+        <location filename="../algorithms/workflow.py" line="113"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="139"/>
+        <location filename="../algorithms/workflow.py" line="117"/>
         <source>Zone table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="140"/>
+        <location filename="../algorithms/workflow.py" line="118"/>
         <source>Land-cover budget (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="141"/>
+        <location filename="../algorithms/workflow.py" line="119"/>
         <source>Zones with their statistics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="142"/>
+        <location filename="../algorithms/workflow.py" line="120"/>
         <source>Long table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="120"/>
-        <source>Fine land-cover mapping to the six classes (CSV; default WorldCover)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/workflow.py" line="133"/>
-        <source>Report title</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/workflow.py" line="200"/>
+        <location filename="../algorithms/workflow.py" line="181"/>
         <source>Zones</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="75"/>
-        <source>Zone fields to keep (default: all)</source>
+        <location filename="../algorithms/workflow.py" line="104"/>
+        <source>Fine land-cover mapping to the six classes (CSV; default WorldCover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="92"/>
-        <source>ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the rasters. Assign one (Layer Properties &gt; Source, or 'Assign projection').</source>
+        <location filename="../algorithms/workflow.py" line="111"/>
+        <source>Report title</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="97"/>
-        <source>ZONES: cannot read the zone layer.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/zonalstatistics.py" line="147"/>
+        <location filename="../algorithms/zonalstatistics.py" line="44"/>
         <source>NDVI months filled per cell and year (from casanep:ndvicomposite; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="150"/>
+        <location filename="../algorithms/zonalstatistics.py" line="47"/>
         <source>Zonal statistics (.gpkg layer or .csv)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -680,8 +629,8 @@
     </message>
     <message>
         <location filename="../algorithms/era5land.py" line="14"/>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>Input preparation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -734,7 +683,7 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a refere
     </message>
     <message>
         <location filename="../algorithms/era5land.py" line="14"/>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>climate</source>
         <translation type="unfinished"></translation>
     </message>
@@ -764,17 +713,42 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a refere
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/era5land.py" line="14"/>
+        <source>Solar radiation SOL (MJ m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/era5land.py" line="14"/>
+        <source>Mean air temperature T (degC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/era5land.py" line="14"/>
+        <source>Precipitation P (mm month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/era5land.py" line="14"/>
+        <source>Actual evapotranspiration E (mm month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/era5land.py" line="14"/>
+        <source>Potential evapotranspiration PET (mm month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>Monthly NDVI from MODIS 16-day composites</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>Monthly NDVI stacks by maximum-value compositing of MODIS 16-day vegetation-index composites.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>&lt;p&gt;Monthly NDVI by &lt;b&gt;maximum-value compositing&lt;/b&gt; of MODIS vegetation-index composites (MOD13Q1
 16-day 250 m, or MYD13Q1, MOD13A1, MOD13A3, ...): for every cell and month,&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;NDVI(month) = max over the valid composites dated in the month of (stored value &amp;times; SCALE)&lt;/code&gt;&lt;/p&gt;
@@ -806,45 +780,45 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>modis</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>ndvi</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>mod13q1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>composite</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="29"/>
+        <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>vegetation index</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>Vegetation classes from a land-cover product</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>Maps the codes of a land-cover product (GLC_FCS30, ESA WorldCover, MODIS IGBP) to CASA vegetation classes.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>&lt;p&gt;Maps each code of a land-cover product to a CASA vegetation class (evergreen/deciduous
 needleleaf/broadleaf and mixed forest, shrubland, grassland, cropland, other vegetated/wetland/built-up/bare, water,
 ice) through a lookup table (CSV &lt;code&gt;code,class&lt;/code&gt;), then resamples the classes onto the model grid by
@@ -869,65 +843,65 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <location filename="../algorithms/landcoverfractions.py" line="19"/>
         <source>land cover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <location filename="../algorithms/landcoverfractions.py" line="19"/>
         <source>landcover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>glc_fcs30</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <location filename="../algorithms/landcoverfractions.py" line="19"/>
         <source>worldcover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>igbp</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>vegetation class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="18"/>
+        <location filename="../algorithms/landcoverclasses.py" line="14"/>
         <source>reclassify</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>Net primary productivity (CASA)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
-        <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/npp.py" line="19"/>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <location filename="../algorithms/uncertainty.py" line="19"/>
         <source>Carbon model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>Monthly net primary productivity (gC m-2 month-1) by the CASA light-use-efficiency model.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>&lt;p&gt;Monthly net primary productivity (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;NPP = APAR &amp;times; &amp;epsilon;&lt;/code&gt;, &lt;code&gt;APAR = SOL &amp;times; FPAR &amp;times; 0.5&lt;/code&gt;,
@@ -960,56 +934,81 @@ gives no NPP, and the cell drops out of that year's annual map.&lt;/p&gt;</sourc
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <location filename="../algorithms/uncertainty.py" line="19"/>
-        <location filename="../algorithms/validate.py" line="21"/>
-        <location filename="../algorithms/workflow.py" line="38"/>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/validate.py" line="17"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>npp</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>casa</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>net primary productivity</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>light use efficiency</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
+        <location filename="../algorithms/npp.py" line="13"/>
         <source>fpar</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="19"/>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>carbon</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <source>NPP (gC m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <source>FPAR (unitless)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <source>Light-use efficiency (gC MJ-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <source>RH in the same pass (gC m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/npp.py" line="13"/>
+        <source>NEP in the same pass (gC m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>Soil heterotrophic respiration (Pei)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>Monthly soil heterotrophic respiration (gC m-2 month-1) from temperature and precipitation.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>&lt;p&gt;Monthly soil heterotrophic respiration RH (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;),
 one output band per month (described YYYY-MM):&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;RH = 0.22 &amp;times; (exp(0.0913 T) + ln(0.3145 R + 1)) &amp;times; 30 &amp;times; 0.465&lt;/code&gt;&lt;/p&gt;
@@ -1022,33 +1021,38 @@ temperature grid.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>rh</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/rh.py" line="13"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>soil respiration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="16"/>
+        <location filename="../algorithms/rh.py" line="13"/>
         <source>heterotrophic respiration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/rh.py" line="13"/>
+        <source>RH (gC m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>Net ecosystem productivity (NPP - RH)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>Monthly net ecosystem productivity, NEP = NPP - RH (gC m-2 month-1).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>&lt;p&gt;Monthly net ecosystem productivity (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;):&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;NEP = NPP - RH&lt;/code&gt; (positive: net carbon sink).&lt;/p&gt;
 &lt;p&gt;NPP and RH are monthly stacks with the same months (band descriptions YYYY-MM); RH on another grid
@@ -1059,53 +1063,63 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <location filename="../algorithms/uncertainty.py" line="19"/>
-        <location filename="../algorithms/workflow.py" line="38"/>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>nep</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>net ecosystem productivity</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>carbon sink</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
-        <location filename="../algorithms/nep.py" line="11"/>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <location filename="../algorithms/nep.py" line="10"/>
         <source>carbon source</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/nep.py" line="11"/>
-        <location filename="../algorithms/workflow.py" line="38"/>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/nep.py" line="10"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>carbon budget</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/nep.py" line="10"/>
+        <source>NEP (gC m-2 month-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/nep.py" line="10"/>
+        <source>Annual RH/NPP ratio (percent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="11"/>
         <source>Annual carbon budget and sink/source map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <source>Annual NPP, RH and NEP totals, the RH/NPP ratio and a carbon sink/source map.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <source>&lt;p&gt;From monthly NPP and RH stacks (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;, bands YYYY-MM), one band per
 calendar year (described YYYY):&lt;/p&gt;
 &lt;ul&gt;&lt;li&gt;annual NPP and RH = sums of the year's months (gC m&lt;sup&gt;-2&lt;/sup&gt; a&lt;sup&gt;-1&lt;/sup&gt;); a cell missing a month
@@ -1118,33 +1132,58 @@ is nodata;&lt;/li&gt;
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <source>annual</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/annual.py" line="16"/>
+        <location filename="../algorithms/annual.py" line="11"/>
         <source>ratio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <source>Annual NPP (gC m-2 a-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <source>Annual RH (gC m-2 a-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <source>Annual NEP (gC m-2 a-1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <source>RH/NPP (percent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/annual.py" line="11"/>
+        <source>Sink / warning / source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>Validate NPP against a reference product</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>Validation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>Compares annual CASA NPP with a reference NPP product such as MODIS MOD17A3HGF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>&lt;p&gt;Compares annual CASA NPP with a reference NPP raster, by default MODIS MOD17A3HGF
 (int16, 0.0001 kgC m&lt;sup&gt;-2&lt;/sup&gt; a&lt;sup&gt;-1&lt;/sup&gt; per count, so REFERENCE_SCALE 0.1 gives gC m&lt;sup&gt;-2&lt;/sup&gt;
 a&lt;sup&gt;-1&lt;/sup&gt;; counts 32761-32767 are fill, water, barren, snow, wetland, urban or unclassified and are masked).&lt;/p&gt;
@@ -1159,43 +1198,43 @@ statistics (CSV).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>validation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>mod17</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>accuracy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="21"/>
+        <location filename="../algorithms/validate.py" line="17"/>
         <source>rmse</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>Carbon budget workflow (NPP, RH, NEP, tables, charts, report)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>Workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>The whole study in one run: NPP, RH, NEP, annual budget, tables by zone and land cover, charts and a report.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>&lt;p&gt;Runs the whole study on prepared monthly stacks, step by step (cancellable at any step) into one
 OUTPUT_FOLDER; every file is staged and moved into place only when all steps succeed, so a failed or cancelled
 run leaves nothing behind.&lt;/p&gt;
@@ -1223,34 +1262,34 @@ zone's cells, per month and year) go with every number.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>workflow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="38"/>
+        <location filename="../algorithms/workflow.py" line="39"/>
         <source>report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>Zonal statistics of carbon fluxes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/landcoverfractions.py" line="19"/>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>Aggregation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>Totals and means of NPP, RH and NEP per polygon zone (city, district), month and year.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>&lt;p&gt;Per polygon zone (city, district) and for every month and calendar year of the NPP, RH and
 NEP stacks: the area-weighted mean (gC m&lt;sup&gt;-2&lt;/sup&gt;) and the total (tC and ktC), with the zone's area
 and cell count, and the ratio of totals RH/NPP (percent) when both are given.&lt;/p&gt;
@@ -1282,22 +1321,22 @@ Empty (NULL) where a zone has no cell with data.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>zonal statistics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>zones</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>city</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="114"/>
+        <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>district</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1380,17 +1419,17 @@ column followed by its &lt;code&gt;_majority&lt;/code&gt; twin.&lt;/p&gt;</sourc
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <source>Calibrate eps_max against a reference NPP product</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <source>One eps_max factor per land-cover class fitted to a reference NPP product such as MODIS MOD17A3HGF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <source>&lt;p&gt;Fits one multiplicative factor per CASA vegetation class to the maximum light-use efficiency
 &amp;epsilon;max so that CASA NPP matches a reference NPP product (by default MODIS MOD17A3HGF), and writes a
 calibrated vegetation table that casanep:npp takes as VEGETATION_TABLE. CASA NPP is proportional to &amp;epsilon;max
@@ -1421,12 +1460,12 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <source>calibration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="18"/>
+        <location filename="../algorithms/calibrate.py" line="17"/>
         <source>eps_max</source>
         <translation type="unfinished"></translation>
     </message>

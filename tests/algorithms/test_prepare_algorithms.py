@@ -199,3 +199,17 @@ def test_grid_parameters_half_given_is_an_error(casanep_provider, tmp_path):
                                                     "GRID_EXTENT": "113,113.04,22.96,23 [EPSG:4326]",
                                                     "OUTPUT": str(tmp_path / "c.tif")})
     assert sorted(os.listdir(tmp_path)) == ["lc.tif"]
+
+
+def test_era5land_skips_an_output_whose_variable_the_file_lacks(casanep_provider, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    nc = monthly_nc(tmp_path / "era5.nc", months=12)  # t2m, ssrd, tp, e: no pev
+    res = processing.run("casanep:era5land", {"INPUT": nc, "OUTPUT_T": str(tmp_path / "t.tif"),
+                                              "OUTPUT_PET": str(tmp_path / "pet.tif")})
+    assert res["OUTPUT_PET"] is None and not (tmp_path / "pet.tif").exists()
+    assert res["OUTPUT_T"] and read(res["OUTPUT_T"]).shape[0] == 12
+    assert res["OUTPUT_SOL"] is None  # not asked for
+    with pytest.raises(QgsProcessingException, match=r"INPUT: .*none of the requested outputs \(PET\)"):
+        processing.run("casanep:era5land", {"INPUT": nc, "OUTPUT_PET": str(tmp_path / "pet.tif")})

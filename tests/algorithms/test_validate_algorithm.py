@@ -30,3 +30,39 @@ def test_validate_through_processing(casanep_provider, tmp_path):
     import geopandas as gpd
 
     assert len(gpd.read_file(res["POINTS"])) == 800
+
+
+def fill_coded(tmp_path):
+    """CASA NPP 120 gC m-2 a-1 and a MOD17-like reference (1000 counts = 100 gC m-2 a-1) on one 10 x 10 grid,
+    with 10 reference cells holding the fill code 32765 and no nodata declared."""
+    import numpy as np
+
+    from tests.rasters import write
+
+    ref = np.full((10, 10), 1000, np.int16)
+    ref[0, :] = 32765
+    npp = write(tmp_path / "npp.tif", np.full((10, 10), 120.0, np.float32))
+    return npp, write(tmp_path / "ref.tif", ref, nodata=None)
+
+
+def test_fill_codes_not_given_are_mod17s_and_given_empty_are_none(casanep_provider, tmp_path):
+    import processing
+
+    npp, ref = fill_coded(tmp_path)
+    common = {"NPP": npp, "REFERENCE": ref, "SAMPLE_SIZE": 1000, "POINTS": str(tmp_path / "p.gpkg"),
+              "PLOT": str(tmp_path / "p.png")}
+    res = processing.run("casanep:validate", common)  # not given: MOD17's codes 32761-32767 are masked
+    assert res["N"] == 90 and res["BIAS"] == pytest.approx(120 - 100)
+    res = processing.run("casanep:validate", {**common, "REFERENCE_FILL_MIN": None, "REFERENCE_FILL_MAX": None})
+    assert res["N"] == 100  # given empty: no fill codes, the 32765s count (as 3276.5 gC m-2 a-1)
+    assert res["BIAS"] == pytest.approx(((120 - 100) * 90 + (120 - 3276.5) * 10) / 100)
+
+
+def test_statistics_csv_not_asked_for_is_not_written(casanep_provider, tmp_path):
+    import processing
+
+    npp, ref = fill_coded(tmp_path)
+    res = processing.run("casanep:validate", {"NPP": npp, "REFERENCE": ref, "SAMPLE_SIZE": 1000,
+                                              "POINTS": str(tmp_path / "p.gpkg"), "PLOT": str(tmp_path / "p.png")})
+    assert res["STATISTICS"] is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["npp.tif", "p.gpkg", "p.png", "ref.tif"]
