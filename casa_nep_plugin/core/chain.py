@@ -96,9 +96,15 @@ def _slab(x: YearInputs, rs: slice, cs: slice) -> YearInputs:
             return None
         return a[:, rs, cs] if monthly else a[rs, cs]
 
-    return YearInputs(cut(x.ndvi, True), cut(x.sol, True), cut(x.t, True), cut(x.p, True), cut(x.e, True),
-                      cut(x.pet, True), cut(x.topt, False), cut(x.nmin, False), cut(x.nmax, False),
-                      cut(x.eps, False), cut(x.land, False))
+    def monthly(a: NDArray) -> NDArray:
+        return a[:, rs, cs]
+
+    def plane(a: NDArray) -> NDArray:
+        return a[rs, cs]
+
+    return YearInputs(monthly(x.ndvi), monthly(x.sol), monthly(x.t), monthly(x.p), cut(x.e, True),
+                      cut(x.pet, True), cut(x.topt, False), plane(x.nmin), plane(x.nmax), plane(x.eps),
+                      plane(x.land))
 
 
 def npp_year_slabs(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",),

@@ -144,10 +144,12 @@ def _check_codes(lc: RasterInput, lookup: ClassLookup, cb: Callbacks, table: str
     """Every land-cover code present must be in the class table (one pass over the file)."""
     seen: set[int] = set()
     grid = lc.grid
-    ds = lc.dataset
+    if lc.dataset is None:
+        raise RuntimeError(f"{lc.parameter}: the raster is not open")
+    read = lc.dataset.read
 
     def visit(window: Window) -> None:
-        block = ds.read(1, window=window, masked=True)
+        block = read(1, window=window, masked=True)
         vals = np.unique(block.compressed())
         seen.update(int(v) for v in vals)
 
@@ -410,7 +412,7 @@ def run_rh(
     check_output_paths([OutputSpec("rh", output, [])], {"TEMPERATURE": temperature, "PRECIPITATION": precipitation,
                                                          "LANDCOVER": landcover, "CLASS_TABLE": class_table,
                                                          "VEGETATION_TABLE": vegetation_table})
-    lookup = _lookup(class_table, vegetation_table) if landcover else None
+    lookup = _lookup(class_table, vegetation_table)
     with _Inputs() as inp:
         t = inp.need("t", temperature, "TEMPERATURE")
         months = _reference_months(t)
@@ -515,10 +517,10 @@ def run_annual(
     present, with a warning; a cell missing any month of a year is nodata.
     """
     cb = callbacks or Callbacks()
-    wanted = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
+    asked = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
     params = {"npp": "NPP_OUTPUT", "rh": "RH_OUTPUT", "nep": "NEP_OUTPUT", "ratio": "RATIO_OUTPUT",
               "class": "CLASS_OUTPUT"}
-    wanted: dict[str, str] = {k: v for k, v in wanted.items() if v}
+    wanted: dict[str, str] = {k: v for k, v in asked.items() if v}
     if not wanted:
         raise CasaInputError("OUTPUT", "no output was asked for.")
     check_output_paths([OutputSpec(k, v, [], parameter=params[k]) for k, v in wanted.items()],

@@ -146,7 +146,7 @@ class OutputFile:
         """Write from a thread of this output's own (call :meth:`put`, then :meth:`drain`)."""
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:

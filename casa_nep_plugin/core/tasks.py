@@ -92,13 +92,14 @@ class NppTask:
         bands = [i + 1 for i in idx]
         infs = np.zeros(len(_INF_INPUTS), dtype=np.int64)  # per call: tasks run on several threads
         n, filled = self._ndvi(window, idx, infs)
-        s = self.stacks
-        t = self._screen(s["t"].read(window, bands), "temperature", s["t"], idx, infs)
-        sol = self._screen(s["sol"].read(window, bands), "solar_radiation", s["sol"], idx, infs)
-        p = self._screen(s["p"].read(window, bands), "precipitation", s["p"], idx, infs)
-        e = self._screen(s["e"].read(window, bands), "other", s["e"], idx, infs) if s["e"] is not None else None
-        pet = (self._screen(s["pet"].read(window, bands), "other", s["pet"], idx, infs)
-               if s["pet"] is not None else None)
+        kinds = {"t": "temperature", "sol": "solar_radiation", "p": "precipitation", "e": "other", "pet": "other"}
+        got: dict[str, NDArray | None] = {}
+        for key, kind in kinds.items():
+            inp = self.stacks[key]
+            got[key] = None if inp is None else self._screen(inp.read(window, bands), kind, inp, idx, infs)
+        t, sol, p, e, pet = (got[k] for k in kinds)
+        if t is None or sol is None or p is None:
+            raise RuntimeError("NppTask: TEMPERATURE, SOLAR_RADIATION and PRECIPITATION are required")
         codes = _landcover_codes(self.landcover.read(window)[0])
         nmin, nmax, eps = self.lookup.parameters(codes, self.params.casa.epsilon_max_override)
         if self.topt_raster is not None:
@@ -109,9 +110,9 @@ class NppTask:
             given = None
         land = self.lookup.land_mask(codes)
         x = chain.YearInputs(n, sol, t, p, e, pet, given, nmin, nmax, eps, land)
-        out: dict[str, object] = {k: (v, bands) for k, v in
-                                  chain.compute_year(x, self.params, self.want, self.fused).items()}
-        out["_coverage"] = self._coverage(n, np.isfinite(eps), out["npp"][0], (sol, t, p, e, pet))
+        arrays = chain.compute_year(x, self.params, self.want, self.fused)
+        out: dict[str, object] = {k: (v, bands) for k, v in arrays.items()}
+        out["_coverage"] = self._coverage(n, np.isfinite(eps), arrays["npp"], (sol, t, p, e, pet))
         out["_filled"] = np.array([filled], dtype=np.int64)
         out["_inf"] = infs
         return out
@@ -149,7 +150,7 @@ def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max
     total, got = int(c[0]), int(c[1])
     lost = {name: int(v) for name, v in zip(_LIMITS, c[2:]) if v}
     share = got / total if total else 0.0
-    worst = max(lost, key=lost.get) if lost else None
+    worst = max(lost, key=lambda k: lost[k]) if lost else None
     if total == 0:
         raise CasaInputError("NDVI", "has no valid cell on a land-cover class with NPP: nothing could be computed. "
                              "Check NDVI_SCALE, the NDVI nodata value and that NDVI and LANDCOVER overlap.")
@@ -184,7 +185,7 @@ class RhTask:
         tt = plausibility.screen(self.t.read(window, bands), "temperature", "TEMPERATURE")[0]
         pp = plausibility.screen(self.p.read(window, bands), "precipitation", "PRECIPITATION")[0]
         rh = respiration.heterotrophic_respiration(tt, pp, self.params.respiration)
-        if self.landcover is not None:
+        if self.landcover is not None and self.lookup is not None:
             land = self.lookup.land_mask(_landcover_codes(self.landcover.read(window)[0]))
             rh = np.where(land[np.newaxis], rh, np.float32(np.nan))
         return {"rh": (rh, bands)}
