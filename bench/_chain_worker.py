@@ -252,7 +252,7 @@ def _read_all(path: str) -> np.ndarray:
 
 def run_fused(cfg: dict) -> dict:
     """Read everything, compute fused, write with the plugin's GeoTIFF profile; compare."""
-    from casa_nep_plugin.core.engine import GTIFF_PROFILE  # the profile only, for a fair write
+    from casa_nep_plugin.core.outputs import GTIFF_PROFILE  # the profile only, for a fair write
 
     inp, out = cfg["inputs"], Path(cfg["out"])
     times = {}
@@ -295,7 +295,7 @@ def run_floor(cfg: dict) -> dict:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from casa_nep_plugin.core.engine import GTIFF_PROFILE
+    from casa_nep_plugin.core.outputs import GTIFF_PROFILE
 
     inp, out = cfg["inputs"], Path(cfg["out"])
     compress = cfg.get("compress", "zstd")

@@ -250,7 +250,7 @@ def make_stack(path: Path) -> str:
     import rasterio
     from rasterio.transform import from_origin
 
-    from casa_nep_plugin.core.engine import GTIFF_PROFILE
+    from casa_nep_plugin.core.outputs import GTIFF_PROFILE
 
     rng = np.random.default_rng(4)
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)

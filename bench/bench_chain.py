@@ -291,7 +291,9 @@ def projection_lines(p: dict) -> list[str]:
 # --------------------------------------------------------------------------- #
 # Main
 # --------------------------------------------------------------------------- #
-ALL_VARIANTS = ("new", "new_1t", "new_1core", "new_numpy", "new_kernel", "old", "fused", "floor_zstd", "floor_none", "rastercalc")
+ALL_VARIANTS = (
+    "new", "new_1t", "new_1core", "new_numpy", "new_kernel", "old", "fused", "floor_zstd", "floor_none", "rastercalc",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

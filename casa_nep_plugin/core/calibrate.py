@@ -50,10 +50,10 @@ from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
-from .engine import OutputSpec, atomic_path, run_blocks, scan_blocks
+from .engine import Callbacks, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .model import Callbacks
+from .outputs import OutputSpec, atomic_path
 from .raster import RasterInput
 from .tables import DEFAULT_VEGETATION_TABLE, load_code_table, load_vegetation_table, read_csv_rows
 from .validate import MOD17A3HGF, ReferenceProduct, _annual, agreement, reference_window

@@ -96,9 +96,9 @@ def run_filled_count(ndvi: str, output: str, max_gap: int, ndvi_scale: float = 1
     """
     from rasterio.windows import Window
 
-    from .engine import OutputSpec, metadata_json, run_blocks
-    from .model import Callbacks, group_years
-    from .raster import RasterInput
+    from .engine import Callbacks, run_blocks
+    from .outputs import OutputSpec, metadata_json
+    from .raster import RasterInput, group_years
 
     cb = callbacks or Callbacks()
     nd = RasterInput.open(ndvi, "NDVI", scale=ndvi_scale)

@@ -39,11 +39,11 @@ from rasterio.errors import RasterioIOError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
-from .engine import Callbacks, OutputSpec, metadata_json, run_blocks
+from .engine import Callbacks, run_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
-from .outputs import provenance_tags
+from .outputs import OutputSpec, metadata_json, provenance_tags
 from .products import PRODUCT_NAMES, find_product
 from .tables import NODATA_CLASS, load_code_table, load_vegetation_table
 

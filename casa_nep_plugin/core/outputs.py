@@ -146,7 +146,8 @@ class OutputFile:
         """Write from a thread of this output's own (call :meth:`put`, then :meth:`drain`)."""
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._error: BaseException | None = None
-        self._thread: threading.Thread | None = threading.Thread(target=self._loop, name=f"casanep-write-{self.spec.key}", daemon=True)
+        name = f"casanep-write-{self.spec.key}"
+        self._thread: threading.Thread | None = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:

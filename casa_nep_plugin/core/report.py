@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .engine import atomic_path
+from .outputs import atomic_path
 
 MONTHLY_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_(\d{2})_mean$")
 ANNUAL_MEAN = re.compile(r"^(npp|rh|nep)_(\d{4})_mean$")

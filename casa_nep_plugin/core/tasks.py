@@ -17,8 +17,9 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from . import balance, chain, gapfill, plausibility, respiration
-from .engine import Callbacks, RunStats, metadata_json
+from .engine import Callbacks, RunStats
 from .errors import CasaInputError
+from .outputs import metadata_json
 from .params import ModelParams
 from .raster import RasterInput
 from .tables import ClassLookup
