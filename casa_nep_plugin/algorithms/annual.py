@@ -37,7 +37,7 @@ is nodata;</li>
 3 source (RH/NPP &gt; 100 %, i.e. NEP &lt; 0, or NPP &le; 0 with RH &gt; 0). Wang &amp; Liu (2025) read
 80 % as the warning threshold.</li></ul>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.NPP, self.tr("NPP (monthly stack)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.RH, self.tr("RH (monthly stack)")))

@@ -43,12 +43,13 @@ def one_line_paragraphs(html: str) -> str:
     """HTML with every run of white space that holds a line break made one space.
 
     QGIS shows each line break of a help string as a new paragraph; hard-wrapped
-    source text would read as broken lines."""
+    source text would read as broken lines.
+    """
     return re.sub(r"[ \t]*\n\s*", " ", html).strip()
 
 
 def references_html(keys) -> str:
-    """The references paragraph for the given REFERENCES keys ('' for none)."""
+    """Return the references paragraph for the given REFERENCES keys ('' for none)."""
     if not keys:
         return ""
     return "<p><b>References</b><br>" + "<br>".join(REFERENCES[k] for k in keys) + "</p>"
@@ -90,49 +91,58 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         """Translate user-facing text."""
         return QCoreApplication.translate("casanep", text)
 
-    def name(self) -> str:  # noqa: D102
+    def name(self) -> str:
+        """Return the algorithm id (without the provider prefix)."""
         return self.ALG_ID
 
-    def displayName(self) -> str:  # noqa: N802,D102
+    def displayName(self) -> str:
+        """Return the translated name shown in the toolbox."""
         return self.tr(self.DISPLAY)
 
-    def group(self) -> str:  # noqa: D102
+    def group(self) -> str:
+        """Return the translated toolbox group."""
         return self.tr(self.GROUP)
 
-    def groupId(self) -> str:  # noqa: N802,D102
+    def groupId(self) -> str:
+        """Return the toolbox group id."""
         return self.GROUP_ID
 
-    def shortHelpString(self) -> str:  # noqa: N802,D102
+    def shortHelpString(self) -> str:
+        """Return the translated help shown beside the dialog, with its references."""
         return one_line_paragraphs(self.tr(self.HELP)) + references_html(self.REFS)
 
-    def shortDescription(self) -> str:  # noqa: N802,D102
+    def shortDescription(self) -> str:
+        """Return the translated one-line description."""
         return self.tr(self.SHORT)
 
-    def tags(self) -> list[str]:  # noqa: D102
+    def tags(self) -> list[str]:
+        """Return the translated toolbox search words."""
         return [self.tr(t) for t in self.TAGS]
 
-    def helpUrl(self) -> str:  # noqa: N802
-        """The algorithm's page shipped in the plugin (help/<id>.html), opened offline by the Help button."""
+    def helpUrl(self) -> str:
+        """Return the algorithm's page shipped in the plugin (help/<id>.html), opened offline by the Help button."""
         from qgis.PyQt.QtCore import QUrl
 
         path = os.path.join(PLUGIN_DIR, "help", f"{self.ALG_ID}.html")
         return QUrl.fromLocalFile(path).toString() if os.path.exists(path) else ""
 
-    def icon(self) -> QIcon:  # noqa: D102
+    def icon(self) -> QIcon:
+        """Return the plugin icon."""
         return QIcon(ICON)
 
-    def createInstance(self) -> CasaAlgorithm:  # noqa: N802,D102
+    def createInstance(self) -> CasaAlgorithm:
+        """Return a new instance of this algorithm."""
         return type(self)()
 
-    def canExecute(self) -> tuple[bool, str]:  # noqa: N802
-        """False, with one line on what to install, when numpy/rasterio are missing."""
+    def canExecute(self) -> tuple[bool, str]:
+        """Return (False, one line on what to install) when numpy/rasterio are missing, else (True, '')."""
         missing = deps.missing()
         if missing:
             return False, self.tr(deps.install_hint(missing))
         return True, ""
 
     # -- running -----------------------------------------------------------
-    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback: QgsProcessingFeedback):
         """Check dependencies, run :meth:`execute`, translate core errors."""
         ok, why = self.canExecute()
         if not ok:
@@ -158,7 +168,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.tr(self.explain(exc, parameters, context))) from None
 
     def paths(self, parameters, context) -> tuple[dict[str, str | None], dict[str, str | None]]:
-        """(inputs, outputs): parameter name -> file path as given, for the safety checks and messages."""
+        """Return (inputs, outputs): parameter name -> file path as given, for the safety checks and messages."""
         inputs: dict[str, str | None] = {}
         outputs: dict[str, str | None] = {}
         for d in self.parameterDefinitions():
@@ -179,13 +189,16 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
                         parameters, name, context)
                 elif d.type() in ("file", "multilayer"):
                     inputs[name] = self.parameterAsString(parameters, name, context) or None
-            except Exception:  # noqa: BLE001, S112 - best effort: a parameter we cannot read is skipped
+            except Exception:  # noqa: BLE001 - best effort: a parameter we cannot read is skipped
                 continue
         return inputs, outputs
 
     def check_paths(self, parameters, context) -> None:
-        """Before any work: no output on an input or on another output, nothing but regular files replaced,
-        raster outputs named .tif/.tiff, output folders that are folders."""
+        """Check the output paths before any work.
+
+        No output on an input or on another output, nothing but regular files replaced,
+        raster outputs named .tif/.tiff, output folders that are folders.
+        """
         from ..core.safety import GEOTIFF_EXTENSIONS, check_output_folder, check_output_paths
 
         inputs, outputs = self.paths(parameters, context)
@@ -217,7 +230,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
                 "nothing was written. Please report it with the QGIS log (casa-nep tab).")
 
     def execute(self, parameters, context, feedback) -> dict:
-        """The algorithm's body: parameters to a core call, result to outputs."""
+        """Run the algorithm's body: parameters to a core call, result to outputs."""
         raise NotImplementedError
 
     # -- helpers -----------------------------------------------------------
@@ -240,7 +253,8 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
 
         A plain file path is used as it is: loading it as a QGIS layer would have
         QGIS compute statistics for a default style and GDAL store them in a
-        ``.aux.xml`` file beside the user's input."""
+        ``.aux.xml`` file beside the user's input.
+        """
         value = parameters.get(name)
         if isinstance(value, str) and value and os.path.isfile(value):
             return value
@@ -253,12 +267,12 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         return layer.source()
 
     def file_path(self, parameters, name: str, context) -> str | None:
-        """A file parameter's path, or None."""
+        """Return a file parameter's path, or None."""
         value = self.parameterAsFile(parameters, name, context)
         return value or None
 
     def output_path(self, parameters, name: str, context) -> str | None:
-        """A raster destination's path, or None when the optional output is skipped."""
+        """Return a raster destination's path, or None when the optional output is skipped."""
         value = self.parameterAsOutputLayer(parameters, name, context)
         return value or None
 

@@ -71,7 +71,7 @@ ones the NPP was computed with. Where the NPP's metadata records one global EPSI
 that value and the calibrated table gives each class its own. Outputs: the calibrated table (CSV), the factors
 with their standard errors and pure-cell counts (CSV), the skill before and after (CSV), a scatter plot (PNG).</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters and outputs."""
         add = self.addParameter
         npp, reference, year = reference_inputs(self)

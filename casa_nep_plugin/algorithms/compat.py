@@ -45,8 +45,10 @@ def set_advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParame
 
 
 def parameter_as_strings(alg: QgsProcessingAlgorithm, parameters: dict, name: str, context) -> list[str]:
-    """A field (or string list) parameter's values: ``parameterAsStrings`` from QGIS 3.32,
-    ``parameterAsFields`` (deprecated since) before."""
+    """Return a field (or string list) parameter's values.
+
+    Read with ``parameterAsStrings`` from QGIS 3.32, with ``parameterAsFields`` (deprecated since) before.
+    """
     if Qgis.QGIS_VERSION_INT >= 33200 and hasattr(alg, "parameterAsStrings"):
         return list(alg.parameterAsStrings(parameters, name, context) or [])
     return list(alg.parameterAsFields(parameters, name, context) or [])

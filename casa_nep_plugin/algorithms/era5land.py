@@ -59,7 +59,7 @@ coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format
         default="Without a reference or CRS and cell size, the native grid is kept, cut to the extent when one "
                 "is given.")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("ERA5-Land monthly means (NetCDF or GRIB)"), behavior=FILE_BEHAVIOR_FILE,

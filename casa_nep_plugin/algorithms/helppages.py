@@ -39,7 +39,7 @@ def _rows(params) -> str:
 
 
 def page_html(alg: QgsProcessingAlgorithm) -> str:
-    """The whole page of one algorithm (UTF-8 HTML)."""
+    """Return the whole page of one algorithm (UTF-8 HTML)."""
     params = alg.parameterDefinitions()
     inputs = [p for p in params if not p.isDestination()]
     outputs = [p for p in params if p.isDestination()]

@@ -32,7 +32,7 @@ zones); <code>class</code>; <code>area_km2</code>; per stack and period (month <
 <code>npp_2021_total_ktC</code>, <code>npp_2021_share_pct</code>; <code>rh_npp_2021_ratio_pct</code>; every
 column followed by its <code>_majority</code> twin.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.add_stack_parameters()
         self.addParameter(QgsProcessingParameterRasterLayer(

@@ -47,7 +47,7 @@ written instead. For an HDF4 product (MCD12Q1) give its land-cover layer, as QGI
 added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</p>""" + GRID_HELP.format(
         default="Without a model grid the product's own grid is kept, cut to the extent when one is given.")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Land-cover product (class codes)")))

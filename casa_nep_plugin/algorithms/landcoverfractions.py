@@ -48,7 +48,7 @@ the fractions are exact; otherwise the map is sampled by nearest neighbour on ab
 <p>The map is read in windows at full resolution (never its overviews) and all classes are counted in one
 pass, so a 10 m map of a whole region runs in bounded memory.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land-cover map (class codes)")))
         self.addParameter(static_enum(

@@ -22,7 +22,7 @@ DEFAULT = DEFAULT_PRODUCT.name
 
 
 def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
-    """The product enum and the own-table file parameter, in dialog order."""
+    """Return the product enum and the own-table file parameter, in dialog order."""
     product = static_enum(PRODUCT, alg.tr("Land-cover product (its shipped code table maps the codes)"),
                           list(PRODUCTS), DEFAULT)
     own = QgsProcessingParameterFile(
@@ -32,7 +32,7 @@ def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
 
 
 def class_table_path(alg, parameters, context, class_table: str = "CLASS_TABLE") -> str:
-    """The own CSV when given, else the shipped table of the chosen product."""
+    """Return the own CSV when given, else the shipped table of the chosen product."""
     own = alg.parameterAsFile(parameters, class_table, context)
     if own:
         return own
@@ -41,7 +41,7 @@ def class_table_path(alg, parameters, context, class_table: str = "CLASS_TABLE")
 
 
 def product_hint(message: str) -> str:
-    """A 'codes not in the class table' message with the way out: the product choice."""
+    """Add the way out (the product choice) to a 'codes not in the class table' message."""
     if "not in the class table" not in message:
         return message
     tables = "; ".join(f"{p.name}: {p.casa_table}" for p in CORE_PRODUCTS)

@@ -72,7 +72,7 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
         GRID_HELP.format(default="Without a model grid the composites' own grid is kept (they must share one), cut to "
                          "the extent when one is given.")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
         add(QgsProcessingParameterMultipleLayers(self.INPUT, self.tr("VI composites (files, stacks or HDF4 granules)"),

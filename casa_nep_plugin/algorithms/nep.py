@@ -32,7 +32,7 @@ is resampled bilinearly onto the NPP grid. Nodata in either gives nodata.</p>
 one band per calendar year, nodata where annual NPP &le; 0. Wang &amp; Liu (2025) read &ge; 80 % as a
 warning and &gt; 100 % (NEP &lt; 0) as a net source.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.NPP, self.tr("NPP (gC m-2 month-1, monthly stack)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.RH, self.tr("RH (gC m-2 month-1, monthly stack)")))

@@ -78,7 +78,7 @@ months before and after (across a year boundary when the stack continues) where 
 (default 2); longer gaps, or gaps with no valid month on one side, stay nodata. Default none: a month without NDVI
 gives no NPP, and the cell drops out of that year's annual map.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
         for param in model_inputs(self):

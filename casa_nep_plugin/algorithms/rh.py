@@ -35,7 +35,7 @@ MODIS IGBP - mapped by its shipped table, or by your own CLASS_TABLE), RH is com
 grid (climate resampled bilinearly) and masked to land: water and ice give nodata. Without it, RH is on the
 temperature grid.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(temperature(self))
         self.addParameter(precipitation(self))

@@ -23,7 +23,8 @@ def fit_to_data(layer, name: str) -> bool:
     """Rescale a pseudocolour layer's ramp to its data and show the annual or peak-month band.
 
     The ramp's stops keep their relative positions (a diverging ramp stays centred on
-    zero); labels are rewritten to the new values.  False when not applicable."""
+    zero); labels are rewritten to the new values.  False when not applicable.
+    """
     if name not in DATA_RANGED:
         return False
     from ..core.styles import display_range
@@ -67,7 +68,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         super().__init__()
         self.qml = qml
 
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802
+    def postProcessLayer(self, layer, context, feedback) -> None:
         """Apply the style; a missing or broken style only warns."""
         message, ok = layer.loadNamedStyle(self.qml)
         if not ok and feedback is not None:
@@ -78,7 +79,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     @classmethod
     def create(cls, qml: str) -> StylePostProcessor:
-        """A post-processor kept alive for the session."""
+        """Return a post-processor kept alive for the session."""
         proc = cls(qml)
         cls._alive.append(proc)
         return proc
@@ -93,14 +94,16 @@ def style_on_load(context, path: str | None, name: str) -> None:
 
 
 class ZoneStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Colours a zone layer by its first annual NEP mean: a diverging ramp centred on zero
-    (green: net sink, red: net source), classes symmetric around zero."""
+    """Colours a zone layer by its first annual NEP mean.
+
+    The ramp is diverging, centred on zero (green: net sink, red: net source), with classes symmetric around zero.
+    """
 
     _alive: list[ZoneStylePostProcessor] = []
     FIELD = r"^nep_\d{4}_mean$"
     CLASSES = 6
 
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802
+    def postProcessLayer(self, layer, context, feedback) -> None:
         """Set the graduated renderer; a layer without an annual NEP field is left as it is."""
         import re
 
@@ -130,7 +133,7 @@ class ZoneStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     @classmethod
     def create(cls) -> ZoneStylePostProcessor:
-        """A post-processor kept alive for the session."""
+        """Return a post-processor kept alive for the session."""
         proc = cls()
         cls._alive.append(proc)
         return proc

@@ -48,7 +48,7 @@ RMSE = &radic;mean((y-x)&sup2;); bias = mean(y-x); slope and intercept of the le
 Outputs: the sample points (both values and their difference), a scatter plot with the 1:1 line (PNG) and the
 statistics (CSV).</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters and outputs."""
         add = self.addParameter
         for param in reference_inputs(self):

@@ -88,7 +88,7 @@ NDVI cell-months per zone and year are counted in the table (filled_cell_months_
 cell counts for a year only where every month of it has data, and coverage columns (valid cells and percent of the
 zone's cells, per month and year) go with every number.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters and outputs."""
         add = self.addParameter
         for param in model_inputs(self):  # casanep:npp's, under the same names and labels

@@ -35,7 +35,7 @@ cells counted, weighted); per stack and month <code>npp_2021_01_mean</code>, <co
 FILLED (the filled-months raster of casanep:ndvicomposite) <code>filled_cell_months_2021</code>.
 Empty (NULL) where a zone has no cell with data.</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.add_zone_parameters()
         self.add_stack_parameters()

@@ -18,15 +18,20 @@ def _back(x: NDArray, value: NDArray) -> NDArray:
 
 
 def work(x: ArrayLike) -> NDArray:
-    """``x`` as a floating array (never a numpy scalar) that in-place operations may use:
-    a new temporary the caller owns; integers become float64, as numpy promotes them."""
+    """Return ``x`` as a floating array (never a numpy scalar) that in-place operations may use.
+
+    ``x`` is a new temporary the caller owns; integers become float64, as numpy promotes them.
+    """
     x = np.asarray(x)
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def _rounded_once(ufunc: np.ufunc, x: NDArray, out: NDArray | None) -> NDArray:
-    """``ufunc(x)`` evaluated in float64; a float32 ``x`` gets a float32 result, each value
-    rounded once (numpy's buffered cast, so no float64 copy of the array is made)."""
+    """Evaluate ``ufunc(x)`` in float64.
+
+    A float32 ``x`` gets a float32 result, each value rounded once (numpy's buffered cast,
+    so no float64 copy of the array is made).
+    """
     if x.dtype != np.float32:
         return ufunc(x, dtype=np.float64, out=out)
     if out is None:
@@ -45,8 +50,10 @@ def log1p(x: ArrayLike, out: NDArray | None = None) -> NDArray:
 
 
 def power(x: ArrayLike, y: ArrayLike, out: NDArray | None = None) -> NDArray:
-    """x**y, rounded once to ``x``'s float32 precision (float64 otherwise); ``y`` a
-    Python number is taken in float64; ``out`` may be ``x``."""
+    """Return x**y, rounded once to ``x``'s float32 precision (float64 otherwise).
+
+    A Python number ``y`` is taken in float64; ``out`` may be ``x``.
+    """
     x = np.asarray(x)
     yy = np.asarray(y, dtype=np.float64) if isinstance(y, (int, float)) else np.asarray(y)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -30,12 +30,12 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 
 def available() -> bool:
-    """True where numba is installed and not turned off by ``CASANEP_NUMBA=0``."""
+    """Return True where numba is installed and not turned off by ``CASANEP_NUMBA=0``."""
     return _HAVE_NUMBA and os.environ.get("CASANEP_NUMBA", "").strip().lower() not in ("0", "no", "false", "off")
 
 
 def _numpy_has_simd_math() -> bool:
-    """True where numpy evaluates float64 log and pow with AVX-512 (SVML) vector code.
+    """Return True where numpy evaluates float64 log and pow with AVX-512 (SVML) vector code.
 
     There the numpy path outruns the kernel, which calls the C library's scalar
     functions: measured in ``make bench`` on an AVX-512 Xeon, the numpy path took
@@ -53,8 +53,11 @@ def _numpy_has_simd_math() -> bool:
 
 
 def use_kernel() -> bool:
-    """Whether the chain runs through the kernel: ``CASANEP_NUMBA=1`` forces it, ``0`` turns it
-    off; by default it runs where numba is installed and numpy has no AVX-512 vector math."""
+    """Return whether the chain runs through the kernel.
+
+    ``CASANEP_NUMBA=1`` forces it, ``0`` turns it off; by default it runs where numba is
+    installed and numpy has no AVX-512 vector math.
+    """
     env = os.environ.get("CASANEP_NUMBA", "").strip().lower()
     if not available():
         return False
@@ -64,9 +67,11 @@ def use_kernel() -> bool:
 
 
 def constants(params: ModelParams) -> NDArray:
-    """The kernel's constants as float32, each rounded as numpy rounds a Python
-    number meeting a float32 array (products of two parameters are formed first
-    in Python, as the numpy path does)."""
+    """Return the kernel's constants as float32.
+
+    Each is rounded as numpy rounds a Python number meeting a float32 array (products
+    of two parameters are formed first in Python, as the numpy path does).
+    """
     cp, th, zz, rp = params.casa, params.thornthwaite, params.zhou_zhang, params.respiration
     span = cp.fpar_max - cp.fpar_min
     values = [
@@ -140,8 +145,9 @@ if _HAVE_NUMBA:
         return f32(math.exp(y * math.log(x)))
 
     @numba.njit(nogil=True, cache=True)
-    def _npp_year(ndvi, sol, t, p, e, pet, topt_in, nmin, nmax, eps, land, c, hexp, flags,
-                  o_npp, o_fpar, o_lue, o_rh, o_nep):  # pragma: no cover - compiled
+    def _npp_year(  # noqa: C901 - one fused numba loop by design
+        ndvi, sol, t, p, e, pet, topt_in, nmin, nmax, eps, land, c, hexp, flags,
+        o_npp, o_fpar, o_lue, o_rh, o_nep):  # pragma: no cover - compiled
         has_e, has_pet, has_topt, w_fpar, w_lue, w_rh = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
         m, h, w = ndvi.shape
         nan = f32(np.nan)

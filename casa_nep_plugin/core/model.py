@@ -28,7 +28,7 @@ from .params import ModelParams
 from .raster import RasterInput
 from .raster import group_years as _group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
-from .tasks import (  # noqa: F401 - re-exported: the tasks' checks are the runs' checks
+from .tasks import (  # re-exported: the tasks' checks are the runs' checks
     AnnualTask,
     NepTask,
     NppTask,
@@ -98,7 +98,7 @@ def _reference_months(ref: RasterInput) -> list[str]:
 
 
 def _match_stack(stack: RasterInput, months: list[str], ref: RasterInput, cb: Callbacks) -> None:
-    """Same band count and months as the reference stack."""
+    """Check that ``stack`` has the same band count and months as the reference stack."""
     if stack.count != len(months):
         raise CasaInputError(
             stack.parameter,
@@ -120,10 +120,11 @@ def _match_stack(stack: RasterInput, months: list[str], ref: RasterInput, cb: Ca
 
 
 def _quick_look(inp: RasterInput, bands: int = 12) -> NDArray:
-    """A small block-aligned window at the centre of the file, on its own grid (the
-    first ``bands`` bands): enough to refuse wrong units before any work, and a
-    read of a few blocks whatever the file's layout.  Every window of the main
-    pass is checked again."""
+    """Read a small block-aligned window at the centre of the file, on its own grid (the first ``bands`` bands).
+
+    It is enough to refuse wrong units before any work, and a read of a few blocks
+    whatever the file's layout.  Every window of the main pass is checked again.
+    """
     g = inp.grid
     lay = inp.layout
     h = min(g.height, max(lay.block_rows, 64))
@@ -172,7 +173,7 @@ def _lookup(class_table: str | None, vegetation_table: str | None) -> ClassLooku
 
 
 def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:
-    """The block layout windows follow: that of the deepest input read on its own grid."""
+    """Return the block layout windows follow: that of the deepest input read on its own grid."""
     own = [i for i in inputs if i is not None and i.aligned]
     if not own:
         return None
@@ -236,7 +237,7 @@ def _attach_npp(grid: ModelGrid, nd: RasterInput, lc: RasterInput, topt_in: Rast
 
 
 def _npp_specs(months: list[str], params: ModelParams, inputs: dict[str, str], **paths: str | None) -> list[OutputSpec]:
-    """The output specs of run_npp: one row per output (units, quantity, equation, parameters recorded)."""
+    """Return the output specs of run_npp: one row per output (units, quantity, equation, parameters recorded)."""
     pd = params.as_dict()
     table = [  # key, parameter, units, quantity, equation, parameters recorded
         ("npp", "OUTPUT", "gC m-2 month-1", "NPP", NPP_EQUATION, pd),
@@ -447,7 +448,8 @@ def run_rh(
 def _open_pair(inp: _Inputs, npp: str, rh: str, cb: Callbacks):
     """NPP and RH monthly stacks with the same months, RH read onto the NPP grid.
 
-    Returns (npp input, rh input, months, grid, band indices per year, partial years)."""
+    Returns (npp input, rh input, months, grid, band indices per year, partial years).
+    """
     n = inp.need("npp", npp, "NPP")
     months = _reference_months(n)
     r = inp.need("rh", rh, "RH")
@@ -470,9 +472,11 @@ def run_nep(
     compress: str | None = None,
     cog: bool | None = None,
 ) -> dict[str, str]:
-    """Monthly NEP = NPP - RH (gC m-2 month-1) on the NPP grid, and optionally
-    the annual RH/NPP ratio of totals (percent, one band per calendar year,
-    nodata where annual NPP <= 0).  RH on another grid is resampled bilinearly."""
+    """Compute monthly NEP = NPP - RH (gC m-2 month-1) on the NPP grid.
+
+    Optionally also the annual RH/NPP ratio of totals (percent, one band per calendar
+    year, nodata where annual NPP <= 0).  RH on another grid is resampled bilinearly.
+    """
     cb = callbacks or Callbacks()
     specs_paths = [OutputSpec("nep", output, [])]
     if ratio_output:
@@ -511,8 +515,9 @@ def run_annual(
     compress: str | None = None,
     cog: bool | None = None,
 ) -> dict[str, str]:
-    """Annual NPP, RH, NEP (gC m-2 a-1), RH/NPP (percent) and the sink/warning/source
-    map (1/2/3) from monthly NPP and RH stacks, one band per calendar year
+    """Compute annual NPP, RH, NEP (gC m-2 a-1), RH/NPP (percent) and the sink/warning/source map (1/2/3).
+
+    They come from monthly NPP and RH stacks, one band per calendar year
     (described YYYY).  A year with missing months is summed over the months
     present, with a warning; a cell missing any month of a year is nodata.
     """

@@ -73,15 +73,19 @@ def check_writable(path: str, parameter: str) -> None:
 
 
 def destination(path: str) -> str:
-    """Where an output really goes: the target of a symbolic link (written through
-    atomically, so the link stays a link), else ``path`` itself; the same rule as
-    :func:`.safety.check_output_paths` checks."""
+    """Return where an output really goes.
+
+    That is the target of a symbolic link (written through atomically, so the link
+    stays a link), else ``path`` itself; the same rule as :func:`.safety.check_output_paths` checks.
+    """
     return os.path.realpath(path) if os.path.islink(path) else path
 
 
 def apply_umask(path: str) -> None:
-    """Give ``path`` the mode any new file of the user gets (0666 less the umask):
-    ``mkstemp`` creates 0600."""
+    """Give ``path`` the mode any new file of the user gets (0666 less the umask).
+
+    ``mkstemp`` creates 0600.
+    """
     with contextlib.suppress(OSError):
         safety.apply_umask(path)
 
@@ -188,7 +192,7 @@ class OutputFile:
             gdal.ErrorReset()
         try:
             result = action()
-        except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise many kinds
+        except Exception as exc:  # rasterio/GDAL raise many kinds
             raise self._failure(what, str(exc)) from exc
         if gdal is not None and gdal.GetLastErrorType() >= gdal.CE_Failure:
             raise self._failure(what, gdal.GetLastErrorMsg())
@@ -282,16 +286,22 @@ class OutputFile:
 
 
 def check_output_paths(specs: Sequence[OutputSpec], inputs: Mapping[str, str | None] | None = None) -> None:
-    """Refuse, before any work, outputs that would overwrite an input or each other,
-    that are not GeoTIFF file paths or not regular files (:func:`.safety.check_output_paths`)."""
+    """Refuse bad outputs before any work (:func:`.safety.check_output_paths`).
+
+    Refused are outputs that would overwrite an input or each other, that are not
+    GeoTIFF file paths or not regular files.
+    """
     safety.check_output_paths({s.parameter: s.path for s in specs}, dict(inputs or {}))
 
 
 @contextlib.contextmanager
 def atomic_path(path: str, remove_first: bool = True) -> Iterator[str]:
-    """A temporary path beside ``path`` to write to; moved onto ``path`` on success,
-    removed on failure, so ``path`` is never half-written.  ``remove_first``: the
-    temporary file does not exist yet (for writers that refuse to overwrite)."""
+    """Yield a temporary path beside ``path`` to write to.
+
+    It is moved onto ``path`` on success, removed on failure, so ``path`` is never
+    half-written.  ``remove_first``: the temporary file does not exist yet (for
+    writers that refuse to overwrite).
+    """
     path = destination(path)
     folder = os.path.dirname(os.path.abspath(path))
     base, ext = os.path.splitext(os.path.basename(path))

@@ -75,7 +75,7 @@ class ValidationResult:
     crs: object = None
 
     def summary(self) -> dict[str, float | int | str | None]:
-        """The statistics as a plain dict."""
+        """Return the statistics as a plain dict."""
         d = asdict(self)
         return {k: d[k] for k in ("year", "n", "r2", "rmse", "bias", "slope", "intercept")}
 
@@ -102,9 +102,11 @@ def agreement(x: NDArray, y: NDArray) -> tuple[float, float, float, float, float
 
 
 def _annual(npp: RasterInput, year: str | None, cb: Callbacks, tmpdir: str) -> tuple[str, int, str | None]:
-    """(path, band, year) of annual NPP (gC m-2 a-1): the file itself when it is
-    annual (one band, or bands described YYYY), else the months of ``year``
-    summed into a temporary raster."""
+    """Return (path, band, year) of annual NPP (gC m-2 a-1).
+
+    The path is the file itself when it is annual (one band, or bands described
+    YYYY), else the months of ``year`` summed into a temporary raster.
+    """
     descriptions = [(d or "").strip() for d in npp.dataset.descriptions]
     try:
         months = parse_months(descriptions, "NPP", npp.path)
@@ -180,15 +182,17 @@ def validate_npp(
 
 
 def reference_window(casa, ref: RasterInput) -> tuple[ModelGrid, Window, object, object]:
-    """The part of the reference grid that the CASA raster covers (as a grid and as the
-    reference file's window), and the two CRSs
-    (reference, CASA; a file without one is taken as the other's, lon/lat at worst)."""
+    """Return the part of the reference grid that the CASA raster covers, and the two CRSs.
+
+    The part is returned as a grid and as the reference file's window, the CRSs as
+    (reference, CASA); a file without a CRS is taken as having the other's, lon/lat at worst.
+    """
     rds = ref.dataset
     ref_crs = rds.crs or "EPSG:4326"
     casa_crs = casa.crs or ref_crs
     try:
         b = transform_bounds(casa_crs, ref_crs, *casa.bounds, densify_pts=21)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise CasaInputError("REFERENCE", f"cannot relate the NPP and reference CRSs ({exc}).") from exc
     win = from_bounds(*b, transform=rds.transform).round_offsets(op="floor").round_lengths(op="ceil")
     win = win.intersection(Window(0, 0, rds.width, rds.height)) if _overlaps(win, rds) else None
@@ -265,7 +269,7 @@ def _overlaps(win: Window, ds) -> bool:
 
 
 def write_points(result: ValidationResult, path: str) -> str:
-    """The sampled cells as points (GeoPackage or any OGR format by extension)."""
+    """Write the sampled cells as points (GeoPackage or any OGR format by extension)."""
     import geopandas as gpd
 
     df = gpd.GeoDataFrame(
@@ -283,7 +287,7 @@ def _ogr_driver(path: str) -> str:
 
 
 def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP against reference NPP") -> str:
-    """A PNG scatter plot with the 1:1 line, the fitted line and the statistics."""
+    """Write a PNG scatter plot with the 1:1 line, the fitted line and the statistics."""
     import matplotlib
 
     matplotlib.use("Agg")
