@@ -47,8 +47,11 @@ class YearInputs:
 
 
 def npp_year(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",)) -> dict[str, NDArray]:
-    """NPP (gC m-2 month-1) and, as asked in ``want``, FPAR (1), LUE (gC MJ-1),
-    RH and NEP (gC m-2 month-1) of one window and year, each (months, rows, cols)."""
+    """Compute the chain of one window and year with the science functions.
+
+    Returns NPP (gC m-2 month-1) and, as asked in ``want``, FPAR (1), LUE (gC MJ-1),
+    RH and NEP (gC m-2 month-1), each (months, rows, cols).
+    """
     cp = params.casa
     fp = casa.fpar(x.ndvi, x.nmin, x.nmax, cp)
     topt = x.topt if x.topt is not None else casa.optimal_temperature(x.ndvi, x.t)
@@ -89,7 +92,7 @@ def _slabs(rows: int, cols: int, months: int, budget: int = SLAB_VALUES) -> list
 
 
 def _slab(x: YearInputs, rs: slice, cs: slice) -> YearInputs:
-    """The inputs of one slab (views, no copy)."""
+    """Cut the inputs of one slab (views, no copy)."""
 
     def cut(a: NDArray | None, monthly: bool) -> NDArray | None:
         if a is None:
@@ -109,8 +112,11 @@ def _slab(x: YearInputs, rs: slice, cs: slice) -> YearInputs:
 
 def npp_year_slabs(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",),
                    budget: int = SLAB_VALUES) -> dict[str, NDArray]:
-    """:func:`npp_year` slab by slab (see :data:`SLAB_VALUES`): the same numbers, cell by cell,
-    since every operation of the chain is elementwise within a cell's year."""
+    """Compute :func:`npp_year` slab by slab (see :data:`SLAB_VALUES`).
+
+    The numbers are the same, cell by cell, since every operation of the chain is
+    elementwise within a cell's year.
+    """
     months, rows, cols = x.ndvi.shape
     slabs = _slabs(rows, cols, months, budget)
     if len(slabs) == 1:
@@ -127,9 +133,12 @@ def npp_year_slabs(x: YearInputs, params: ModelParams, want: tuple[str, ...] = (
 def compute_year(
     x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",), fused: bool = True
 ) -> dict[str, NDArray]:
-    """:func:`npp_year` through the compiled kernel where :func:`.kernels.use_kernel`
-    says it is the faster path and ``fused``, else through numpy slab by slab
-    (the same numbers, within a float32 unit)."""
+    """Compute :func:`npp_year` by the faster path.
+
+    Through the compiled kernel where :func:`.kernels.use_kernel` says it is the
+    faster path and ``fused``, else through numpy slab by slab (the same numbers,
+    within a float32 unit).
+    """
     if fused:
         from . import kernels
 

@@ -52,8 +52,11 @@ def _ignore(*_args) -> None:
 
 @dataclass
 class Callbacks:
-    """How the core talks back: progress (0-100), cancel check, messages, and
-    for multi-step runs the step starting (index from 0, name)."""
+    """How the core talks back.
+
+    Progress (0-100), cancel check, messages, and for multi-step runs the step
+    starting (index from 0, name).
+    """
 
     progress: ProgressFn | None = None
     is_cancelled: CancelFn | None = None
@@ -62,8 +65,11 @@ class Callbacks:
     step: Callable[[int, str], None] = _ignore
 
     def for_step(self, index: int, name: str, span: tuple[float, float] = (0.0, 100.0)) -> Callbacks:
-        """Callbacks for step ``index`` of a multi-step run: announces the step and maps
-        the step's progress (0-100) onto ``span`` of the whole run."""
+        """Return the callbacks of step ``index`` of a multi-step run.
+
+        They announce the step and map the step's progress (0-100) onto ``span`` of
+        the whole run.
+        """
         self.step(index, name)
         lo, hi = span
         outer = self.progress
@@ -79,8 +85,10 @@ POLL_SECONDS = 0.2
 # -- settings: workers and output format ----------------------------------------------
 @dataclass
 class EngineSettings:
-    """Engine settings: worker threads (0 = all cores), output compression
-    (``zstd``, ``deflate`` or ``none``) and Cloud-Optimized GeoTIFF output.
+    """Engine settings: worker threads, output compression and COG output.
+
+    Worker threads (0 = all cores), output compression (``zstd``, ``deflate`` or
+    ``none``) and Cloud-Optimized GeoTIFF output.
 
     The Processing provider sets them from its options; ``CASANEP_THREADS``,
     ``CASANEP_COMPRESS`` and ``CASANEP_COG`` in the environment override them
@@ -96,8 +104,11 @@ SETTINGS = EngineSettings()
 
 
 def default_threads() -> int:
-    """Worker threads for the window tasks: ``CASANEP_THREADS``, else the setting, else all the cores
-    this process may run on (its CPU affinity: ``taskset``, container and batch-job limits)."""
+    """Return the number of worker threads for the window tasks.
+
+    ``CASANEP_THREADS``, else the setting, else all the cores this process may run
+    on (its CPU affinity: ``taskset``, container and batch-job limits).
+    """
     env = os.environ.get("CASANEP_THREADS", "").strip()
     if env:
         try:
@@ -152,8 +163,11 @@ _CACHE_DEPTH: list[int] = []
 
 @dataclass
 class RunStats:
-    """What a run computed: valid values written per output, and the sums of the
-    tasks' ``_``-prefixed counters."""
+    """What a run computed.
+
+    Valid values written per output, and the sums of the tasks' ``_``-prefixed
+    counters.
+    """
 
     valid: dict[str, int] = field(default_factory=dict)
     counters: dict[str, NDArray] = field(default_factory=dict)
@@ -184,9 +198,9 @@ def run_chunks(
     finish: Callable[[RunStats], Mapping[str, str] | None] | None = None,
     executor: Executor | None = None,
 ) -> RunStats:
-    """Run ``task(window, part)`` over every window of ``grid`` and every part, and
-    write what it returns to ``outputs``.
+    """Run ``task(window, part)`` over every window and part; write what it returns.
 
+    What it returns goes to ``outputs``.
     The task is a pure function of its window (it reads its inputs, computes and
     returns arrays), so windows run concurrently on ``threads`` workers (default
     :func:`default_threads`), while this thread writes and compresses finished
@@ -237,8 +251,10 @@ def run_chunks(
 
 
 def _executor(executor: Executor | None, n_threads: int) -> tuple[Executor, int, contextlib.AbstractContextManager]:
-    """(where the tasks go, how many run at once, a context that owns it): the given or
-    default executor, else ``n_threads`` local threads."""
+    """Return where the tasks go, how many run at once and a context that owns it.
+
+    The given or default executor, else ``n_threads`` local threads.
+    """
     remote = None if executor is LOCAL else executor if executor is not None else default_executor()
     if remote is not None:
         return remote, max(1, getattr(remote, "slots", None) or n_threads), contextlib.nullcontext()
@@ -248,9 +264,11 @@ def _executor(executor: Executor | None, n_threads: int) -> tuple[Executor, int,
 
 def _run_in_order(task: Callable[[Window, int], ChunkResult], jobs: list[tuple[Window, int]], pool: Executor,
                   ahead: int, cancelled: CancelFn, deliver: Callable[[int, Window, ChunkResult], None]) -> None:
-    """Submit ``jobs`` to ``pool``, at most ``ahead`` in flight (memory bounded by the window),
-    and hand their results to ``deliver`` in job order.  On any failure or cancel the
-    outstanding tasks are cancelled."""
+    """Submit ``jobs`` to ``pool`` and hand their results to ``deliver`` in job order.
+
+    At most ``ahead`` tasks are in flight (memory bounded by the window).  On any
+    failure or cancel the outstanding tasks are cancelled.
+    """
     pending: deque = deque()
     todo = iter(enumerate(jobs))
     try:
@@ -273,7 +291,7 @@ def _run_in_order(task: Callable[[Window, int], ChunkResult], jobs: list[tuple[W
 
 
 def _wait(fut, cancelled: CancelFn) -> ChunkResult:
-    """A future's result, checking for cancel every :data:`POLL_SECONDS`."""
+    """Wait for a future's result, checking for cancel every :data:`POLL_SECONDS`."""
     while True:
         try:
             return fut.result(timeout=POLL_SECONDS)
@@ -318,8 +336,12 @@ EXECUTOR_FACTORY: Callable[[], Executor | None] | None = None
 
 
 def default_executor() -> Executor | None:
-    """The executor tasks go to by default: the installed factory's, else None (local threads).
-    ``CASANEP_DASK_SCHEDULER`` set and no factory installed: the Dask one (core/cluster.py)."""
+    """Return the executor tasks go to by default.
+
+    The installed factory's, else None (local threads).  With
+    ``CASANEP_DASK_SCHEDULER`` set and no factory installed: the Dask one
+    (core/cluster.py).
+    """
     if EXECUTOR_FACTORY is None and os.environ.get("CASANEP_DASK_SCHEDULER", "").strip():
         from . import cluster
 

@@ -42,8 +42,10 @@ _INF_INPUTS = ("NDVI", *_LIMITS)
 
 @dataclass
 class NppTask:
-    """The NPP window task: ``task(window, year_index)`` -> output arrays for the
-    months of that year (bands 1-based), plus coverage counters.
+    """The NPP window task: ``task(window, year_index)`` -> that year's outputs.
+
+    Output arrays for the months of that year (bands 1-based), plus coverage
+    counters.
 
     Pure and picklable: it holds the opened inputs (reopened where it lands), the
     class lookup and the parameters, and writes nothing.
@@ -64,8 +66,11 @@ class NppTask:
     max_gap: int = 0
 
     def _ndvi(self, window: Window, idx: list[int], infs: NDArray) -> tuple[NDArray, int]:
-        """NDVI of the year's months, gaps filled from up to ``max_gap`` months either side
-        (the stack's neighbouring years included): the same values as filling the whole stack."""
+        """Read the NDVI of the year's months, gaps filled.
+
+        Gaps are filled from up to ``max_gap`` months either side (the stack's
+        neighbouring years included): the same values as filling the whole stack.
+        """
         if self.gap_fill != "linear" or self.max_gap <= 0:
             n = self._screen(self.ndvi.read(window, [i + 1 for i in idx]), "ndvi", self.ndvi, idx, infs)
             return n, 0
@@ -89,6 +94,7 @@ class NppTask:
         return block
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
+        """Compute the outputs of one window and part (a calendar year)."""
         idx = self.years[part]
         bands = [i + 1 for i in idx]
         infs = np.zeros(len(_INF_INPUTS), dtype=np.int64)  # per call: tasks run on several threads
@@ -133,9 +139,12 @@ class NppTask:
 
 
 def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max_gap: int = 0) -> dict[str, str]:
-    """Log the share of NDVI-valid cell-months the run computed; warn below 95 %
-    naming the input that limits it; refuse a run that computed nothing.  With
-    gap filling, the filled NDVI cell-months are logged and recorded too."""
+    """Log the share of NDVI-valid cell-months the run computed.
+
+    Warn below 95 % naming the input that limits it; refuse a run that computed
+    nothing.  With gap filling, the filled NDVI cell-months are logged and recorded
+    too.
+    """
     for name, k in zip(_INF_INPUTS, stats.counters.get("_inf", [])):
         if k:
             cb.warning(plausibility.INF_WARNING.format(parameter=name, count=int(k)))
@@ -182,6 +191,7 @@ class RhTask:
     years: list[list[int]]
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
+        """Compute the outputs of one window and part (a calendar year)."""
         bands = [i + 1 for i in self.years[part]]
         tt = plausibility.screen(self.t.read(window, bands), "temperature", "TEMPERATURE")[0]
         pp = plausibility.screen(self.p.read(window, bands), "precipitation", "PRECIPITATION")[0]
@@ -194,8 +204,10 @@ class RhTask:
 
 @dataclass
 class NepTask:
-    """The NEP window task: ``task(window, year_index)`` -> NEP of that year's months
-    and, if asked, the year's RH/NPP ratio."""
+    """The NEP window task: ``task(window, year_index)`` -> that year's NEP.
+
+    NEP of the year's months and, if asked, the year's RH/NPP ratio.
+    """
 
     npp: RasterInput
     rh: RasterInput
@@ -203,6 +215,7 @@ class NepTask:
     ratio: bool
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
+        """Compute the outputs of one window and part (a calendar year)."""
         bands = [i + 1 for i in self.years[part]]
         a = self.npp.read(window, bands)
         b = self.rh.read(window, bands)
@@ -215,8 +228,10 @@ class NepTask:
 
 @dataclass
 class AnnualTask:
-    """The annual window task: ``task(window, year_index)`` -> the year's NPP, RH,
-    NEP, RH/NPP and sink/source class (one band each)."""
+    """The annual window task: ``task(window, year_index)`` -> the year's totals.
+
+    The year's NPP, RH, NEP, RH/NPP and sink/source class (one band each).
+    """
 
     npp: RasterInput
     rh: RasterInput
@@ -224,6 +239,7 @@ class AnnualTask:
     threshold: float
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
+        """Compute the outputs of one window and part (a calendar year)."""
         bands = [i + 1 for i in self.years[part]]
         a = balance.annual_sum(self.npp.read(window, bands), [list(range(len(bands)))])
         b = balance.annual_sum(self.rh.read(window, bands), [list(range(len(bands)))])
