@@ -55,6 +55,12 @@ CELL_BLOCK = 2048
 F32 = np.float32
 
 
+def _dot(values: NDArray, weights: NDArray) -> NDArray:
+    """Sum of ``values * weights`` over the last axis in float64, numpy's pairwise sum: the same bits on every
+    machine (BLAS dot products depend on memory alignment and threads)."""
+    return np.multiply(values, weights, dtype=np.float64).sum(axis=-1)
+
+
 @dataclass
 class MemberTables:
     """Every member's parameters as the window task uses them.
@@ -327,7 +333,7 @@ class EnsembleTask:
             for qi, q in enumerate((npp, rh, nep)):
                 q[:, ~valid[qi]] = 0.0
                 for z, at, area, _ in zones:
-                    totals[ms, z, qi] += q[:, at] @ area
+                    totals[ms, z, qi] += _dot(q[:, at], area)
             nep64 = nep.astype(np.float64)
             s1 += nep64.sum(axis=0)
             s2 += np.square(nep64).sum(axis=0)
@@ -336,8 +342,8 @@ class EnsembleTask:
         for qi in range(3):
             ok = valid[qi].astype(np.float64) if valid is not None else np.zeros(0)
             for z, at, area, wt in zones:
-                valid_m2[z, qi] += ok[at] @ area
-                valid_cells[z, qi] += ok[at] @ wt
+                valid_m2[z, qi] += _dot(ok[at], area)
+                valid_cells[z, qi] += _dot(ok[at], wt)
         out: dict[str, object] = {f"_totals{part}": totals, f"_valid_m2_{part}": valid_m2,
                                   f"_valid_cells{part}": valid_cells}
         if part == 0:
