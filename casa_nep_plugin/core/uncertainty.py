@@ -250,7 +250,12 @@ def run_uncertainty(
         stats = run_chunks(o.grid, task, specs, parts=len(o.years), progress=cb.progress,
                            is_cancelled=cb.is_cancelled, depth=12 * 16, block_values=block_values,
                            block=_block_of(o.nd, *o.stacks.values()), threads=threads)
-    result = _collect(stats, labels, list(o.years), confidence, mp)
+    return _finish(_collect(stats, labels, list(o.years), confidence, mp), table_output, chart_output, specs)
+
+
+def _finish(result: UncertaintyResult, table_output: str | None, chart_output: str | None,
+            specs: list[OutputSpec]) -> UncertaintyResult:
+    """Summarise the result and write the table and chart asked for; record every output's path."""
     result.table = result.summary()
     if table_output:
         from .zonal import write_table
