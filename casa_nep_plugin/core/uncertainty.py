@@ -104,7 +104,7 @@ def _check_arguments(ndvi_scale: float, confidence: float, gap_fill: str, max_ga
 
 
 def _classes(class_table: str | None, vegetation_table: str | None, params: ModelParams):
-    """(lookup, vegetation keys with NPP, lookup position -> key row, the keys' run values)."""
+    """Return (lookup, vegetation keys with NPP, lookup position -> key row, the keys' run values)."""
     cp0 = params.casa
     veg = load_vegetation_table(vegetation_table)
     lookup = load_code_table(class_table, veg)
@@ -146,7 +146,7 @@ def _open_inputs(inp: _Inputs, paths: dict[str, str | None], optimal_temperature
 
 
 def _zones(zones, grid: ModelGrid, weighting: str, cb: Callbacks):
-    """(zones placed on the grid, slimmed for the window task, or None; zone labels)."""
+    """Return (zones placed on the grid, slimmed for the window task, or None; zone labels)."""
     if zones is None:
         return None, ["all"]
     from .zonal import ZoneSet
@@ -160,7 +160,7 @@ def _zones(zones, grid: ModelGrid, weighting: str, cb: Callbacks):
 
 
 def _output_specs(paths: dict[str, str | None], years: list[str], mp: MemberParams, seed: int) -> list[OutputSpec]:
-    """The maps asked for: one band per year, the members, seed and varied parameters recorded."""
+    """Return the specs of the maps asked for: one band per year, the members, seed and varied parameters recorded."""
     tags = {"casanep_members": str(mp.members), "casanep_seed": str(seed),
             "casanep_varied": metadata_json(mp.varied),
             "casanep_annual_rule": "annual = sum of the year's months; a cell missing any month is nodata"}
@@ -170,7 +170,7 @@ def _output_specs(paths: dict[str, str | None], years: list[str], mp: MemberPara
 
 def _collect(stats: RunStats, labels: list[str], years: list[str], confidence: float,
              mp: MemberParams) -> UncertaintyResult:
-    """The zone counters the tasks returned, summed by the engine in window order, as a result."""
+    """Return the zone counters the tasks returned (summed by the engine in window order) as a result."""
     c = stats.counters
     nz, ny = len(labels), len(years)
 
@@ -271,7 +271,7 @@ def _finish(result: UncertaintyResult, table_output: str | None, chart_output: s
 
 def _task(o: _Opened, lookup: ClassLookup, pos_class: np.ndarray, mp: MemberParams, params: ModelParams, zs,
           n_zones: int, gap_fill: str, max_gap: int) -> EnsembleTask:
-    """The pure, picklable window task of the run."""
+    """Return the pure, picklable window task of the run."""
     return EnsembleTask(o.nd, o.lc, o.stacks, o.topt_in, o.topt_const, lookup, pos_class, member_tables(mp, params),
                         params, list(o.years.values()), zs, n_zones, o.grid.row_cell_areas(), gap_fill,
                         int(max_gap))

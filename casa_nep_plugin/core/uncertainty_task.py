@@ -56,8 +56,11 @@ F32 = np.float32
 
 
 def _dot(values: NDArray, weights: NDArray) -> NDArray:
-    """Sum of ``values * weights`` over the last axis in float64, numpy's pairwise sum: the same bits on every
-    machine (BLAS dot products depend on memory alignment and threads)."""
+    """Return the sum of ``values * weights`` over the last axis in float64.
+
+    numpy's pairwise sum: the same bits on every machine (BLAS dot products depend on memory alignment and
+    threads).
+    """
     return np.multiply(values, weights, dtype=np.float64).sum(axis=-1)
 
 
@@ -97,7 +100,7 @@ class MemberTables:
 
 
 def member_tables(mp: MemberParams, params: ModelParams) -> MemberTables:
-    """The float32 tables of :class:`MemberTables` from the drawn parameters."""
+    """Return the float32 tables of :class:`MemberTables` from the drawn parameters."""
     cp0, rp0 = params.casa, params.respiration
     sc = mp.scalars
     lo, hi = mp.ndvi_min.T.astype(F32), mp.ndvi_max.T.astype(F32)  # (members, classes)
@@ -169,7 +172,7 @@ class EnsembleTask:
                                    scale=inp.scale, nodata_declared=inp.nodata is not None)[0]
 
     def _ndvi(self, window: Window, idx: list[int]) -> NDArray:
-        """The year's NDVI, gaps filled from up to ``max_gap`` months either side (as :class:`.tasks.NppTask`)."""
+        """Return the year's NDVI, gaps filled from up to ``max_gap`` months either side (as ``tasks.NppTask``)."""
         if self.gap_fill != "linear" or self.max_gap <= 0:
             return self._read(self.ndvi, window, idx, "ndvi")
         lo = max(0, idx[0] - self.max_gap)
@@ -178,7 +181,7 @@ class EnsembleTask:
         return filled[idx[0] - lo: idx[-1] + 1 - lo]
 
     def _classes(self, window: Window) -> NDArray:
-        """Class row per cell of the window (-1: no NPP: water, ice, nodata); unknown codes refused."""
+        """Return the class row per cell of the window (-1: no NPP: water, ice, nodata); refuse unknown codes."""
         raw = self.landcover.read(window)[0]
         codes = _landcover_codes(raw)
         pos, known = self.lookup.index(codes)
@@ -233,7 +236,7 @@ class EnsembleTask:
 
     # -- members -------------------------------------------------------------------------
     def _buffer(self, name: str, shape: tuple, dtype=F32) -> NDArray:
-        """A scratch array of at least ``shape`` (one set per thread: tasks run on several)."""
+        """Return a scratch array of at least ``shape`` (one set per thread: tasks run on several)."""
         import threading
 
         key = (threading.get_ident(), name)
@@ -244,7 +247,7 @@ class EnsembleTask:
         return buf[:size].reshape(shape)
 
     def _npp(self, y: _Year, cs: slice, ms: slice) -> NDArray:
-        """Annual NPP (members, cells) of members ``ms`` on land cells ``cs`` (gC m-2 a-1)."""
+        """Return annual NPP (members, cells) of members ``ms`` on land cells ``cs`` (gC m-2 a-1)."""
         tb = self.tables
         cls = y.cls[cs]
 
@@ -273,7 +276,7 @@ class EnsembleTask:
         return npp
 
     def _rh(self, y: _Year, cs: slice, ms: slice) -> NDArray:
-        """Annual RH (members, cells) of members ``ms`` on land cells ``cs`` (gC m-2 a-1)."""
+        """Return annual RH (members, cells) of members ``ms`` on land cells ``cs`` (gC m-2 a-1)."""
         tb = self.tables
         m = ms.stop - ms.start
         if y.rh is not None:
@@ -296,7 +299,7 @@ class EnsembleTask:
 
     # -- the task -----------------------------------------------------------------------------
     def _hits(self, window: Window) -> list[tuple[int, NDArray, NDArray]]:
-        """(zone, flat window index, weight) of each zone touching ``window`` (one zone: every cell)."""
+        """Return (zone, flat window index, weight) of each zone touching ``window`` (one zone: every cell)."""
         h, w = int(window.height), int(window.width)
         if self.zones is None:
             return [(0, np.arange(h * w), np.ones(h * w))]
@@ -352,7 +355,7 @@ class EnsembleTask:
         return out
 
     def _maps(self, s1: NDArray, s2: NDArray, above: NDArray, valid, cells: NDArray, shape) -> dict[str, NDArray]:
-        """sd, P(NEP > 0) and mean of annual NEP over the members, (1, rows, cols) float32 with NaN."""
+        """Return sd, P(NEP > 0) and mean of annual NEP over the members, (1, rows, cols) float32 with NaN."""
         m = self.tables.members
         mean = s1 / m
         var = np.maximum(s2 / m - mean * mean, 0.0) * (m / (m - 1) if m > 1 else 0.0)
