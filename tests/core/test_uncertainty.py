@@ -120,6 +120,8 @@ def test_same_seed_same_ensemble_and_whole_grid_zone(sample_dir, tmp_path):
     b = run_uncertainty(**kw, block_values=1 << 14)  # other windows, same numbers
     assert a.labels == ["all"]
     np.testing.assert_allclose(a.totals_g, b.totals_g, rtol=1e-9)
+    one = run_uncertainty(**kw, threads=1)  # any thread count: the same bits
+    np.testing.assert_array_equal(a.totals_g, one.totals_g)
     c = run_uncertainty(**{**kw, "seed": 4})
     assert not np.allclose(a.totals_g, c.totals_g)
     assert len(a.members.varied) > 10  # the shipped table varies every listed parameter
@@ -140,3 +142,106 @@ def test_draws_and_table_errors(tmp_path):
         load_distributions(table(tmp_path, "eps,normal,sd=1,x\n"))
     with pytest.raises(CasaInputError, match="normal takes"):
         load_distributions(table(tmp_path, "fpar_max,normal,low=1,x\n"))
+
+
+# -- on a Dask cluster (issue 13) ----------------------------------------------------------
+def _scene(folder, h: int = 300, w: int = 520) -> dict:
+    """Two years of monthly stacks (with NDVI gaps and water) on a grid of several windows, and two zones."""
+    import json
+
+    from tests.rasters import months_of, write
+
+    rng = np.random.default_rng(11)
+    months = months_of([2021, 2022])
+    m = np.arange(len(months)) % 12
+    shape = (len(months), h, w)
+    data = {"ndvi": rng.uniform(-0.1, 0.9, shape), "sol": rng.uniform(150, 600, shape),
+            "t": (15 + 14 * np.sin(2 * np.pi * (m - 3) / 12))[:, None, None] + rng.normal(0, 6, shape),
+            "p": np.where(rng.random(shape) < 0.05, 0.0, rng.uniform(0, 300, shape))}
+    data["ndvi"][:, 7::97, 3::89] = -9999
+    tiled = dict(tiled=True, blockxsize=256, blockysize=256)
+    paths = {k: write(folder / f"{k}.tif", v.astype(np.float32), months, **tiled) for k, v in data.items()}
+    codes = np.array([12, 52, 72, 130, 190, 210], np.uint8)
+    paths["lc"] = write(folder / "lc.tif", codes[rng.integers(0, len(codes), (h, w))], ["code"], nodata=None, **tiled)
+    x0, y0 = 730000, 2565000  # tests.rasters' origin, 250 m cells
+    boxes = [(x0 + 1000, y0 - 60000, x0 + 70000, y0 - 1000), (x0 + 50000, y0 - 74000, x0 + 129000, y0 - 20000)]
+    features = [{"type": "Feature", "properties": {"name": f"z{i}"},
+                 "geometry": {"type": "Polygon", "coordinates": [[(a, b), (c, b), (c, d), (a, d), (a, b)]]}}
+                for i, (a, b, c, d) in enumerate(boxes)]
+    (folder / "zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features,
+                                                      "crs": {"type": "name",
+                                                              "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}}}))
+    paths["zones"] = str(folder / "zones.geojson")
+    return paths
+
+
+def test_on_a_dask_cluster_the_ensemble_equals_the_local_run_bit_for_bit(tmp_path, monkeypatch):
+    """The same window tasks on a real distributed.LocalCluster (2 worker processes, loopback) give the same
+    maps (cell bits, profile, tags) and the same zone totals, to the last bit, as the local engine."""
+    distributed = pytest.importorskip("distributed")
+    import rasterio
+
+    from casa_nep_plugin.core import cluster, engine, uncertainty_task
+
+    paths = _scene(tmp_path)
+    monkeypatch.delenv(cluster.ENV, raising=False)
+    factory = engine.EXECUTOR_FACTORY
+    sent = []
+    submit = cluster.DaskExecutor.submit
+
+    def counted(self, fn, *args):
+        sent.append(args)
+        return submit(self, fn, *args)
+
+    monkeypatch.setattr(cluster.DaskExecutor, "submit", counted)
+
+    def run(where: str, **kw):
+        out = tmp_path / where
+        out.mkdir()
+        res = run_uncertainty(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], zones=paths["zones"],
+                              members=23, seed=9, sd_output=str(out / "sd.tif"), probability_output=str(out / "p.tif"),
+                              mean_output=str(out / "mean.tif"), **kw)
+        with rasterio.open(out / "sd.tif") as ds:
+            assert ds.count == 2
+        return res, out
+
+    def content(path) -> tuple:
+        with rasterio.open(path) as ds:
+            return ds.read().tobytes(), ds.profile, ds.tags(), [ds.tags(i) for i in ds.indexes], ds.descriptions
+
+    local, lout = run("local", threads=2)
+    assert not sent
+    lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None)
+    try:
+        monkeypatch.setenv(cluster.ENV, lc.scheduler_address)
+        cluster.connect(lc.scheduler_address).wait_for_workers(2, timeout=30)
+        remote, rout = run("dask")
+    finally:
+        cluster.close_clients()
+        engine.EXECUTOR_FACTORY = factory
+        lc.close()
+    windows = {(int(w.col_off), int(w.row_off)) for w, _ in sent}
+    assert len(windows) > 1 and len(sent) == 2 * len(windows)  # every window x year went to the cluster
+    assert uncertainty_task.MEMBER_CHUNK < 23  # several member chunks per task
+    for name in ("sd", "p", "mean"):
+        assert content(rout / f"{name}.tif") == content(lout / f"{name}.tif"), name
+    for a in ("totals_g", "valid_m2", "valid_cells", "cells"):
+        np.testing.assert_array_equal(getattr(remote, a), getattr(local, a), err_msg=a)
+    assert (local.valid_cells[:, :, 2] > 0).all() and local.labels == ["z0", "z1"]
+
+
+def test_memory_follows_the_window_not_the_members(tmp_path):
+    """Members are computed a chunk at a time: 60 members peak at about the memory of 10 (all 60 members of a
+    window at once would add 60 x 110 000 land cells x 4 bytes x 4 arrays, some 100 MB, to a peak of ~45 MB)."""
+    import tracemalloc
+
+    p = _scene(tmp_path)
+    peaks = {}
+    for m in (10, 60):
+        tracemalloc.start()
+        run_uncertainty(p["ndvi"], p["lc"], p["sol"], p["t"], p["p"], members=m, seed=2, threads=1,
+                        sd_output=str(tmp_path / f"sd{m}.tif"))
+        peaks[m] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[60] < 1.2 * peaks[10], peaks
