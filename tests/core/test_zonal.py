@@ -16,14 +16,10 @@ from shapely.ops import transform as shp_transform
 
 from casa_nep_plugin.core.affine_ops import matmul
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.zonal import (
-    _Segments,
-    _to_pixel_rings,
-    cell_coverage,
-    split_layer_path,
-    zonal_statistics,
-)
+from casa_nep_plugin.core.coverage import Segments, cell_coverage, pixel_rings
+from casa_nep_plugin.core.engine import Callbacks
+from casa_nep_plugin.core.zonal import zonal_statistics
+from casa_nep_plugin.core.zones import split_layer_path
 from tests.conftest import shared_file
 from tests.rasters import UTM, months_of, write
 
@@ -78,16 +74,16 @@ def test_cell_coverage_equals_polygon_intersection_areas(seed):
     hole = Point(12, 17).buffer(0.4)
     poly = star.difference(hole) if star.contains(hole) else star
     inv = ~t
-    cov = cell_coverage(_Segments.of(_to_pixel_rings(poly, inv)), 0, 0, 12, 12)
+    cov = cell_coverage(Segments.of(pixel_rings(poly, inv)), 0, 0, 12, 12)
     np.testing.assert_allclose(cov, brute_coverage(poly, t, 12, 12), atol=1e-12)
     # a window of the grid gives the same cells
-    sub = cell_coverage(_Segments.of(_to_pixel_rings(poly, inv)), 3, 2, 5, 7)
+    sub = cell_coverage(Segments.of(pixel_rings(poly, inv)), 3, 2, 5, 7)
     np.testing.assert_allclose(sub, cov[3:8, 2:9], atol=1e-12)
 
 
 def test_cell_coverage_of_a_polygon_larger_than_the_window():
     poly = box(-100, -100, 100, 100)
-    cov = cell_coverage(_Segments.of(_to_pixel_rings(poly, ~Affine(1, 0, 0, 0, -1, 5))), 0, 0, 5, 5)
+    cov = cell_coverage(Segments.of(pixel_rings(poly, ~Affine(1, 0, 0, 0, -1, 5))), 0, 0, 5, 5)
     np.testing.assert_array_equal(cov, np.ones((5, 5)))
 
 
