@@ -15,9 +15,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.ops import transform as shp_transform
 
 from casa_nep_plugin.core.affine_ops import matmul
-from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.coverage import Segments, cell_coverage, pixel_rings
 from casa_nep_plugin.core.engine import Callbacks
+from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.zonal import zonal_statistics
 from casa_nep_plugin.core.zones import split_layer_path
 from tests.conftest import shared_file
