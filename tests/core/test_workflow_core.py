@@ -113,3 +113,14 @@ def test_workflow_fills_gaps_by_default_and_counts_them(sample_dir, tmp_path):
     before = pd.read_csv(nogap["zones_csv"])
     assert (table["npp_2021_valid_cells"] >= before["npp_2021_valid_cells"]).all()
     assert (table["npp_2021_valid_cells"] > before["npp_2021_valid_cells"]).any()
+
+
+def test_plan_takes_the_steps_the_inputs_ask_for(sample_dir):
+    base = ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map"]
+    zones = str(sample_dir / "zones.geojson")
+    fine = str(sample_dir / "landcover_worldcover_25m.tif")
+    assert plan(inputs(sample_dir, zones=zones)) == [*base, "zonal statistics", "charts and report"]
+    assert plan(inputs(sample_dir, fine_landcover=fine)) == [*base, "land-cover fractions", "land-cover budget",
+                                                             "charts and report"]
+    assert plan(inputs(sample_dir, zones=zones, fine_landcover=fine)) == [
+        *base, "zonal statistics", "land-cover fractions", "land-cover budget", "charts and report"]
