@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .columns import check_field_clash
 from .engine import DEFAULT_BLOCK_VALUES, Callbacks
@@ -20,6 +21,10 @@ from .grid import ModelGrid
 from .stacks import READ_THREADS, Stack, VisitFn, close_stacks, open_stacks, scan_stacks
 from .tablefile import check_table_output, write_table
 from .zones import ZoneSet, check_weighting
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+    from pandas import DataFrame
 
 __all__ = ["check_options", "Aggregation", "aggregation", "write_result"]
 
@@ -41,7 +46,9 @@ class Aggregation:
     zones: ZoneSet | None = None
     fields: list[str] = field(default_factory=list)  #: the zone fields carried into the table
 
-    def place_zones(self, zones, weighting: str, fields: list[str] | None, columns: list[str]) -> ZoneSet:
+    def place_zones(
+        self, zones: str | GeoDataFrame, weighting: str, fields: list[str] | None, columns: list[str],
+    ) -> ZoneSet:
         """Place ``zones`` on the grid and pick the ``fields`` to carry (None: all).
 
         A field missing from the layer, or named as one of the computed
@@ -78,7 +85,7 @@ def aggregation(stacks: dict[str, str | None], callbacks: Callbacks, same_grid: 
         close_stacks(run.stacks)
 
 
-def write_result(table, output: str | None, layer: str | None, callbacks: Callbacks, size: str) -> None:
+def write_result(table: DataFrame, output: str | None, layer: str | None, callbacks: Callbacks, size: str) -> None:
     """Write ``table`` to ``output`` (if given) atomically, saying so (``size``: its rows x columns)."""
     if output:
         write_table(table, output, layer, "OUTPUT")

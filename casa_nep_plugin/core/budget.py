@@ -10,7 +10,7 @@ and, side by side, the majority variant, where each cell counts wholly for
 its majority class (``f_c`` replaced by 1 for the class with the largest
 fraction, ties to the first class, 0 for the others).  With zones, the sums
 run over each zone's cells (``centre`` or ``exact`` weighting, as in
-:mod:`.zonal`), giving a zone x class table.
+:mod:`.zones`), giving a zone x class table.
 
 The fractions must be on the fluxes' grid (make them with
 ``casanep:landcoverfractions`` and the flux stack as reference): a budget never
@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,6 +57,10 @@ from .grid import ModelGrid
 from .raster import MONTH_RE, RasterInput
 from .stacks import READ_THREADS, Stack
 from .zones import ZoneSet
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+    from pandas import DataFrame
 
 __all__ = ["landcover_budget", "METHODS"]
 
@@ -163,8 +168,11 @@ class _ClassSums:
                 yield z, rr * w + cc, rr, wt
 
     def _weights(self, fg: NDArray, a: NDArray) -> NDArray:
-        """Return the area weights of each cell (m2), rows: fractional classes, unclassified, majority classes,
-        unclassified, from the cells' class fractions ``fg`` (classes, cells) and areas ``a``."""
+        """Return the area weights (m2) of each cell in each class, fractional and majority.
+
+        Rows: fractional classes, unclassified, majority classes, unclassified;
+        from the cells' class fractions ``fg`` (classes, cells) and areas ``a`` (m2).
+        """
         unclassified = np.isnan(fg).any(axis=0)
         fg[:, unclassified] = 0.0
         maj = np.zeros_like(fg)
@@ -212,14 +220,14 @@ def landcover_budget(
     stacks: dict[str, str | None],
     fractions: str,
     output: str | None = None,
-    zones=None,
+    zones: str | GeoDataFrame | None = None,
     weighting: str = "centre",
     fields: list[str] | None = None,
     callbacks: Callbacks | None = None,
     block_values: int = DEFAULT_BLOCK_VALUES,
     layer: str | None = None,
     threads: int = READ_THREADS,
-):
+) -> DataFrame:
     """Return the per-class (and per zone x class) totals and shares of the flux ``stacks``.
 
     ``stacks``: name (``npp``, ``rh``, ``nep``) -> raster path, all on one grid;
@@ -256,15 +264,18 @@ def landcover_budget(
 
 
 def _coverage(st: Stack, valid_m2: NDArray, area_m2: NDArray) -> NDArray:
-    """Percent of each row's (class x zone) area with data, per band, then per calendar year
-    (a year's coverage is that of its worst month); NaN where the row has no area."""
+    """Return the percent of each row's (class x zone) area with data, per band, then per calendar year.
+
+    A year's coverage is that of its worst month; NaN where the row has no area.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(area_m2[:, None] > 0, 100.0 * valid_m2 / np.where(area_m2 > 0, area_m2, 1)[:, None], np.nan)
     years = [np.fmin.reduce(pct[:, idx], axis=1)[:, None] for idx in st.years.values()]
     return np.hstack([pct, *years]) if years else pct
 
 
-def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSet | None, attr: list[str]):
+def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSet | None,
+              attr: list[str]) -> DataFrame:
     """Return the wide table: rows zone x (classes, unclassified, all)."""
     import pandas as pd
 

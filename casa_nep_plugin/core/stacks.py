@@ -149,7 +149,8 @@ def _open_stack(name: str, path: str, grid: ModelGrid | None, first: str, same_g
 
 
 def open_stacks(
-    stacks: dict[str, str | None], warning=_noop, info=_noop, same_grid: bool = False,
+    stacks: dict[str, str | None], warning: Callable[[str], None] = _noop, info: Callable[[str], None] = _noop,
+    same_grid: bool = False,
 ) -> tuple[ModelGrid, list[Stack]]:
     """Open the named stacks (name -> path; None skipped) on the first one's grid.
 

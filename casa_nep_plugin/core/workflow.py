@@ -1,5 +1,6 @@
-"""The whole study in one run: model, annual budget, zone tables, land-cover
-budget, charts and report, into one folder.
+"""The whole study in one run into one folder.
+
+Model, annual budget, zone tables, land-cover budget, charts and report.
 
 Every file is first written into a hidden staging folder inside the output
 folder and moved into place only when every step has succeeded; an error or
@@ -67,8 +68,11 @@ FILES = {
 
 @dataclass
 class WorkflowInputs:
-    """Inputs of a run: prepared monthly stacks (see :func:`core.model.run_npp`),
-    optional zones and fine land cover, and options."""
+    """Inputs of a run.
+
+    Prepared monthly stacks (see :func:`core.model.run_npp`), optional zones
+    and fine land cover, and options.
+    """
 
     ndvi: str
     landcover: str
@@ -252,7 +256,7 @@ def _preflight(inp: WorkflowInputs) -> None:
 
 
 def _model_step(run: _Run, cb: Callbacks) -> None:
-    """Monthly NPP, RH and NEP; with gap filling and zones, the NDVI months filled per cell and year."""
+    """Write monthly NPP, RH and NEP; with gap filling and zones, the NDVI months filled per cell and year."""
     inp = run.inp
     gap = npp_gap_kwargs(inp.gap_fill, inp.max_gap)
     run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, run.path("npp"),
@@ -264,14 +268,14 @@ def _model_step(run: _Run, cb: Callbacks) -> None:
 
 
 def _annual_step(run: _Run, cb: Callbacks) -> None:
-    """Annual NPP, RH, NEP, RH/NPP and the sink / warning / source map."""
+    """Write annual NPP, RH, NEP, RH/NPP and the sink / warning / source map."""
     w = run.written
     run_annual(w["npp"], w["rh"], run.path("npp_annual"), run.path("rh_annual"), run.path("nep_annual"),
                run.path("ratio"), run.path("sink_source"), threshold=run.inp.threshold, callbacks=cb)
 
 
 def _zones_step(run: _Run, cb: Callbacks) -> None:
-    """The zone table, as a GeoPackage with the zones and as CSV."""
+    """Write the zone table, as a GeoPackage with the zones and as CSV."""
     from .tablefile import write_table
     from .zonal import zonal_statistics
 
@@ -281,7 +285,7 @@ def _zones_step(run: _Run, cb: Callbacks) -> None:
 
 
 def _fractions_step(run: _Run, cb: Callbacks) -> None:
-    """Fractions of the fine land cover on the model grid, and its majority class."""
+    """Write the fractions of the fine land cover on the model grid, and its majority class."""
     from .fractions import landcover_fractions
 
     inp = run.inp
@@ -290,7 +294,7 @@ def _fractions_step(run: _Run, cb: Callbacks) -> None:
 
 
 def _budget_step(run: _Run, cb: Callbacks) -> None:
-    """Per-class budgets of the region (and zone x class); the first year's shares and the annual columns."""
+    """Write the per-class budgets of the region (and zone x class); keep the first year's shares."""
     from .budget import landcover_budget
     from .stacks import stack_periods
 
@@ -311,7 +315,7 @@ def _budget_step(run: _Run, cb: Callbacks) -> None:
 
 
 def _report_step(run: _Run, cb: Callbacks) -> None:
-    """The long table, the charts and the HTML report."""
+    """Write the long table, the charts and the HTML report."""
     if run.inp.long_table and (run.zone_table is not None or run.budget_table is not None):
         _long_table(run.written, run.zone_table, run.path("long"))
     _charts_and_report(run)

@@ -56,6 +56,7 @@ with data; a zone that misses the raster has ``cells`` 0 and a warning.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,6 +79,9 @@ from .errors import CasaInputError
 from .stacks import READ_THREADS, Stack, open_stacks
 from .tablefile import table_format, write_table
 from .zones import WEIGHTINGS, ZoneSet, read_zones
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 __all__ = [
     "zonal_statistics",
@@ -198,7 +202,7 @@ def _columns(flux: list[Stack], fill: Stack | None) -> list[str]:
     return computed
 
 
-def _zone_table(sums: _ZoneSums, attr: list[str], weighting: str):
+def _zone_table(sums: _ZoneSums, attr: list[str], weighting: str) -> GeoDataFrame:
     """Return the table: the zones' fields, then the columns documented in this module, with the zones' geometry."""
     import geopandas as gpd
     import pandas as pd
@@ -229,7 +233,7 @@ def _zone_table(sums: _ZoneSums, attr: list[str], weighting: str):
 
 
 def zonal_statistics(
-    zones,
+    zones: str | GeoDataFrame,
     stacks: dict[str, str | None],
     output: str | None = None,
     weighting: str = "centre",
@@ -239,7 +243,7 @@ def zonal_statistics(
     layer: str | None = None,
     threads: int = READ_THREADS,
     filled: str | None = None,
-):
+) -> GeoDataFrame:
     """Return the zonal statistics of ``stacks`` (name -> raster path) per polygon of ``zones``.
 
     ``zones``: a vector path (``path|layername=x`` accepted) or GeoDataFrame.

@@ -25,6 +25,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,9 @@ from .affine_ops import matmul
 from .coverage import Segments, cell_coverage, pixel_rings
 from .errors import CasaInputError
 from .grid import ModelGrid
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 __all__ = ["WEIGHTINGS", "check_weighting", "split_layer_path", "read_zones", "ZoneSet"]
 
@@ -63,7 +67,7 @@ def split_layer_path(source: str) -> tuple[str, str | None]:
     return path, layer
 
 
-def read_zones(source, parameter: str = "ZONES"):
+def read_zones(source: str | GeoDataFrame, parameter: str = "ZONES") -> GeoDataFrame:
     """Return a GeoDataFrame of polygon zones from a path (any OGR source) or a GeoDataFrame.
 
     Raises a clear error for an unreadable source, an empty layer, a layer
@@ -304,7 +308,8 @@ class ZoneSet:
 
     @classmethod
     def build(
-        cls, zones, grid: ModelGrid, weighting: str = "centre", parameter: str = "ZONES", warning=_noop,
+        cls, zones: str | GeoDataFrame, grid: ModelGrid, weighting: str = "centre", parameter: str = "ZONES",
+        warning: Callable[[str], None] = _noop,
     ) -> ZoneSet:
         """Read (if a path), check, repair and reproject ``zones`` onto ``grid``."""
         from pyproj import CRS as PCRS
@@ -329,6 +334,7 @@ class ZoneSet:
         return zs
 
     def __len__(self) -> int:
+        """Return the number of zones."""
         return len(self.geoms)
 
     def cells(self, window: Window) -> Iterator[tuple[int, NDArray, NDArray, NDArray | None]]:
