@@ -55,7 +55,7 @@ from .engine import DEFAULT_BLOCK_VALUES, Callbacks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .raster import MONTH_RE, RasterInput
-from .stacks import READ_THREADS, Stack
+from .stacks import READ_THREADS, Stack, opened
 from .zones import ZoneSet
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
                 f"{abs(g.a):g} x {abs(g.e):g} from ({g.c:g}, {g.f:g})). Make the fractions with "
                 f"casanep:landcoverfractions and the flux stack as the reference grid.",
             )
-        names = [(d or "").strip() for d in inp.dataset.descriptions]
+        names = [(d or "").strip() for d in opened(inp).descriptions]
         _refuse_flux_as_fractions(inp, names, path)
         if not all(names) or len(set(names)) != len(names):
             raise CasaInputError(
@@ -105,7 +105,8 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
 
 def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> None:
     """Refuse a monthly or yearly flux stack (NPP, RH, NEP) or a class map given as FRACTIONS, saying so."""
-    quantity = inp.dataset.tags().get("casanep_quantity") or inp.dataset.tags().get("quantity") or ""
+    ds = opened(inp)
+    quantity = ds.tags().get("casanep_quantity") or ds.tags().get("quantity") or ""
     periods = [n for n in names if MONTH_RE.match(n) or re.fullmatch(r"\d{4}", n)]
     if (names and len(periods) == len(names)) or (quantity and quantity != "cover fraction"):
         shown = f"bands {names[0]} .. {names[-1]}" if periods else f"'{quantity}'"
@@ -116,7 +117,6 @@ def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> 
             "casanep:landcoverfractions.",
         )
     # values: fractions lie in [0, 1] (a decimated read of the whole file; class codes or fluxes do not)
-    ds = inp.dataset
     f = max(1, -(-max(ds.width, ds.height) // 256))
     sample = ds.read(out_shape=(ds.count, max(1, ds.height // f), max(1, ds.width // f)), masked=True,
                      resampling=Resampling.nearest).compressed()
@@ -289,9 +289,9 @@ def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSe
     keep = list(range(nc)) + ([nc] if has_uncl else [])
     nrow = len(names)
     cols: OrderedDict[str, object] = OrderedDict()
-    for c in attr:
-        cols[c] = np.repeat(zs.frame[c].to_numpy(), nrow)
     if zs is not None:
+        for c in attr:
+            cols[c] = np.repeat(zs.frame[c].to_numpy(), nrow)
         cols["zone_index"] = np.repeat(np.arange(1, nz + 1), nrow)
     cols["class"] = np.tile(np.array(names, dtype=object), nz)
 

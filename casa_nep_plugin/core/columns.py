@@ -105,8 +105,9 @@ def ratio_periods(stacks: list[Stack]) -> list[tuple[str, int | list[int], int |
         if lab in npp.labels:
             out.append((lab, i, npp.labels.index(lab)))
     ny = npp.years
+    rm, nm = rh.months or [], npp.months or []  # years come from months: none without them
     for y, idx in rh.years.items():
-        if y in ny and [rh.months[i] for i in idx] == [npp.months[j] for j in ny[y]]:
+        if y in ny and [rm[i] for i in idx] == [nm[j] for j in ny[y]]:
             out.append((y, idx, ny[y]))
     return out
 

@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +28,16 @@ from .errors import CasaCancelled, CasaInputError
 from .grid import ModelGrid
 from .raster import MONTH_RE, RasterInput
 
-__all__ = ["READ_THREADS", "Stack", "band_labels", "stack_periods", "open_stacks", "scan_stacks", "close_stacks"]
+__all__ = [
+    "READ_THREADS",
+    "Stack",
+    "opened",
+    "band_labels",
+    "stack_periods",
+    "open_stacks",
+    "scan_stacks",
+    "close_stacks",
+]
 
 #: Threads reading (decompressing) windows ahead of the one being summed.
 READ_THREADS = 2
@@ -38,6 +48,13 @@ VisitFn = Callable[[Window, list[NDArray]], None]
 
 def _noop(msg: str) -> None:
     return None
+
+
+def opened(inp: RasterInput) -> Any:
+    """Return the open rasterio dataset of ``inp``."""
+    if inp.dataset is None:
+        raise RuntimeError(f"{inp.parameter}: the raster is not open")
+    return inp.dataset
 
 
 @dataclass
@@ -63,7 +80,7 @@ class Stack:
         inp = self.raster
         if not self.aligned:
             return inp.read(window)
-        ds = dataset if dataset is not None else inp.dataset
+        ds = dataset if dataset is not None else opened(inp)
         data = ds.read(window=window, out_dtype="float32")
         nod = ds.nodata
         if nod is not None and not math.isnan(nod):
@@ -123,7 +140,7 @@ def _open_stack(name: str, path: str, grid: ModelGrid | None, first: str, same_g
                 warning: Callable[[str], None]) -> Stack:
     """Open one stack and place it on ``grid`` (the first stack's, None for the first itself)."""
     inp = RasterInput.open(path, name.upper(), monthly=False)
-    labels, months = band_labels(list(inp.dataset.descriptions))
+    labels, months = band_labels(list(opened(inp).descriptions))
     st = Stack(name, inp, labels, months)
     try:
         if grid is None:
@@ -175,7 +192,7 @@ def open_stacks(
                 grid = st.raster.grid
             _announce(st, warning, info)
         check_same_periods([(st.name.upper(), st.raster.path, [(d or "").strip() for d in
-                                                              st.raster.dataset.descriptions])
+                                                              opened(st.raster).descriptions])
                             for st in out if st.name in ("npp", "rh", "nep")])  # the flux stacks only
     except BaseException:
         close_stacks(out)

@@ -104,4 +104,4 @@ def _write_gpkg_table(frame, path: str, layer: str) -> None:
             lyr.CreateFeature(feat)
         lyr.CommitTransaction()
     finally:
-        ds = None  # noqa: F841 - closes the file
+        ds = None  # closes the file

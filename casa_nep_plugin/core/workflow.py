@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 from . import report
 from .balance import DEFAULT_WARNING_THRESHOLD
@@ -37,6 +38,10 @@ from .safety import (
     signal_cleanup,
     unregister_temp,
 )
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+    from pandas import DataFrame
 
 #: File names inside the output folder.
 FILES = {
@@ -154,8 +159,8 @@ class _Run:
         self.stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
         register_temp(self.stage)
         self.written: dict[str, str] = {}
-        self.zone_table = None  #: the zone table (GeoDataFrame), with ZONES
-        self.budget_table = None  #: the region's land-cover budget, annual columns, with FINE_LANDCOVER
+        self.zone_table: GeoDataFrame | None = None  #: the zone table, with ZONES
+        self.budget_table: DataFrame | None = None  #: the region's land-cover budget, annual columns
         self.shares: dict[str, dict[str, float]] | None = None  #: {quantity year: {class: percent}}
 
     def path(self, key: str) -> str:
@@ -182,7 +187,7 @@ class _Run:
         self.info(f"Step {i + 1}/{len(self.steps)}: {name}")
         return replace(sub, info=self.info, warning=self.warning)
 
-    def fluxes(self) -> dict[str, str]:
+    def fluxes(self) -> dict[str, str | None]:
         """Return the monthly NPP, RH and NEP stacks written by the first step."""
         return {"npp": self.written["npp"], "rh": self.written["rh"], "nep": self.written["nep"]}
 
@@ -289,6 +294,7 @@ def _fractions_step(run: _Run, cb: Callbacks) -> None:
     from .fractions import landcover_fractions
 
     inp = run.inp
+    assert inp.fine_landcover, "the step runs with FINE_LANDCOVER only"
     landcover_fractions(inp.fine_landcover, run.path("fractions"), class_table=inp.fine_class_table or "worldcover",
                         reference=run.written["npp"], majority_output=run.path("majority"), callbacks=cb)
 
@@ -402,11 +408,11 @@ def _maps_section(run: _Run) -> dict:
     }
 
 
-def _zones_section(run: _Run) -> dict:
-    """Draw the zone charts; return the report's section on the zones."""
+def _zones_section(run: _Run, table: GeoDataFrame) -> dict:
+    """Draw the zone charts; return the report's section on the zones (``table``)."""
     import pandas as pd
 
-    inp, written, table = run.inp, run.written, run.zone_table
+    inp, written = run.inp, run.written
     label = inp.zone_field
     if label is None or label not in table.columns:
         label = next((c for c in table.columns if c.lower() in ("name", "name_en", "zone", "city")), None)
@@ -424,15 +430,15 @@ def _zones_section(run: _Run) -> dict:
     }
 
 
-def _landcover_section(run: _Run) -> dict:
-    """Draw the land-cover shares chart; return the report's section on land cover."""
+def _landcover_section(run: _Run, table: DataFrame, shares: dict[str, dict[str, float]]) -> dict:
+    """Draw the land-cover shares chart; return the report's section on land cover (``table``)."""
     written = run.written
-    report.chart_shares(run.shares, run.path("chart_shares"), "Shares of the regional totals by land cover")
+    report.chart_shares(shares, run.path("chart_shares"), "Shares of the regional totals by land cover")
     return {
         "title": "Land cover",
         "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
         "images": [written["chart_shares"]],
-        "table": run.budget_table,
+        "table": table,
         "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "majority", "budget",
                                                                        "zone_budget") if k in written],
     }
@@ -442,9 +448,9 @@ def _charts_and_report(run: _Run) -> None:
     """Draw the maps and charts and write the HTML report."""
     sections = [_maps_section(run)]
     if run.zone_table is not None:
-        sections.append(_zones_section(run))
-    if run.budget_table is not None:
-        sections.append(_landcover_section(run))
+        sections.append(_zones_section(run, run.zone_table))
+    if run.budget_table is not None and run.shares is not None:
+        sections.append(_landcover_section(run, run.budget_table, run.shares))
     params = {k: v for k, v in asdict(run.inp).items() if v not in (None, "")}
     params["steps"] = ", ".join(step.name for step in run.steps)
     report.write_report(run.path("report"), run.inp.title, params, sections)

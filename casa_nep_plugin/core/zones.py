@@ -85,7 +85,7 @@ def read_zones(source: str | GeoDataFrame, parameter: str = "ZONES") -> GeoDataF
         name = f"'{os.path.basename(path)}'" + (f" (layer {layer})" if layer is not None else "")
         try:
             frame = gpd.read_file(path, layer=layer) if layer is not None else gpd.read_file(path)
-        except Exception as exc:  # noqa: BLE001 - fiona/GDAL say why
+        except Exception as exc:  # fiona/GDAL say why
             raise CasaInputError(parameter, f"cannot read {name} as a vector layer ({exc}).") from exc
     if len(frame) == 0:
         raise CasaInputError(parameter, f"{name} has no features; give a layer with at least one polygon.")
@@ -245,7 +245,7 @@ def _to_grid_crs(repaired: list, src, dst, grid: ModelGrid, labels: list[str], p
     tr = Transformer.from_crs(src, dst, always_xy=True)
     cell = min(abs(grid.transform.a), abs(grid.transform.e)) or 1.0
     max_len = _source_step(repaired, tr, cell)
-    geoms = []
+    geoms: list = []
     for i, g in enumerate(repaired):
         if g is None:
             geoms.append(None)
@@ -296,7 +296,7 @@ def _grid_boxes(geoms: list, grid: ModelGrid, labels: list[str], parameter: str,
 class ZoneSet:
     """Zones placed on a grid: which cells each covers, and with what weight."""
 
-    frame: object  # GeoDataFrame: attributes and original geometries
+    frame: GeoDataFrame  # attributes and original geometries
     grid: ModelGrid
     weighting: str
     geoms: list  # in the grid's CRS (None: no usable geometry)
