@@ -1,5 +1,6 @@
-"""The whole study in one run: model, annual budget, zone tables, land-cover
-budget, charts and report, into one folder.
+"""The whole study in one run into one folder.
+
+Model, annual budget, zone tables, land-cover budget, charts and report.
 
 Every file is first written into a hidden staging folder inside the output
 folder and moved into place only when every step has succeeded; an error or
@@ -11,16 +12,19 @@ when step ``i`` starts, then ``callbacks.progress`` from 0 to 100 within it.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 from . import report
 from .balance import DEFAULT_WARNING_THRESHOLD
-from .errors import CasaInputError
+from .columns import column, filled_column, ratio_column
+from .engine import Callbacks
+from .errors import CasaCancelled, CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, npp_gap_kwargs, run_filled_count
-from .model import Callbacks, run_annual, run_npp
+from .model import run_annual, run_npp
 from .safety import (
     apply_umask,
     check_output_folder,
@@ -34,6 +38,10 @@ from .safety import (
     signal_cleanup,
     unregister_temp,
 )
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
+    from pandas import DataFrame
 
 #: File names inside the output folder.
 FILES = {
@@ -65,8 +73,11 @@ FILES = {
 
 @dataclass
 class WorkflowInputs:
-    """Inputs of a run: prepared monthly stacks (see :func:`core.model.run_npp`),
-    optional zones and fine land cover, and options."""
+    """Inputs of a run.
+
+    Prepared monthly stacks (see :func:`core.model.run_npp`), optional zones
+    and fine land cover, and options.
+    """
 
     ndvi: str
     landcover: str
@@ -91,14 +102,8 @@ class WorkflowInputs:
 
 
 def plan(inp: WorkflowInputs) -> list[str]:
-    """Names of the steps this run will take."""
-    steps = ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map"]
-    if inp.zones:
-        steps.append("zonal statistics")
-    if inp.fine_landcover:
-        steps += ["land-cover fractions", "land-cover budget"]
-    steps.append("charts and report")
-    return steps
+    """Return the names of the steps this run will take."""
+    return [step.name for step in _steps(inp)]
 
 
 def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None = None) -> dict[str, str]:
@@ -145,88 +150,93 @@ _INPUT_FIELDS = ("ndvi", "landcover", "solar_radiation", "temperature", "precipi
                  "potential_et", "optimal_temperature", "class_table", "zones", "fine_landcover", "fine_class_table")
 
 
+class _Run:
+    """One run's state: the inputs, the staging folder, the files written into it and the tables for the report."""
+
+    def __init__(self, inp: WorkflowInputs, out_dir: str, callbacks: Callbacks):
+        self.inp, self.out_dir, self.callbacks = inp, out_dir, callbacks
+        self.steps = _steps(inp)
+        self.stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
+        register_temp(self.stage)
+        self.written: dict[str, str] = {}
+        self.zone_table: GeoDataFrame | None = None  #: the zone table, with ZONES
+        self.budget_table: DataFrame | None = None  #: the region's land-cover budget, annual columns
+        self.shares: dict[str, dict[str, float]] | None = None  #: {quantity year: {class: percent}}
+
+    def path(self, key: str) -> str:
+        """Return the staged path of output ``key`` (a :data:`FILES` key), noting it as written."""
+        self.written[key] = os.path.join(self.stage, FILES[key])
+        return self.written[key]
+
+    def public(self, message: str) -> str:
+        """Return ``message`` naming the files where they end up, never the staging folder."""
+        return message.replace(self.stage, os.path.abspath(self.out_dir)) if isinstance(message, str) else message
+
+    def info(self, message: str) -> None:
+        """Pass an information message on, in public terms."""
+        self.callbacks.info(self.public(message))
+
+    def warning(self, message: str) -> None:
+        """Pass a warning on, in public terms."""
+        self.callbacks.warning(self.public(message))
+
+    def for_step(self, i: int) -> Callbacks:
+        """Announce step ``i`` and return the callbacks it reports through."""
+        name = self.steps[i].name
+        sub = self.callbacks.for_step(i, name)
+        self.info(f"Step {i + 1}/{len(self.steps)}: {name}")
+        return replace(sub, info=self.info, warning=self.warning)
+
+    def fluxes(self) -> dict[str, str | None]:
+        """Return the monthly NPP, RH and NEP stacks written by the first step."""
+        return {"npp": self.written["npp"], "rh": self.written["rh"], "nep": self.written["nep"]}
+
+
 def _run_locked(inp: WorkflowInputs, out_dir: str, cb: Callbacks) -> dict[str, str]:
-    """The run proper, with the folder locked: staged, then moved into place."""
-    steps = plan(inp)
-    stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
-    register_temp(stage)
-    written: dict[str, str] = {}
-
-    def path(key: str) -> str:
-        written[key] = os.path.join(stage, FILES[key])
-        return written[key]
-
-    def public(message: str) -> str:  # log lines name the files where they end up, never the staging folder
-        return message.replace(stage, os.path.abspath(out_dir)) if isinstance(message, str) else message
-
-    def info(message: str) -> None:
-        cb.info(public(message))
-
-    def warning(message: str) -> None:
-        cb.warning(public(message))
-
-    def sub(i: int) -> Callbacks:
-        cb.step(i, steps[i])
-        info(f"Step {i + 1}/{len(steps)}: {steps[i]}")
-        return Callbacks(progress=cb.progress, is_cancelled=cb.is_cancelled, info=info, warning=warning)
-
+    """Run the steps with the folder locked: staged, then moved into place."""
+    run = _Run(inp, out_dir, cb)
     try:
-        k = 0
-        step = sub(k)
-        gap = npp_gap_kwargs(inp.gap_fill, inp.max_gap)
-        run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, path("npp"),
-                evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
-                optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
-                class_table=inp.class_table, rh_output=path("rh"), nep_output=path("nep"), callbacks=step, **gap)
-        if gap and inp.zones:  # the months the NPP run filled, per cell and year, for the zone table's coverage
-            run_filled_count(inp.ndvi, path("filled"), inp.max_gap, inp.ndvi_scale, step)
-        k += 1
-        run_annual(written["npp"], written["rh"], path("npp_annual"), path("rh_annual"), path("nep_annual"),
-                   path("ratio"), path("sink_source"), threshold=inp.threshold, callbacks=sub(k))
-        k += 1
-        zone_table = None
-        if inp.zones:
-            from .zonal import write_table, zonal_statistics
-
-            zone_table = zonal_statistics(
-                inp.zones, {"npp": written["npp"], "rh": written["rh"], "nep": written["nep"]},
-                output=path("zones"), weighting=inp.weighting, callbacks=sub(k), filled=written.get("filled"))
-            write_table(zone_table, path("zones_csv"))
-            k += 1
-        shares = None
-        budget_table = None
-        if inp.fine_landcover:
-            shares, budget_table = _landcover_steps(inp, written, path, sub, k)
-            k += 2
-        sub(k)
-        if inp.long_table and (zone_table is not None or budget_table is not None):
-            _long_table(written, zone_table, path("long"))
-        _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps)
+        for i, step in enumerate(run.steps):
+            step.run(run, run.for_step(i))
         if cb.is_cancelled is not None and cb.is_cancelled():
-            from .errors import CasaCancelled
-
             raise CasaCancelled()
-        final = {}
-        for key, p in written.items():
-            target = os.path.join(out_dir, os.path.basename(p))
-            if os.path.isfile(p):
-                apply_umask(p)  # staged GeoTIFFs come from mkstemp (0600)
-            move_into_place(p, target)  # a symlink in the folder is written through to its target
-            final[key] = target
-        return final
+        return _move_into_place(run.written, out_dir)
     except Exception as exc:
-        # a full disk shows up in many guises (a write refused, a GeoTIFF that cannot be read back, a PNG
-        # cut short): when the folder has no room left, say so rather than what broke first
-        about_stage = stage in str(exc) or not isinstance(exc, CasaInputError)
-        if is_disk_full(exc) or (about_stage and disk_is_full(out_dir)):
-            raise disk_full_error("OUTPUT_FOLDER", out_dir) from None
-        if isinstance(exc, CasaInputError) and stage in exc.message:
-            # about a staged output: the user knows the folder, not its hidden staging
-            raise CasaInputError("OUTPUT_FOLDER", exc.message.replace(stage, out_dir)) from None
+        public = _public_error(exc, run.stage, out_dir)
+        if public is not None:
+            raise public from None
         raise
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        unregister_temp(stage)
+        shutil.rmtree(run.stage, ignore_errors=True)
+        unregister_temp(run.stage)
+
+
+def _move_into_place(written: dict[str, str], out_dir: str) -> dict[str, str]:
+    """Move the staged files into ``out_dir``; return their final paths by key."""
+    final = {}
+    for key, p in written.items():
+        target = os.path.join(out_dir, os.path.basename(p))
+        if os.path.isfile(p):
+            apply_umask(p)  # staged GeoTIFFs come from mkstemp (0600)
+        move_into_place(p, target)  # a symlink in the folder is written through to its target
+        final[key] = target
+    return final
+
+
+def _public_error(exc: Exception, stage: str, out_dir: str) -> Exception | None:
+    """Return the error to raise instead of ``exc`` (None: ``exc`` itself).
+
+    A full disk shows up in many guises (a write refused, a GeoTIFF that cannot
+    be read back, a PNG cut short): when the folder has no room left, say so
+    rather than what broke first.  An error about a staged output names the
+    folder the user knows, not its hidden staging.
+    """
+    about_stage = stage in str(exc) or not isinstance(exc, CasaInputError)
+    if is_disk_full(exc) or (about_stage and disk_is_full(out_dir)):
+        return disk_full_error("OUTPUT_FOLDER", out_dir)
+    if isinstance(exc, CasaInputError) and stage in exc.message:
+        return CasaInputError("OUTPUT_FOLDER", exc.message.replace(stage, out_dir))
+    return None
 
 
 def _preflight(inp: WorkflowInputs) -> None:
@@ -235,10 +245,9 @@ def _preflight(inp: WorkflowInputs) -> None:
         raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {inp.threshold}.")
     check_gap_fill(inp.gap_fill, inp.max_gap)
     if inp.zones:
-        from .zonal import WEIGHTINGS, read_zones
+        from .zones import check_weighting, read_zones
 
-        if inp.weighting not in WEIGHTINGS:
-            raise CasaInputError("WEIGHTING", f"must be one of {', '.join(WEIGHTINGS)}, not '{inp.weighting}'.")
+        check_weighting(inp.weighting)
         frame = read_zones(inp.zones, "ZONES")
         if inp.zone_field and inp.zone_field not in frame.columns:
             raise CasaInputError("ZONE_FIELD", f"the zone layer has no field '{inp.zone_field}' "
@@ -251,33 +260,98 @@ def _preflight(inp: WorkflowInputs) -> None:
         load_class_map(inp.fine_class_table or "worldcover", "FINE_CLASS_TABLE")
 
 
-def _landcover_steps(inp, written, path, sub, k):
-    """Fractions of the fine land cover on the model grid, then per-class (and zone x class) budgets.
+def _model_step(run: _Run, cb: Callbacks) -> None:
+    """Write monthly NPP, RH and NEP; with gap filling and zones, the NDVI months filled per cell and year."""
+    inp = run.inp
+    gap = npp_gap_kwargs(inp.gap_fill, inp.max_gap)
+    run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, run.path("npp"),
+            evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
+            optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
+            class_table=inp.class_table, rh_output=run.path("rh"), nep_output=run.path("nep"), callbacks=cb, **gap)
+    if gap and inp.zones:  # the months the NPP run filled, per cell and year, for the zone table's coverage
+        run_filled_count(inp.ndvi, run.path("filled"), inp.max_gap, inp.ndvi_scale, cb)
 
-    Returns the shares of the first year ({quantity: {class: percent}}) and the
-    region's budget table.
-    """
-    from .budget import landcover_budget
+
+def _annual_step(run: _Run, cb: Callbacks) -> None:
+    """Write annual NPP, RH, NEP, RH/NPP and the sink / warning / source map."""
+    w = run.written
+    run_annual(w["npp"], w["rh"], run.path("npp_annual"), run.path("rh_annual"), run.path("nep_annual"),
+               run.path("ratio"), run.path("sink_source"), threshold=run.inp.threshold, callbacks=cb)
+
+
+def _zones_step(run: _Run, cb: Callbacks) -> None:
+    """Write the zone table, as a GeoPackage with the zones and as CSV."""
+    from .tablefile import write_table
+    from .zonal import zonal_statistics
+
+    run.zone_table = zonal_statistics(run.inp.zones, run.fluxes(), output=run.path("zones"),
+                                      weighting=run.inp.weighting, callbacks=cb, filled=run.written.get("filled"))
+    write_table(run.zone_table, run.path("zones_csv"))
+
+
+def _fractions_step(run: _Run, cb: Callbacks) -> None:
+    """Write the fractions of the fine land cover on the model grid, and its majority class."""
     from .fractions import landcover_fractions
 
-    landcover_fractions(inp.fine_landcover, path("fractions"), class_table=inp.fine_class_table or "worldcover",
-                        reference=written["npp"], majority_output=path("majority"), callbacks=sub(k))
-    stacks = {"npp": written["npp"], "rh": written["rh"], "nep": written["nep"]}
-    cb = sub(k + 1)
-    table = landcover_budget(stacks, written["fractions"], output=path("budget"), callbacks=cb)
+    inp = run.inp
+    assert inp.fine_landcover, "the step runs with FINE_LANDCOVER only"
+    landcover_fractions(inp.fine_landcover, run.path("fractions"), class_table=inp.fine_class_table or "worldcover",
+                        reference=run.written["npp"], majority_output=run.path("majority"), callbacks=cb)
+
+
+def _budget_step(run: _Run, cb: Callbacks) -> None:
+    """Write the per-class budgets of the region (and zone x class); keep the first year's shares."""
+    from .budget import landcover_budget
+    from .stacks import stack_periods
+
+    inp, stacks = run.inp, run.fluxes()
+    table = landcover_budget(stacks, run.written["fractions"], output=run.path("budget"), callbacks=cb)
     if inp.zones:
-        landcover_budget(stacks, written["fractions"], output=path("zone_budget"), zones=inp.zones,
+        landcover_budget(stacks, run.written["fractions"], output=run.path("zone_budget"), zones=inp.zones,
                          weighting=inp.weighting, callbacks=cb)
+    years = stack_periods(run.written["npp"])[1]
     rows = table[~table["class"].isin(["all", "unclassified"])]
-    years = sorted({c.split("_")[1] for c in table.columns if re.fullmatch(r"npp_\d{4}_share_pct", c)})
-    shares = {}
+    run.shares = {}
     if years:
-        for q in ("npp", "rh", "nep"):
-            col = f"{q}_{years[0]}_share_pct"
-            shares[f"{q.upper()} {years[0]}"] = {str(c): float(v) for c, v in zip(rows["class"], rows[col])}
-    annual = re.compile(r"(npp|rh|nep)_\d{4}_(total_ktC|share_pct)")
-    keep = ["class", "area_km2"] + [c for c in table.columns if annual.fullmatch(c)]
-    return shares, table[keep]
+        for q in QUANTITIES:
+            col = column(q, years[0], "share_pct")
+            run.shares[f"{q.upper()} {years[0]}"] = {str(c): float(v) for c, v in zip(rows["class"], rows[col])}
+    annual = [column(q, y, k) for q in QUANTITIES for y in years for k in ("total_ktC", "share_pct")]
+    run.budget_table = table[["class", "area_km2", *annual]]
+
+
+def _report_step(run: _Run, cb: Callbacks) -> None:
+    """Write the long table, the charts and the HTML report."""
+    if run.inp.long_table and (run.zone_table is not None or run.budget_table is not None):
+        _long_table(run.written, run.zone_table, run.path("long"))
+    _charts_and_report(run)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a run: its name (for progress and the report), what it does, and whether the inputs ask for it."""
+
+    name: str
+    run: Callable[[_Run, Callbacks], None]
+    wanted: Callable[[WorkflowInputs], bool] | None = None  #: None: always
+
+
+#: The steps, in order.
+STEPS = (
+    Step("NPP (CASA), soil heterotrophic respiration and NEP", _model_step),
+    Step("annual budget and sink/source map", _annual_step),
+    Step("zonal statistics", _zones_step, lambda inp: bool(inp.zones)),
+    Step("land-cover fractions", _fractions_step, lambda inp: bool(inp.fine_landcover)),
+    Step("land-cover budget", _budget_step, lambda inp: bool(inp.fine_landcover)),
+    Step("charts and report", _report_step),
+)
+#: The flux stacks of the tables.
+QUANTITIES = ("npp", "rh", "nep")
+
+
+def _steps(inp: WorkflowInputs) -> list[Step]:
+    """Return the steps this run takes."""
+    return [step for step in STEPS if step.wanted is None or step.wanted(inp)]
 
 
 def _long_table(written: dict[str, str], zone_table, output: str) -> None:
@@ -297,10 +371,24 @@ def _long_table(written: dict[str, str], zone_table, output: str) -> None:
     sort_long(pd.concat(parts, ignore_index=True)).to_csv(output, index=False)
 
 
-def _charts_and_report(inp, written, path, zone_table, budget_table, shares, steps) -> None:
-    label = inp.zone_field
-    if zone_table is not None and (label is None or label not in zone_table.columns):
-        label = next((c for c in zone_table.columns if c.lower() in ("name", "name_en", "zone", "city")), None)
+def _zone_columns(run: _Run, label: str | None) -> list[str]:
+    """Return the zone table's columns shown in the report: the label, area, cells and the annual columns."""
+    from .stacks import stack_periods
+
+    years = stack_periods(run.written["npp"])[1]
+    filled = stack_periods(run.written["filled"])[0] if "filled" in run.written else []
+    return [
+        *([label] if label is not None else []), "area_km2", "cells",
+        *[column(q, y, k) for q in QUANTITIES for y in years for k in ("mean", "total_ktC")],
+        *[ratio_column(y) for y in years],
+        *[column(q, y, "coverage_pct") for q in QUANTITIES for y in years],
+        *[filled_column(y) for y in filled],
+    ]
+
+
+def _maps_section(run: _Run) -> dict:
+    """Draw the quick-look maps; return the report's section on them."""
+    inp, written, path = run.inp, run.written, run.path
     report.map_quicklook(written["nep_annual"], path("map_nep"), title="Annual NEP", units="gC m-2 a-1",
                          cmap="RdBu", centre_zero=True)
     report.map_quicklook(written["npp_annual"], path("map_npp"), title="Annual NPP", units="gC m-2 a-1",
@@ -309,7 +397,7 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
                          classes={1: (f"sink (RH/NPP < {inp.threshold:g} %)", "#1a9850"),
                                   2: (f"warning ({inp.threshold:g}-100 %)", "#fee08b"),
                                   3: ("source (RH/NPP > 100 %)", "#d73027")})
-    sections = [{
+    return {
         "title": "Maps",
         "text": "Annual NEP (positive: net sink), annual NPP, and the sink / warning / source classes "
                 f"(RH/NPP below {inp.threshold:g} %, {inp.threshold:g} to 100 %, above 100 %). First year shown; "
@@ -317,36 +405,52 @@ def _charts_and_report(inp, written, path, zone_table, budget_table, shares, ste
         "images": [written["map_nep"], written["map_npp"], written["map_class"]],
         "files": [(os.path.basename(written[k]), written[k]) for k in
                   ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio", "sink_source")],
-    }]
-    if zone_table is not None:
-        import pandas as pd
+    }
 
-        report.chart_monthly(zone_table, path("chart_monthly"), label)
-        report.chart_annual(zone_table, path("chart_annual"), label)
-        keep = [c for c in zone_table.columns if c == label or c in ("area_km2", "cells")
-                or report.ANNUAL_MEAN.match(c) or c.endswith("_total_ktC") and c.count("_") == 3
-                or (c.startswith("rh_npp_") and c.count("_") == 4)
-                or report.ANNUAL_COVERAGE.match(c) or c.startswith("filled_cell_months_")]
-        sections.append({
-            "title": "Zones",
-            "text": "Area-weighted means (gC m<sup>-2</sup> a<sup>-1</sup>), totals (ktC a<sup>-1</sup>) and the "
-                    f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
-                    "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
-            "images": [written["chart_monthly"], written["chart_annual"]],
-            "table": pd.DataFrame(zone_table[keep]),
-            "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv", "long")
-                      if k in written],
-        })
-    if budget_table is not None:
-        report.chart_shares(shares, path("chart_shares"), "Shares of the regional totals by land cover")
-        sections.append({
-            "title": "Land cover",
-            "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
-            "images": [written["chart_shares"]],
-            "table": budget_table,
-            "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "majority", "budget",
-                                                                           "zone_budget") if k in written],
-        })
-    params = {k: v for k, v in asdict(inp).items() if v not in (None, "")}
-    params["steps"] = ", ".join(steps)
-    report.write_report(path("report"), inp.title, params, sections)
+
+def _zones_section(run: _Run, table: GeoDataFrame) -> dict:
+    """Draw the zone charts; return the report's section on the zones (``table``)."""
+    import pandas as pd
+
+    inp, written = run.inp, run.written
+    label = inp.zone_field
+    if label is None or label not in table.columns:
+        label = next((c for c in table.columns if c.lower() in ("name", "name_en", "zone", "city")), None)
+    report.chart_monthly(table, run.path("chart_monthly"), label)
+    report.chart_annual(table, run.path("chart_annual"), label)
+    return {
+        "title": "Zones",
+        "text": "Area-weighted means (gC m<sup>-2</sup> a<sup>-1</sup>), totals (ktC a<sup>-1</sup>) and the "
+                f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
+                "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
+        "images": [written["chart_monthly"], written["chart_annual"]],
+        "table": pd.DataFrame(table[_zone_columns(run, label)]),
+        "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv", "long")
+                  if k in written],
+    }
+
+
+def _landcover_section(run: _Run, table: DataFrame, shares: dict[str, dict[str, float]]) -> dict:
+    """Draw the land-cover shares chart; return the report's section on land cover (``table``)."""
+    written = run.written
+    report.chart_shares(shares, run.path("chart_shares"), "Shares of the regional totals by land cover")
+    return {
+        "title": "Land cover",
+        "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
+        "images": [written["chart_shares"]],
+        "table": table,
+        "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "majority", "budget",
+                                                                       "zone_budget") if k in written],
+    }
+
+
+def _charts_and_report(run: _Run) -> None:
+    """Draw the maps and charts and write the HTML report."""
+    sections = [_maps_section(run)]
+    if run.zone_table is not None:
+        sections.append(_zones_section(run, run.zone_table))
+    if run.budget_table is not None and run.shares is not None:
+        sections.append(_landcover_section(run, run.budget_table, run.shares))
+    params = {k: v for k, v in asdict(run.inp).items() if v not in (None, "")}
+    params["steps"] = ", ".join(step.name for step in run.steps)
+    report.write_report(run.path("report"), run.inp.title, params, sections)

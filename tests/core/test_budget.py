@@ -10,9 +10,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from casa_nep_plugin.core.budget import landcover_budget
+from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.fractions import landcover_fractions
-from casa_nep_plugin.core.model import Callbacks
 from casa_nep_plugin.core.zonal import zonal_statistics
 from tests.rasters import UTM, months_of, write
 

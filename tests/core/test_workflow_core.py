@@ -25,7 +25,7 @@ def test_minimal_run_without_zones_or_fine_landcover(sample_dir, tmp_path):
     assert plan(inp) == ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map",
                          "charts and report"]
     steps = []
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     files = run_workflow(inp, str(tmp_path), Callbacks(step=lambda i, name: steps.append(i)))
     assert steps == [0, 1, 2]
@@ -48,7 +48,7 @@ def test_a_failing_step_leaves_nothing_and_keeps_older_results(sample_dir, tmp_p
 
 
 def test_bad_options_fail_before_any_work(sample_dir, tmp_path):
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     zones = str(sample_dir / "zones.geojson")
     for kw, parameter in (({"zones": zones, "zone_field": "nom"}, "ZONE_FIELD"),
@@ -73,7 +73,7 @@ def test_zone_table_equals_the_annual_map_on_the_sample(sample_dir, tmp_path):
     import rasterio
     from rasterio.features import rasterize
 
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     inp = inputs(sample_dir, zones=str(sample_dir / "zones.geojson"), zone_field="zone", gap_fill="none")
     infos: list[str] = []
@@ -113,3 +113,14 @@ def test_workflow_fills_gaps_by_default_and_counts_them(sample_dir, tmp_path):
     before = pd.read_csv(nogap["zones_csv"])
     assert (table["npp_2021_valid_cells"] >= before["npp_2021_valid_cells"]).all()
     assert (table["npp_2021_valid_cells"] > before["npp_2021_valid_cells"]).any()
+
+
+def test_plan_takes_the_steps_the_inputs_ask_for(sample_dir):
+    base = ["NPP (CASA), soil heterotrophic respiration and NEP", "annual budget and sink/source map"]
+    zones = str(sample_dir / "zones.geojson")
+    fine = str(sample_dir / "landcover_worldcover_25m.tif")
+    assert plan(inputs(sample_dir, zones=zones)) == [*base, "zonal statistics", "charts and report"]
+    assert plan(inputs(sample_dir, fine_landcover=fine)) == [*base, "land-cover fractions", "land-cover budget",
+                                                             "charts and report"]
+    assert plan(inputs(sample_dir, zones=zones, fine_landcover=fine)) == [
+        *base, "zonal statistics", "land-cover fractions", "land-cover budget", "charts and report"]

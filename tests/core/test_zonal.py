@@ -8,22 +8,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from affine import Affine
 from pyproj import Geod, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.ops import transform as shp_transform
 
-from casa_nep_plugin.core.affine_ops import matmul
+from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.zonal import (
-    _Segments,
-    _to_pixel_rings,
-    cell_coverage,
-    split_layer_path,
-    zonal_statistics,
-)
+from casa_nep_plugin.core.zonal import zonal_statistics
 from tests.conftest import shared_file
 from tests.rasters import UTM, months_of, write
 
@@ -54,41 +46,6 @@ class Messages(Callbacks):
         self.warnings: list[str] = []
         self.infos: list[str] = []
         super().__init__(info=self.infos.append, warning=self.warnings.append)
-
-
-# -- exact coverage -----------------------------------------------------------------------------
-def brute_coverage(poly: Polygon, transform: Affine, h: int, w: int) -> np.ndarray:
-    out = np.zeros((h, w))
-    for r in range(h):
-        for c in range(w):
-            x0, y1 = matmul(transform, (c, r))
-            x1, y0 = matmul(transform, (c + 1, r + 1))
-            cell = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-            out[r, c] = poly.intersection(cell).area / cell.area
-    return out
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_cell_coverage_equals_polygon_intersection_areas(seed):
-    rng = np.random.default_rng(seed)
-    t = Affine(0.5, 0.0, 10.0, 0.0, -0.5, 20.0)
-    ang = np.sort(rng.uniform(0, 2 * np.pi, 25))
-    rad = rng.uniform(0.5, 3.5, 25)
-    star = Polygon(np.c_[12 + rad * np.cos(ang), 17 + rad * np.sin(ang)])
-    hole = Point(12, 17).buffer(0.4)
-    poly = star.difference(hole) if star.contains(hole) else star
-    inv = ~t
-    cov = cell_coverage(_Segments.of(_to_pixel_rings(poly, inv)), 0, 0, 12, 12)
-    np.testing.assert_allclose(cov, brute_coverage(poly, t, 12, 12), atol=1e-12)
-    # a window of the grid gives the same cells
-    sub = cell_coverage(_Segments.of(_to_pixel_rings(poly, inv)), 3, 2, 5, 7)
-    np.testing.assert_allclose(sub, cov[3:8, 2:9], atol=1e-12)
-
-
-def test_cell_coverage_of_a_polygon_larger_than_the_window():
-    poly = box(-100, -100, 100, 100)
-    cov = cell_coverage(_Segments.of(_to_pixel_rings(poly, ~Affine(1, 0, 0, 0, -1, 5))), 0, 0, 5, 5)
-    np.testing.assert_array_equal(cov, np.ones((5, 5)))
 
 
 # -- hand-made cases with known answers ------------------------------------------------------------
@@ -288,7 +245,6 @@ def test_zones_from_a_file_with_a_layer_name(grid4, tmp_path):
     path = tmp_path / "z.gpkg"
     frame([cell_box(0, 0)], name=["one"]).to_file(path, layer="cities", driver="GPKG")
     frame([cell_box(1, 1)], name=["other"]).to_file(path, layer="other", driver="GPKG")
-    assert split_layer_path(f"{path}|layername=cities") == (str(path), "cities")
     t = zonal_statistics(f"{path}|layername=cities", {"npp": grid4})
     assert t["name"].tolist() == ["one"] and t["npp_2021_01_mean"].iloc[0] == pytest.approx(1)
 
