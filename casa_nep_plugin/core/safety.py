@@ -609,16 +609,16 @@ def move_into_place(src: str, target: str) -> str:
     return real
 
 
-def new_temp_file(folder: str, prefix: str, suffix: str) -> str:
-    """Create an empty temporary file in ``folder`` and register it for removal.
+def new_temp_file(folder: str, prefix: str, suffix: str = "", directory: bool = False) -> str:
+    """Create an empty temporary file (or ``directory``) in ``folder`` and register it for removal.
 
     SIGINT and SIGTERM are held back between the two steps, so a signal can never
-    leave the file behind unregistered (a pending signal is handled right after).
+    leave it behind unregistered (a pending signal is handled right after).
 
     Returns
     -------
     str
-        The path of the new file.
+        The path of the new file or folder.
     """
     import tempfile
 
@@ -626,8 +626,11 @@ def new_temp_file(folder: str, prefix: str, suffix: str) -> str:
     can_hold = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held) if can_hold else None
     try:
-        fd, path = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
-        os.close(fd)
+        if directory:
+            path = tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=folder)
+        else:
+            fd, path = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+            os.close(fd)
         register_temp(path)
     finally:
         if old is not None:

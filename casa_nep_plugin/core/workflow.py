@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
@@ -34,7 +33,7 @@ from .safety import (
     folder_lock,
     is_disk_full,
     move_into_place,
-    register_temp,
+    new_temp_file,
     signal_cleanup,
     unregister_temp,
 )
@@ -156,8 +155,7 @@ class _Run:
     def __init__(self, inp: WorkflowInputs, out_dir: str, callbacks: Callbacks):
         self.inp, self.out_dir, self.callbacks = inp, out_dir, callbacks
         self.steps = _steps(inp)
-        self.stage = tempfile.mkdtemp(prefix=".casanep-run-", dir=out_dir)
-        register_temp(self.stage)
+        self.stage = new_temp_file(out_dir, ".casanep-run-", directory=True)  # registered, signals held
         self.written: dict[str, str] = {}
         self.zone_table: GeoDataFrame | None = None  #: the zone table, with ZONES
         self.budget_table: DataFrame | None = None  #: the region's land-cover budget, annual columns
