@@ -237,7 +237,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def callbacks(feedback: QgsProcessingFeedback | None):
         """Core callbacks bound to a Processing feedback."""
-        from ..core.model import Callbacks
+        from ..core.engine import Callbacks
 
         if feedback is None:
             return Callbacks()

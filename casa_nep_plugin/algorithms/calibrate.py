@@ -110,7 +110,7 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.calibrate.calibrate_epsilon`; the table, factors, skill and plot written."""
         from ..core.calibrate import calibrate_epsilon
-        from ..core.engine import check_writable
+        from ..core.outputs import check_writable
 
         paths = {name: self.parameterAsFileOutput(parameters, name, context)
                  for name in (self.OUTPUT, self.FACTORS, self.METRICS, self.PLOT)}

@@ -141,7 +141,7 @@ zone's cells, per month and year) go with every number.</p>"""
     @staticmethod
     def step_callbacks(feedback, steps: int):
         """Return core callbacks that report each workflow step as one step of a multi-step feedback."""
-        from ..core.model import Callbacks
+        from ..core.engine import Callbacks
 
         multi = QgsProcessingMultiStepFeedback(steps, feedback)
         return Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,

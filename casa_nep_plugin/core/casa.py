@@ -75,7 +75,7 @@ def optimal_temperature(ndvi_year: ArrayLike, t_year: ArrayLike) -> NDArray:
     """
     ndvi_year = np.asarray(ndvi_year)
     t_year = np.broadcast_to(np.asarray(t_year), ndvi_year.shape)
-    ft = np.result_type(t_year.dtype, np.float32) if t_year.dtype.kind == "f" else np.float64
+    ft: np.dtype = np.result_type(t_year.dtype, np.float32) if t_year.dtype.kind == "f" else np.dtype(np.float64)
     # month by month: a later month takes over only if its NDVI is strictly higher (first wins on ties)
     best = np.where(np.isnan(ndvi_year[0]), -np.inf, ndvi_year[0])
     topt = np.where(np.isnan(ndvi_year[0]), np.nan, t_year[0]).astype(ft)

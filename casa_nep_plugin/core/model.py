@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections import OrderedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,10 +24,9 @@ from .errors import CasaInputError
 from .grid import ModelGrid
 from .outputs import OutputSpec, check_output_paths, provenance_tags
 from .params import ModelParams
-from .raster import RasterInput
-from .raster import group_years as _group_years
+from .raster import RasterInput, group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
-from .tasks import (  # re-exported: the tasks' checks are the runs' checks
+from .tasks import (
     AnnualTask,
     NepTask,
     NppTask,
@@ -37,13 +35,8 @@ from .tasks import (  # re-exported: the tasks' checks are the runs' checks
     _landcover_codes,
 )
 
-__all__ = ["Callbacks", "run_npp", "run_rh", "run_nep", "run_annual", "group_years"]
+__all__ = ["run_npp", "run_rh", "run_nep", "run_annual"]
 
-
-
-def group_years(months: list[str]) -> OrderedDict[str, list[int]]:
-    """Band indices (0-based) of each calendar year, in the stack's order."""
-    return OrderedDict(_group_years(months))
 
 
 def _partial_years(months: list[str]) -> list[str]:

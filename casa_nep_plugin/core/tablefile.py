@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import os
 
-from .engine import atomic_path, check_writable
 from .errors import CasaInputError
+from .outputs import atomic_path, check_writable
 
 __all__ = ["TABLE_FORMATS", "table_format", "check_table_output", "write_table"]
 

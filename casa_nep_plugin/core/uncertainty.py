@@ -33,12 +33,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import plausibility
-from .engine import OutputSpec, RunStats, check_writable, metadata_json, run_chunks
+from .engine import Callbacks, RunStats, run_chunks
 from .errors import CasaInputError
 from .gapfill import check_gap_fill
 from .grid import ModelGrid
 from .model import (
-    Callbacks,
     _block_of,
     _check_years,
     _Inputs,
@@ -46,10 +45,10 @@ from .model import (
     _open_topt,
     _quick_look,
     _reference_months,
-    group_years,
 )
+from .outputs import OutputSpec, check_writable, metadata_json
 from .params import ModelParams
-from .raster import RasterInput
+from .raster import RasterInput, group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
 from .uncertainty_draws import (
     DEFAULT_UNCERTAINTY_TABLE,
@@ -97,10 +96,11 @@ def _check_arguments(ndvi_scale: float, confidence: float, gap_fill: str, max_ga
     for name, path in outputs.items():
         if path:
             check_writable(path, name)
-    if outputs.get("TABLE"):
-        from .zonal import table_format
+    table = outputs.get("TABLE")
+    if table:
+        from .tablefile import table_format
 
-        table_format(outputs["TABLE"], "TABLE")
+        table_format(table, "TABLE")
 
 
 def _classes(class_table: str | None, vegetation_table: str | None, params: ModelParams):
@@ -123,22 +123,26 @@ def _classes(class_table: str | None, vegetation_table: str | None, params: Mode
 def _open_inputs(inp: _Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float,
                  cb: Callbacks) -> _Opened:
     """Open and check the inputs as :func:`.model.run_npp` does, and read them onto the NDVI grid."""
-    nd = inp.open("ndvi", paths["NDVI"], "NDVI", scale=ndvi_scale)
+    nd = inp.need("ndvi", paths["NDVI"], "NDVI", scale=ndvi_scale)
     months = _reference_months(nd)
     grid = nd.grid
-    stacks = {k: inp.open(k, paths[name], name) for k, name in (
-        ("sol", "SOLAR_RADIATION"), ("t", "TEMPERATURE"), ("p", "PRECIPITATION"), ("e", "EVAPOTRANSPIRATION"),
-        ("pet", "POTENTIAL_ET"))}
+    t = inp.need("t", paths["TEMPERATURE"], "TEMPERATURE")
+    stacks: dict[str, RasterInput | None] = {
+        "sol": inp.need("sol", paths["SOLAR_RADIATION"], "SOLAR_RADIATION"), "t": t,
+        "p": inp.need("p", paths["PRECIPITATION"], "PRECIPITATION"),
+        "e": inp.open("e", paths["EVAPOTRANSPIRATION"], "EVAPOTRANSPIRATION"),
+        "pet": inp.open("pet", paths["POTENTIAL_ET"], "POTENTIAL_ET"),
+    }
     for s in stacks.values():
         if s is not None:
             _match_stack(s, months, nd, cb)
-    lc = inp.open("lc", paths["LANDCOVER"], "LANDCOVER", categorical=True, monthly=False)
+    lc = inp.need("lc", paths["LANDCOVER"], "LANDCOVER", categorical=True, monthly=False)
     if lc.count != 1:
         raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
     topt_in, topt_const = _open_topt(inp, optimal_temperature)
     years = group_years(months)
     _check_years(months, years, topt_in, topt_const, stacks["pet"])
-    plausibility.screen(_quick_look(stacks["t"]), "temperature", "TEMPERATURE")
+    plausibility.screen(_quick_look(t), "temperature", "TEMPERATURE")
     for s in [nd, *stacks.values(), lc, topt_in]:
         if s is not None:
             s.attach(grid)
@@ -149,7 +153,7 @@ def _zones(zones, grid: ModelGrid, weighting: str, cb: Callbacks):
     """Return (zones placed on the grid, slimmed for the window task, or None; zone labels)."""
     if zones is None:
         return None, ["all"]
-    from .zonal import ZoneSet
+    from .zones import ZoneSet
 
     zs = ZoneSet.build(zones, grid, weighting, "ZONES", cb.warning)
     labels = list(zs.labels)
@@ -164,7 +168,7 @@ def _output_specs(paths: dict[str, str | None], years: list[str], mp: MemberPara
     tags = {"casanep_members": str(mp.members), "casanep_seed": str(seed),
             "casanep_varied": metadata_json(mp.varied),
             "casanep_annual_rule": "annual = sum of the year's months; a cell missing any month is nodata"}
-    return [OutputSpec(key, paths[name], list(years), units, dict(tags, casanep_quantity=what), parameter=name)
+    return [OutputSpec(key, paths[name] or "", list(years), units, dict(tags, casanep_quantity=what), parameter=name)
             for key, units, what, name in MAPS if paths.get(name)]
 
 
@@ -258,7 +262,7 @@ def _finish(result: UncertaintyResult, table_output: str | None, chart_output: s
     """Summarise the result and write the table and chart asked for; record every output's path."""
     result.table = result.summary()
     if table_output:
-        from .zonal import write_table
+        from .tablefile import write_table
 
         write_table(result.table, table_output, "uncertainty", "TABLE")
         result.paths["table"] = table_output

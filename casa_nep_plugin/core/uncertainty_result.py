@@ -6,6 +6,7 @@ import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +30,7 @@ class UncertaintyResult:
     cells: NDArray  # (zones,)
     confidence: float
     members: MemberParams
-    table: object = None
+    table: Any = None  # a pandas DataFrame once built (pandas is untyped here)
     paths: dict[str, str] = field(default_factory=dict)
 
     def summary(self):
@@ -39,7 +40,8 @@ class UncertaintyResult:
 
         lo = (100.0 - self.confidence) / 2.0
         hi = 100.0 - lo
-        names = [("mean", None), ("sd", None), (f"p{lo:g}", lo), ("p50", 50.0), (f"p{hi:g}", hi)]
+        names: list[tuple[str, float]] = [("mean", 0.0), ("sd", 0.0), (f"p{lo:g}", lo), ("p50", 50.0),
+                                          (f"p{hi:g}", hi)]
         cols: OrderedDict[str, object] = OrderedDict()
         cols["zone"] = self.labels
         cols["cells"] = self.cells
@@ -99,7 +101,7 @@ def chart_intervals(result: UncertaintyResult, path: str) -> str:
                          f"({result.members.members} members)", fontsize=9)
             ax.legend(fontsize=8, ncol=3)
         fig.tight_layout()
-        from .engine import atomic_path
+        from .outputs import atomic_path
 
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")

@@ -45,6 +45,7 @@ from .raster import RasterInput
 from .tables import ClassLookup
 from .tasks import _landcover_codes
 from .uncertainty_draws import MemberParams
+from .zones import ZoneSet
 
 __all__ = ["MEMBER_CHUNK", "CELL_BLOCK", "MemberTables", "member_tables", "EnsembleTask"]
 
@@ -151,7 +152,7 @@ class EnsembleTask:
     tables: MemberTables
     params: ModelParams
     years: list[list[int]]
-    zones: object  # a ZoneSet without its attribute frame, or None: the whole grid
+    zones: ZoneSet | None  # without its attribute frame; None: the whole grid
     n_zones: int
     row_area: NDArray  # m2 per grid row
     gap_fill: str = "none"
@@ -203,9 +204,12 @@ class EnsembleTask:
             return np.ascontiguousarray(block.reshape(block.shape[0], -1)[:, cells])
 
         n = land(self._ndvi(window, idx))
-        t = land(self._read(s["t"], window, idx, "temperature"))
-        sol = land(self._read(s["sol"], window, idx, "solar_radiation"))
-        p = land(self._read(s["p"], window, idx, "precipitation"))
+        t_in, sol_in, p_in = s["t"], s["sol"], s["p"]
+        if t_in is None or sol_in is None or p_in is None:
+            raise RuntimeError("EnsembleTask: TEMPERATURE, SOLAR_RADIATION and PRECIPITATION are required")
+        t = land(self._read(t_in, window, idx, "temperature"))
+        sol = land(self._read(sol_in, window, idx, "solar_radiation"))
+        p = land(self._read(p_in, window, idx, "precipitation"))
         e = land(self._read(s["e"], window, idx, "other")) if s["e"] is not None else None
         ep0 = land(self._read(s["pet"], window, idx, "other")) if s["pet"] is not None else None
         cp0 = self.params.casa

@@ -26,11 +26,11 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 
-from .engine import OutputSpec, atomic_path, check_writable, run_blocks, scan_blocks
+from .engine import Callbacks, run_blocks, scan_blocks
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .model import Callbacks, group_years
-from .raster import RasterInput, parse_months
+from .outputs import OutputSpec, atomic_path, check_writable
+from .raster import RasterInput, group_years, parse_months
 
 
 @dataclass(frozen=True)

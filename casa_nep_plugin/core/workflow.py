@@ -251,8 +251,8 @@ def _preflight(inp: WorkflowInputs) -> None:
             raise CasaInputError("ZONE_FIELD", f"the zone layer has no field '{inp.zone_field}' "
                                  f"(fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)}).")
     if inp.fine_landcover:
-        from .fractions import load_class_map
         from .raster import RasterInput
+        from .tables import load_class_map
 
         RasterInput.open(inp.fine_landcover, "FINE_LANDCOVER", monthly=False).close()
         load_class_map(inp.fine_class_table or "worldcover", "FINE_CLASS_TABLE")

@@ -82,7 +82,7 @@ def synthetic(tmp_path, factors=(1.3, 0.8)):
 def test_synthetic_reference_recovers_factors(tmp_path):
     npp, lc, ref = synthetic(tmp_path)
     warnings = []
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     res = calibrate_epsilon(npp, lc, ref, block_size=3, callbacks=Callbacks(warning=warnings.append))
     by = {c.key: c for c in res.factors}
@@ -132,7 +132,7 @@ def test_purity_excludes_mixed_cells(tmp_path):
 def test_one_block_cannot_cross_validate(tmp_path):
     npp, lc, ref = synthetic(tmp_path)
     warnings = []
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     res = calibrate_epsilon(npp, lc, ref, block_size=100, callbacks=Callbacks(warning=warnings.append))
     assert res.folds == 1 and res.after["n"] == 0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from casa_nep_plugin.core import model
+from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.gapfill import fill_linear, npp_gap_kwargs, run_filled_count
 from tests.conftest import SAMPLE
@@ -22,7 +23,7 @@ def test_filled_count_raster_is_fill_linear_per_year(tmp_path):
     path = write(tmp_path / "ndvi.tif", ndvi, months_of([2021, 2022]))
     infos = []
     out = run_filled_count(path, str(tmp_path / "filled.tif"), max_gap=2,
-                           callbacks=model.Callbacks(info=infos.append))
+                           callbacks=Callbacks(info=infos.append))
     got = read(out)
     data = np.where(ndvi == -9999, np.nan, ndvi)
     filled, count = fill_linear(data, 2)  # the same function, whole stack at once: per-year split checked here

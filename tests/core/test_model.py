@@ -208,7 +208,7 @@ def test_block_engine_seams(tmp_path, monkeypatch):
     run_rh(tp, pp, str(one))
     monkeypatch.setattr(engine, "DEFAULT_BLOCK_VALUES", 256 * 256 * 12)  # one tile per window
     calls = []
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     run_rh(tp, pp, str(many), callbacks=Callbacks(progress=calls.append))
     np.testing.assert_array_equal(read(one), read(many))
@@ -229,7 +229,7 @@ def _no_leftovers(folder):
 
 def test_cancel_leaves_nothing(scene):
     paths, _, tmp = scene
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     out = tmp / "npp_cancel.tif"
     with pytest.raises(CasaCancelled):
@@ -241,7 +241,7 @@ def test_cancel_leaves_nothing(scene):
 
 def test_cancel_keeps_an_existing_output_untouched(scene):
     paths, _, tmp = scene
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     out = tmp / "rh.tif"
     out.write_bytes(b"previous result")
@@ -365,7 +365,7 @@ def test_ndvi_bounds_from_percentiles(tmp_path):
     paths = {k: write(tmp_path / f"{k}.tif", np.full(shape, v, np.float32), months) for k, v in clim.items()}
     nd, lcp = write(tmp_path / "ndvi.tif", ndvi, months), write(tmp_path / "lc.tif", lc, nodata=None)
     out = tmp_path / "pct.tif"
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
 
     said: list[str] = []
     run_npp(nd, lcp, paths["sol"], paths["t"], paths["p"], str(out), evapotranspiration=paths["e"],

@@ -185,7 +185,8 @@ def test_model_all_nodata_ndvi_keeps_the_previous_file(tmp_path):
 
 
 def test_model_inf_is_nodata_with_one_warning(tmp_path):
-    from casa_nep_plugin.core.model import Callbacks, run_npp
+    from casa_nep_plugin.core.engine import Callbacks
+    from casa_nep_plugin.core.model import run_npp
     from tests.rasters import read
 
     s = copy_sample(tmp_path / "in")
@@ -229,7 +230,8 @@ def test_screen_is_the_checks_in_one_pass():
 def test_nep_with_rh_on_another_grid_says_it_resamples(tmp_path):
     from rasterio.transform import from_origin
 
-    from casa_nep_plugin.core.model import Callbacks, run_nep
+    from casa_nep_plugin.core.engine import Callbacks
+    from casa_nep_plugin.core.model import run_nep
     from tests.rasters import months_of, write
 
     m = months_of([2021])

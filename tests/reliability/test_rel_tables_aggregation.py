@@ -45,8 +45,7 @@ def stacks(tmp_path):
 
 # --- class tables ----------------------------------------------------------------------------
 def test_conflicting_duplicate_codes_are_refused(tmp_path):
-    from casa_nep_plugin.core.fractions import load_class_map
-    from casa_nep_plugin.core.tables import load_code_table, load_vegetation_table
+    from casa_nep_plugin.core.tables import load_class_map, load_code_table, load_vegetation_table
 
     conflict = tmp_path / "conflict.csv"
     conflict.write_text("code,class\n10,ebf\n20,crop\n10,crop\n")

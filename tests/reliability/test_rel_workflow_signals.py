@@ -67,7 +67,7 @@ SLOW_RUN = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from casa_nep_plugin.core.model import Callbacks
+    from casa_nep_plugin.core.engine import Callbacks
     from casa_nep_plugin.core.workflow import WorkflowInputs, run_workflow
     from casa_nep_plugin.core.model import run_npp
     s = {inputs!r}
