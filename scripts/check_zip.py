@@ -68,7 +68,7 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def check(path: str | Path, online: bool = False) -> tuple[list[str], list[str]]:
+def check(path: str | Path, online: bool = False) -> tuple[list[str], list[str]]:  # noqa: C901 - one branch per rule
     """(errors, warnings) for the zip at ``path``."""
     errors: list[str] = []
     warnings: list[str] = []

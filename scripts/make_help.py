@@ -17,7 +17,7 @@ def main() -> int:
     from qgis.core import QgsApplication
 
     QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)  # noqa: F841 - must outlive the algorithms
+    app = QgsApplication([], False)
     app.initQgis()
     from casa_nep_plugin.algorithms import ALGORITHMS
     from casa_nep_plugin.algorithms.helppages import HELP_DIR, page_html, page_path

@@ -89,7 +89,7 @@ def main() -> int:
     from qgis.core import QgsApplication
 
     QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)  # noqa: F841
+    app = QgsApplication([], False)
     app.initQgis()
     text = build()
     TARGET.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ NAN = float("nan")
 
 def fpar(n: float, lo: float, hi: float) -> float:
     n = min(max(n, lo), hi)
-    sr = lambda x: (1 + x) / (1 - x)  # noqa: E731
+    sr = lambda x: (1 + x) / (1 - x)
     f1 = (n - lo) / (hi - lo) * (0.95 - 0.001) + 0.001
     f2 = (sr(n) - sr(lo)) / (sr(hi) - sr(lo)) * (0.95 - 0.001) + 0.001
     return 0.5 * f1 + 0.5 * f2

@@ -48,7 +48,7 @@ the zone totals with their intervals, and an HTML report holding them.</p>
 the intervals are those of the parameters alone. Inputs, units and checks as in casanep:npp (NDVI bounds from the
 table only).</p>"""
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))

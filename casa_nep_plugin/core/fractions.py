@@ -148,7 +148,7 @@ def _plan(fine: ModelGrid, model: ModelGrid, src_bounds) -> _Plan:
 
     try:
         x0, y0, x1, y1 = transform_bounds(fine.crs, model.crs, *src_bounds, densify_pts=21)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise CasaInputError(
             "LANDCOVER", f"cannot transform the land cover's extent to the model CRS ({exc})."
         ) from exc

@@ -34,8 +34,11 @@ class UncertaintyResult:
     paths: dict[str, str] = field(default_factory=dict)
 
     def summary(self):
-        """A DataFrame: per zone, for each quantity and year, mean, sd and percentiles of the annual total
-        (ktC) and of the annual mean (gC m-2 a-1), the coverage, and P(zone NEP > 0)."""
+        """Return the zone table as a DataFrame.
+
+        Per zone, for each quantity and year: mean, sd and percentiles of the annual
+        total (ktC) and of the annual mean (gC m-2 a-1), the coverage, and P(zone NEP > 0).
+        """
         import pandas as pd
 
         lo = (100.0 - self.confidence) / 2.0
@@ -112,8 +115,11 @@ def chart_intervals(result: UncertaintyResult, path: str) -> str:
 
 def write_uncertainty_report(result: UncertaintyResult, path: str,
                              title: str = "casa-nep parameter uncertainty") -> str:
-    """An HTML report: what was varied (with the sources of the distributions), the chart of zone totals with
-    their intervals, and the table of annual totals."""
+    """Write the HTML report; return its path.
+
+    What was varied (with the sources of the distributions), the chart of zone totals
+    with their intervals, and the table of annual totals.
+    """
     import pandas as pd
 
     from . import report

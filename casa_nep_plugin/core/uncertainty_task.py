@@ -162,6 +162,7 @@ class EnsembleTask:
     _buffers: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
+        """Pickle without the per-thread scratch buffers."""
         state = dict(self.__dict__)
         state["_buffers"] = {}
         return state
@@ -310,6 +311,7 @@ class EnsembleTask:
         return [(z, rr * w + cc, np.ones(len(rr)) if wt is None else wt) for z, rr, cc, wt in self.zones.cells(window)]
 
     def __call__(self, window: Window, part: int) -> dict[str, object]:
+        """Compute every member's annual maps and zone sums for one window and calendar year."""
         y = self._year(window, part)
         h, w = int(window.height), int(window.width)
         members, nz, n_cells = self.tables.members, self.n_zones, len(y.cells)

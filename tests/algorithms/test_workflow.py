@@ -104,7 +104,7 @@ def test_cancel_at_any_step_leaves_nothing(casanep_provider, sample, tmp_path, c
             super().__init__()
             self.steps_seen = 0
 
-        def pushInfo(self, info):  # noqa: N802 - "Step k/n: ..." announces each step
+        def pushInfo(self, info):
             if info.startswith("Step "):
                 self.steps_seen += 1
                 if self.steps_seen > cancel_at:

@@ -18,11 +18,11 @@ class _Feedback:
                 super().__init__()
                 self.lines = []
 
-            def pushInfo(self, text):  # noqa: N802
+            def pushInfo(self, text):
                 self.lines.append(text)
                 super().pushInfo(text)
 
-            def pushWarning(self, text):  # noqa: N802
+            def pushWarning(self, text):
                 self.lines.append(text)
                 super().pushWarning(text)
 
