@@ -50,17 +50,10 @@ from rasterio.windows import Window
 
 from .engine import OutputSpec, metadata_json, run_blocks
 from .errors import CasaInputError
-from .grid import ModelGrid
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, as_crs, cut_grid, window_of_bounds
 from .model import Callbacks
-from .modelgrid import (
-    GEOGRAPHIC_DEFAULT,
-    as_crs,
-    cut_grid,
-    onto_window,
-    open_raster,
-    source_window,
-    window_of_bounds,
-)
+from .raster import open_raster
+from .resample import onto_window, source_window
 
 __all__ = [
     "days_in_month",

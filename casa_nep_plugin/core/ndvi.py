@@ -44,9 +44,10 @@ from rasterio.windows import Window
 from .engine import OutputSpec, metadata_json, run_chunks
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
-from .grid import ModelGrid
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, cut_grid
 from .model import Callbacks
-from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
+from .raster import open_raster, pick_subdataset
+from .resample import onto_window, source_window
 
 __all__ = ["VIScaling", "RELIABILITY_MODES", "Composite", "parse_date", "find_composites", "months_between",
            "run_ndvi_composite"]

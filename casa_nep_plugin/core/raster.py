@@ -8,9 +8,12 @@ that covers the window is read once for all the bands asked for and warped in
 memory, so the cost follows the window, not the length of the stack.
 
 Reading is safe from several threads at once: each thread reads through its own
-handle of the file (GDAL handles are not thread-safe), and a :class:`RasterInput`
-can be pickled (the handles are reopened where it lands), so the same window
-task runs on local threads or on another process.
+handle of the file (GDAL handles are not thread-safe, :class:`ThreadLocalDatasets`),
+and a :class:`RasterInput` can be pickled (the handles are reopened where it
+lands), so the same window task runs on local threads or on another process.
+
+Also here: opening containers (HDF4, NetCDF) and picking their subdatasets, and
+:func:`write_stack` for a stack held in memory.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -29,15 +34,16 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
+from .engine import NODATA, OutputSpec, run_blocks
 from .errors import CasaInputError
-from .grid import ModelGrid
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
+from .resample import reproject_window
 
 # rasterio 1.3 warns about the in-memory source of every window warp although the
 # transforms are given; only that message of that module is silenced
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio.warp")
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-GEOGRAPHIC_DEFAULT = "EPSG:4326"
 
 
 def parse_months(descriptions: list[str | None], parameter: str, path: str) -> list[str] | None:
@@ -81,6 +87,49 @@ def _nodata_only(ds) -> bool:
     return all(f == [MaskFlags.all_valid] or MaskFlags.nodata in f for f in flags)
 
 
+class ThreadLocalDatasets:
+    """Open files, one handle per thread and path, opened on first use (GDAL handles are not thread-safe).
+
+    ``get(path)`` returns this thread's handle of ``path``, opened with ``opener``
+    the first time this thread asks; :meth:`close` closes every thread's handles,
+    the last opened first.  Pickling keeps only the opener (a module-level
+    function), so a task holding one reopens its files wherever it lands: on a
+    local thread or a Dask worker.
+    """
+
+    def __init__(self, opener: Callable[[Any], Any] = rasterio.open) -> None:
+        self.opener = opener
+        self._local = threading.local()
+        self._handles: list = []
+        self._lock = threading.Lock()
+
+    def get(self, path: Hashable, opener: Callable[[Any], Any] | None = None) -> Any:
+        """Return this thread's handle of ``path`` (``opener`` instead of the default for a first open)."""
+        handles = getattr(self._local, "handles", None)
+        if handles is None:
+            handles = self._local.handles = {}
+        handle = handles.get(path)
+        if handle is None:
+            handle = handles[path] = (opener or self.opener)(path)
+            with self._lock:
+                self._handles.append(handle)
+        return handle
+
+    def close(self) -> None:
+        """Close every thread's handles, the last opened first (a view before the file under it)."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for handle in reversed(handles):
+            handle.close()
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict:
+        return {"opener": self.opener}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["opener"])
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a file stores its cells: block size (rows, cols), whether a block holds
@@ -114,9 +163,7 @@ class RasterInput:
     aligned: bool = True
     _fast: bool | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _handles: list = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _files: ThreadLocalDatasets = field(default_factory=ThreadLocalDatasets, repr=False)
     _owner: int = field(default_factory=threading.get_ident, repr=False)
 
     @classmethod
@@ -163,16 +210,7 @@ class RasterInput:
 
     # -- pickling: handles stay behind and are reopened where the input lands ----------
     def __getstate__(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("dataset", "_local", "_handles", "_lock")}
-        state["dataset"] = None
-        state["_owner"] = -1
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._local = threading.local()
-        self._handles = []
-        self._lock = threading.Lock()
+        return dict(self.__dict__, dataset=None, _owner=-1)
 
     # -- facts -----------------------------------------------------------
     @property
@@ -233,17 +271,9 @@ class RasterInput:
     # -- handles ---------------------------------------------------------
     def _handle(self):
         """This thread's handle of the file (the one opened first for the opening thread)."""
-        ds = getattr(self._local, "ds", None)
-        if ds is not None:
-            return ds
-        with self._lock:
-            if self.dataset is not None and threading.get_ident() == self._owner:
-                ds = self.dataset  # the thread that opened the file reads through its handle
-            else:
-                ds = rasterio.open(self.path)
-                self._handles.append(ds)
-        self._local.ds = ds
-        return ds
+        if self.dataset is not None and threading.get_ident() == self._owner:
+            return self.dataset  # the thread that opened the file reads through its handle
+        return self._files.get(self.path)
 
     # -- reading ---------------------------------------------------------
     def read(self, window: Window, bands: list[int] | None = None) -> NDArray:
@@ -322,37 +352,96 @@ class RasterInput:
 
     def _read_resampled(self, window: Window, idx: list[int]) -> NDArray:
         """``window`` of the model grid resampled from the file, all bands in one warp."""
-        from rasterio.warp import reproject
         from rasterio.windows import transform as window_transform
 
-        h, w = int(window.height), int(window.width)
-        out = np.full((len(idx), h, w), np.nan, np.float32)
         src_win = self.source_window(window)
         if src_win is None:
-            return out
+            return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
         src = self._read_own(src_win, idx)
         if not np.isfinite(src).any():
-            return out
-        reproject(
-            source=src,
-            destination=out,
-            src_transform=window_transform(src_win, self.grid.transform),
-            src_crs=self.src_crs,
-            src_nodata=np.nan,
-            dst_transform=window_transform(window, self.target.transform),
-            dst_crs=self.target.crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.nearest if self.categorical else Resampling.bilinear,
-            num_threads=1,
-        )
-        return out
+            return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
+        resampling = Resampling.nearest if self.categorical else Resampling.bilinear
+        return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self.target,
+                                window, resampling)
 
     def close(self) -> None:
         """Close the file and every thread's handle."""
-        with self._lock:
-            handles, self._handles = self._handles, []
-        for h in handles:
-            h.close()
+        self._files.close()
         if self.dataset is not None:
             self.dataset.close()
-        self._local = threading.local()
+
+
+# -- writing a stack held in memory ------------------------------------------------------
+
+
+def write_stack(
+    path: str,
+    grid: ModelGrid,
+    data: NDArray,
+    descriptions: list[str],
+    units: str = "",
+    tags: dict[str, str] | None = None,
+    nodata: float = NODATA,
+    dtype: str = "float32",
+    parameter: str = "OUTPUT",
+) -> str:
+    """Write an in-memory (bands, rows, cols) stack (NaN for nodata) on ``grid``.
+
+    Through the block engine: tiled, compressed, band descriptions and units set,
+    written to a temporary file and renamed on success.
+    """
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[np.newaxis]
+    if data.shape[1:] != grid.shape:
+        raise ValueError(f"stack of {data.shape[1:]} cells for a grid of {grid.shape}")
+    spec = OutputSpec("stack", path, list(descriptions), units, dict(tags or {}), nodata, dtype, parameter)
+
+    def compute(window: Window) -> dict[str, NDArray]:
+        r0, c0 = int(window.row_off), int(window.col_off)
+        return {"stack": data[:, r0:r0 + int(window.height), c0:c0 + int(window.width)]}
+
+    run_blocks(grid, compute, [spec], depth=max(1, data.shape[0]))
+    return path
+
+
+# -- containers: HDF4 / NetCDF subdatasets ------------------------------------------------
+
+
+def open_raster(path: str):
+    """``rasterio.open`` without the warning containers (HDF4, NetCDF with subdatasets) raise
+    for having no geotransform of their own."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
+
+
+_SDS_NAME = re.compile(r":([^:]+)$")
+
+
+def subdataset_label(name: str) -> str:
+    """The variable part of a GDAL subdataset name (``...:"250m 16 days NDVI"`` -> that text)."""
+    m = _SDS_NAME.search(name)
+    return (m.group(1) if m else name).strip().strip('"')
+
+
+def pick_subdataset(
+    path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str, required: bool = True
+) -> str | None:
+    """The first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
+
+    Patterns are tried in order, so the first is the preferred one.  Raises,
+    listing the subdatasets, when none matches and ``required``.
+    """
+    labels = [subdataset_label(s) for s in subdatasets]
+    for pat in patterns:
+        rx = re.compile(pat, re.IGNORECASE)
+        for name, label in zip(subdatasets, labels):
+            if rx.search(label):
+                return name
+    if not required:
+        return None
+    shown = ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
+    raise CasaInputError(
+        parameter, f"'{os.path.basename(path)}' holds no {what} layer; its layers are: {shown or 'none'}."
+    )

@@ -27,8 +27,8 @@ from casa_nep_plugin.core.era5 import (
     water_mm,
 )
 from casa_nep_plugin.core.errors import CasaInputError
+from casa_nep_plugin.core.grid import grid_from_extent
 from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.modelgrid import grid_from_extent
 from tests.conftest import shared_file
 from tests.rasters import read
 

@@ -15,9 +15,8 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.grid import ModelGrid
+from casa_nep_plugin.core.grid import ModelGrid, grid_from_extent
 from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.modelgrid import grid_from_extent
 from casa_nep_plugin.core.ndvi import VIScaling, find_composites, months_between, parse_date, run_ndvi_composite
 from tests.conftest import shared_file
 from tests.rasters import read, write

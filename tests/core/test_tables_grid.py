@@ -1,14 +1,11 @@
-"""Class tables and grid geometry."""
+"""Class tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from affine import Affine
-from rasterio.crs import CRS
 
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.grid import ModelGrid
 from casa_nep_plugin.core.tables import load_code_table, load_vegetation_table
 
 
@@ -45,32 +42,3 @@ def test_bad_vegetation_table(tmp_path):
     p.write_text("key,name\nx,X\n")
     with pytest.raises(CasaInputError, match="lacks the column"):
         load_vegetation_table(p)
-
-
-def test_cell_area_geographic_matches_geodesic():
-    from pyproj import Geod
-
-    # a 1/480 degree grid at 23 N: each row's area against pyproj's geodesic polygon area
-    t = Affine(1 / 480, 0, 113.0, 0, -1 / 480, 23.5)
-    g = ModelGrid(CRS.from_epsg(4326), t, 10, 300)
-    areas = g.row_cell_areas()
-    geod = Geod(ellps="WGS84")
-    for row in (0, 150, 299):
-        top, bot = 23.5 - row / 480, 23.5 - (row + 1) / 480
-        a, _ = geod.polygon_area_perimeter([113, 113 + 1 / 480, 113 + 1 / 480, 113], [top, top, bot, bot])
-        assert areas[row] == pytest.approx(abs(a), rel=1e-6)
-    # about 213 m x 231 m at 23 N: far from (1/480 deg)^2 treated as metres
-    assert 45000 < areas[0] < 55000
-
-
-def test_cell_area_projected():
-    g = ModelGrid(CRS.from_epsg(32649), Affine(250, 0, 0, 0, -250, 0), 4, 3)
-    np.testing.assert_array_equal(g.row_cell_areas(), [62500.0] * 3)
-
-
-def test_windows_cover_grid_once():
-    g = ModelGrid(CRS.from_epsg(32649), Affine(250, 0, 0, 0, -250, 0), 1000, 700)
-    cover = np.zeros((700, 1000), int)
-    for w in g.windows(256 * 256 * 2, 1):
-        cover[w.row_off:w.row_off + w.height, w.col_off:w.col_off + w.width] += 1
-    assert (cover == 1).all()
