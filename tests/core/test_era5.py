@@ -14,18 +14,10 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
 from casa_nep_plugin.core import era5
-from casa_nep_plugin.core.era5 import (
-    MONTHLY_PRODUCT,
-    MONTHLY_PRODUCT_TYPE,
-    days_in_month,
-    decode_cf_times,
-    evaporation_mm,
-    kelvin_to_celsius,
-    run_era5land,
-    solar_radiation_mj,
-    time_axis,
-    water_mm,
-)
+from casa_nep_plugin.core.era5 import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, run_era5land
+from casa_nep_plugin.core.era5_file import available_outputs
+from casa_nep_plugin.core.era5_time import days_in_month, decode_cf_times, time_axis
+from casa_nep_plugin.core.era5_units import BY_KEY, evaporation_mm, parse_units, solar_radiation_mj, water_mm
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.grid import grid_from_extent
 from casa_nep_plugin.core.model import Callbacks
@@ -105,11 +97,20 @@ def test_days_in_month_gregorian():
 def test_conversions_by_hand():
     # 1e6 J m-2 per day for 31 days = 31 MJ m-2 month-1; 2e7 J for 28 days = 560 MJ
     np.testing.assert_allclose(solar_radiation_mj([1e6, 2e7], [31, 28]), [31.0, 560.0])
-    np.testing.assert_allclose(kelvin_to_celsius([273.15, 300.0, 250.0]), [0.0, 26.85, -23.15])
+    # T = t2m - 273.15: the units table's K row (degC passes through)
+    factor, offset, _ = parse_units("K", BY_KEY["T"], "t2m", "f.nc")
+    np.testing.assert_allclose(np.array([273.15, 300.0, 250.0]) * factor + offset, [0.0, 26.85, -23.15])
+    assert parse_units("degC", BY_KEY["T"], "t2m", "f.nc")[:2] == (1.0, 0.0)
     # 1 mm per day (0.001 m) over 30 days = 30 mm
     np.testing.assert_allclose(water_mm(0.001, 30), 30.0)
     # ECMWF evaporation: -0.002 m day-1 (evaporation) -> +62 mm in 31 days; +0.0002 (dew) -> -6 mm in 30
     np.testing.assert_allclose(evaporation_mm([-0.002, 0.0002], [31, 30]), [62.0, -6.0])
+    # the variables table routes each output through its conversion: E and PET through evaporation_mm,
+    # T (a state) unchanged; per_day turns a per-step accumulation into a per-day one (here 2 steps a day)
+    np.testing.assert_allclose(BY_KEY["E"].monthly(np.array([-0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["PET"].monthly(np.array([-0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["P"].monthly(np.array([0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["T"].monthly(np.array([26.85]), 2.0, 31), [26.85])
 
 
 def test_conversions_broadcast_days_over_the_month_axis():
@@ -237,6 +238,18 @@ def test_a_missing_variable_is_skipped_and_none_present_is_an_error(tmp_path):
     assert any("no ssrd" in w for w in log.warnings)
     with pytest.raises(CasaInputError, match=r"holds t2m \(T\) but none of the requested outputs \(P\)"):
         run_era5land(src, {"P": str(tmp_path / "p.tif")})
+
+
+def test_available_outputs_names_each_output_with_its_variable_and_refuses_what_the_run_refuses(tmp_path):
+    days = [datetime(2021, 1, 1) + timedelta(days=i) for i in range(3)]
+    src = write_nc(tmp_path / "d.nc", {"t2m": (field([280.0, 281.0, 282.0]), "K"),
+                                       "tp": (field([0.001, 0.002, 0.0]), "m")}, days)
+    assert available_outputs(src, "mean") == {"T": "t2m", "P": "tp"}
+    with pytest.raises(CasaInputError, match="daily data"):
+        available_outputs(src)  # daily steps without aggregation, as run_era5land refuses them
+    with pytest.raises(CasaInputError, match="AGGREGATION"):
+        available_outputs(src, "sum")
+    assert sorted(os.listdir(tmp_path)) == ["d.nc"]
 
 
 def test_wrong_variable_names_unknown_units_and_no_time_axis(tmp_path):
