@@ -28,13 +28,12 @@ from numpy.typing import NDArray
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from .engine import OutputSpec, metadata_json, run_blocks
+from .engine import Callbacks, OutputSpec, metadata_json, run_blocks
 from .era5_file import Era5File, available_outputs, check_aggregation
 from .era5_time import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, days_in_month, days_per_month
 from .era5_units import BY_KEY, VARIABLES, evaporation_mm, solar_radiation_mj, water_mm
 from .errors import CasaInputError
 from .grid import ModelGrid, as_crs, cut_grid, window_of_bounds
-from .model import Callbacks
 from .resample import onto_window, source_window
 
 __all__ = [

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from .engine import Callbacks
 from .era5_time import (
     MONTHLY_PRODUCT,
     MONTHLY_PRODUCT_TYPE,
@@ -34,7 +35,6 @@ from .era5_time import (
 from .era5_units import BASE_UNITS, VARIABLES, Era5Variable, parse_units
 from .errors import CasaInputError
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
-from .model import Callbacks
 from .raster import open_raster
 
 __all__ = ["Era5File", "available_outputs", "check_aggregation"]
