@@ -116,7 +116,7 @@ def _expand(paths: list[str], parameter: str) -> list[str]:
 
 
 def _file_composites(path: str, index: str, parameter: str, reliability_layer: bool) -> list[Composite]:
-    """The dated composites of one file (its bands, or its NDVI/reliability subdataset)."""
+    """Return the dated composites of one file (its bands, or its NDVI/reliability subdataset)."""
     base = os.path.basename(path)
     try:
         ds = open_raster(path)
@@ -142,7 +142,7 @@ def _file_composites(path: str, index: str, parameter: str, reliability_layer: b
 def _granule_composite(
     path: str, subdatasets: list[str], tags: dict, index: str, parameter: str, reliability_layer: bool
 ) -> Composite:
-    """The composite of an HDF granule: its index (or reliability) layer, dated by name or metadata."""
+    """Return the composite of an HDF granule: its index (or reliability) layer, dated by name or metadata."""
     base = os.path.basename(path)
     what = "pixel reliability" if reliability_layer else index
     patterns = [r"pixel.?reliability", r"reliability"] if reliability_layer else [rf"\b{index}\b", index]
@@ -154,7 +154,7 @@ def _granule_composite(
 
 
 def _band_composites(path: str, tags: dict, descriptions: list, count: int, parameter: str) -> list[Composite]:
-    """The composites of a plain raster: one band dated by name, description or metadata, or a dated stack."""
+    """Return the composites of a plain raster: one band dated by name, description or metadata, or a stack."""
     base = os.path.basename(path)
     name_date = parse_date(base)
     if count == 1:

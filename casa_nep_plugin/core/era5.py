@@ -89,7 +89,7 @@ def run_era5land(
 
 
 def _requested(outputs: dict[str, str], aggregation: str) -> dict[str, str]:
-    """The outputs asked for (key -> path); raises on an unknown key, a bad aggregation or none at all."""
+    """Return the outputs asked for (key -> path); raise on an unknown key, a bad aggregation or none at all."""
     check_aggregation(aggregation)
     unknown = [k for k in outputs if k not in BY_KEY]
     if unknown:
@@ -101,7 +101,7 @@ def _requested(outputs: dict[str, str], aggregation: str) -> dict[str, str]:
 
 
 def _present(f: Era5File, requested: dict[str, str], cb: Callbacks) -> dict[str, str]:
-    """The requested outputs whose variable the file holds; a warning for each of the others."""
+    """Return the requested outputs whose variable the file holds; warn of each of the others."""
     base = os.path.basename(f.path)
     present = {k: p for k, p in requested.items() if k in f.sources}
     for k in requested:
@@ -118,7 +118,7 @@ def _present(f: Era5File, requested: dict[str, str], cb: Callbacks) -> dict[str,
 
 
 def _output_grid(f: Era5File, grid: ModelGrid | None, extent, extent_crs) -> tuple[ModelGrid, ModelGrid]:
-    """(the native grid, shifted west where 0..360 longitudes meet the request better; the output grid)."""
+    """Return the native grid (shifted west where 0..360 longitudes meet the request better) and the output grid."""
     base = os.path.basename(f.path)
     native = f.grid
     if grid is not None:
@@ -152,7 +152,7 @@ def _report_steps(f: Era5File, keys: list[str], cb: Callbacks) -> None:
 
 
 def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_model_grid: bool) -> list[OutputSpec]:
-    """One output spec per written stack: months, units and provenance tags."""
+    """Return one output spec per written stack: months, units and provenance tags."""
     from .. import __version__
 
     specs = []
@@ -174,7 +174,7 @@ def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_mod
 
 @dataclass
 class _Era5Window:
-    """The window function of :func:`run_era5land`: each output's months on a window of the output grid."""
+    """Compute each output's months on a window of the output grid: the window function of :func:`run_era5land`."""
 
     file: Era5File
     keys: list[str]
@@ -195,8 +195,10 @@ class _Era5Window:
 
 
 def _lon_shift(native: ModelGrid, request: tuple[float, float, float, float]) -> float:
-    """-360 where a file in 0..360 longitudes meets ``request`` (bounds in its CRS, -180..180) better
-    shifted west; else 0."""
+    """Return -360 where a file in 0..360 longitudes better meets ``request`` shifted west; else 0.
+
+    ``request``: bounds in the file's CRS, longitudes in -180..180.
+    """
     if not native.crs.is_geographic:
         return 0.0
     left, _, right, _ = native.bounds

@@ -111,7 +111,7 @@ def time_axis(times: list[datetime], aggregate: bool, where: str) -> TimeAxis:
 
 
 def _one_step(t: datetime, where: str) -> TimeAxis:
-    """The axis of a file with one step: a monthly mean when the step is the start of a month."""
+    """Return the axis of a file with one step: a monthly mean when the step is the start of a month."""
     start = datetime(t.year, t.month, 1)
     nxt = datetime(t.year + (t.month == 12), t.month % 12 + 1, 1)
     if abs((t - start).total_seconds()) <= 43200 or abs((nxt - t).total_seconds()) <= 43200:
@@ -125,7 +125,7 @@ def _one_step(t: datetime, where: str) -> TimeAxis:
 
 
 def _monthly_steps(times: list[datetime], where: str) -> TimeAxis:
-    """The axis of monthly steps: one field per month."""
+    """Return the axis of monthly steps: one field per month."""
     labels = [_label(t + timedelta(hours=12)) for t in times]
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
@@ -135,7 +135,7 @@ def _monthly_steps(times: list[datetime], where: str) -> TimeAxis:
 
 
 def _finer_steps(times: list[datetime], step_days: float, aggregate: bool, where: str) -> TimeAxis:
-    """The axis of hourly or daily steps grouped into months; refused unless ``aggregate``."""
+    """Return the axis of hourly or daily steps grouped into months; refuse them unless ``aggregate``."""
     n = len(times)
     if abs(step_days * 24 - 1) < 1e-6:
         kind = "hourly"

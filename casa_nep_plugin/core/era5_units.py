@@ -51,8 +51,11 @@ def water_mm(depth: ArrayLike, days: ArrayLike) -> NDArray:
 
 
 def evaporation_mm(e: ArrayLike, days: ArrayLike) -> NDArray:
-    """E (mm month-1) = -e (m day-1) * 1000 * N: ECMWF counts downward fluxes positive,
-    so evaporation is negative in the file and positive here; dew stays negative."""
+    """E (mm month-1) = -e (m day-1) * 1000 * N.
+
+    ECMWF counts downward fluxes positive, so evaporation is negative in the
+    file and positive here; dew stays negative.  PET the same from pev.
+    """
     return -water_mm(e, days)
 
 

@@ -89,9 +89,12 @@ class _Group:
 
 @dataclass
 class _NdviTask:
-    """The window task of :func:`run_ndvi_composite`: ``task(window, part)`` -> the window's
-    monthly maxima (and counts, filled months) and the counter ``_filled_months``.  Pure and
-    picklable: each thread, here or on a Dask worker, opens its own handles (:class:`ThreadLocalDatasets`)."""
+    """Compute a window's monthly maxima: the window task of :func:`run_ndvi_composite`.
+
+    ``task(window, part)`` -> the window's monthly maxima (and counts, filled
+    months) and the counter ``_filled_months``.  Pure and picklable: each thread,
+    here or on a Dask worker, opens its own handles (:class:`ThreadLocalDatasets`).
+    """
 
     n: int
     mindex: dict[str, int]
@@ -256,7 +259,7 @@ def _warn_unreliable(comps: list[Composite], keep: tuple[int, ...] | None, cb: C
 
 
 def _composites_per_month(comps: list[Composite], months: list[str], cb: Callbacks) -> OrderedDict[str, int]:
-    """How many composites fall in each month; a warning for months with none."""
+    """Count the composites in each month; warn of months with none."""
     per_month = OrderedDict((m, 0) for m in months)
     for c in comps:
         per_month[c.month] += 1
@@ -270,7 +273,7 @@ def _composites_per_month(comps: list[Composite], months: list[str], cb: Callbac
 def _source_groups(
     comps: list[Composite], grid: ModelGrid | None, extent, extent_crs
 ) -> tuple[list[_Group], ModelGrid]:
-    """The composites grouped by source grid (a MODIS tile), those overlapping the model grid, and that grid.
+    """Group the composites by source grid (a MODIS tile); return those overlapping the model grid, and that grid.
 
     Without ``grid``, the composites' own grid (they must share one) cut to ``extent``.
     """
@@ -297,7 +300,7 @@ def _source_groups(
 
 
 def _may_overlap(source: ModelGrid, grid: ModelGrid) -> bool:
-    """False only where ``source``'s bounds, transformed into ``grid``'s CRS, miss ``grid``."""
+    """Return False only where ``source``'s bounds, transformed into ``grid``'s CRS, miss ``grid``."""
     from rasterio.warp import transform_bounds
 
     try:
@@ -312,7 +315,7 @@ def _tags(
     comps: list[Composite], per_month: OrderedDict[str, int], scaling: VIScaling, keep: tuple[int, ...] | None,
     resampling: str, gap_fill: str, max_gap: int,
 ) -> dict[str, str]:
-    """The NDVI output's metadata: quantity, equation, parameters, composites per month, inputs."""
+    """Return the NDVI output's metadata: quantity, equation, parameters, composites per month, inputs."""
     from .. import __version__
 
     return {
@@ -334,7 +337,7 @@ def _output_specs(
     tags: dict[str, str], months: list[str], years: list[str], output: str, count_output: str | None,
     filled_output: str | None,
 ) -> list[OutputSpec]:
-    """The outputs: NDVI per month, and optionally valid composites per month and filled months per year."""
+    """Return the outputs: NDVI per month, optionally valid composites per month and filled months per year."""
     specs = [OutputSpec("ndvi", output, months, "1", tags)]
     if count_output:
         ctags = dict(tags, casanep_quantity="valid composites per month", units="count")

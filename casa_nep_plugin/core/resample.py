@@ -28,8 +28,11 @@ __all__ = ["lattice_offset", "source_window", "onto_window", "reproject_window"]
 
 
 def lattice_offset(source: ModelGrid, grid: ModelGrid) -> tuple[int, int] | None:
-    """(columns, rows) from ``grid``'s origin to ``source``'s when both share CRS, cell size
-    and lattice (one is a shifted, cut or padded copy of the other); None otherwise."""
+    """Return (columns, rows) from ``grid``'s origin to ``source``'s where both share a lattice.
+
+    A shared lattice: the same CRS and cell size, and origins a whole number of
+    cells apart (one grid is a shifted, cut or padded copy of the other).  None otherwise.
+    """
     if (source.crs is None) != (grid.crs is None) or (source.crs is not None and source.crs != grid.crs):
         return None
     a, b = source.transform, grid.transform
@@ -45,7 +48,7 @@ def lattice_offset(source: ModelGrid, grid: ModelGrid) -> tuple[int, int] | None
 
 
 def source_window(source: ModelGrid, grid: ModelGrid, window: Window, margin: int = 2) -> Window | None:
-    """The window of ``source`` to read for ``window`` of ``grid``; None where it does not reach.
+    """Return the window of ``source`` to read for ``window`` of ``grid``; None where it does not reach.
 
     On a shared lattice (:func:`lattice_offset`) it is the same cells, cut to the
     source; otherwise the cells touching the window's footprint widened by
@@ -75,9 +78,12 @@ def onto_window(
     dtype: str = "float32",
     nodata: float = np.nan,
 ) -> NDArray:
-    """Place a source block (bands, rows, cols read from ``block_window`` of ``source``) onto
-    ``window`` of ``grid``: copied cell for cell on a shared lattice, else resampled
-    (:func:`reproject_window`).  ``nodata`` where no source cell reaches."""
+    """Place a source block onto ``window`` of ``grid``.
+
+    ``block``: (bands, rows, cols) read from ``block_window`` of ``source``.  It is
+    copied cell for cell on a shared lattice, else resampled
+    (:func:`reproject_window`); ``nodata`` where no source cell reaches.
+    """
     block = np.asarray(block)
     if block.ndim == 2:
         block = block[np.newaxis]
