@@ -92,9 +92,11 @@ class ThreadLocalDatasets:
 
     ``get(path)`` returns this thread's handle of ``path``, opened with ``opener``
     the first time this thread asks; :meth:`close` closes every thread's handles,
-    the last opened first.  Pickling keeps only the opener (a module-level
-    function), so a task holding one reopens its files wherever it lands: on a
-    local thread or a Dask worker.
+    the last opened first (a view before the file under it).  Any per-thread
+    object can be kept under a key of its own (``get(key, factory)``); those
+    without ``close()`` are just dropped.  Pickling keeps only the opener (a
+    module-level function), so a task holding one reopens its files wherever it
+    lands: on a local thread or a Dask worker.
     """
 
     def __init__(self, opener: Callable[[Any], Any] = rasterio.open) -> None:
@@ -120,7 +122,8 @@ class ThreadLocalDatasets:
         with self._lock:
             handles, self._handles = self._handles, []
         for handle in reversed(handles):
-            handle.close()
+            if hasattr(handle, "close"):
+                handle.close()
         self._local = threading.local()
 
     def __getstate__(self) -> dict:

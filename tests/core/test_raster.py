@@ -108,6 +108,8 @@ def test_thread_local_datasets_one_handle_per_thread_closed_and_reopened_after_p
     copy = pickle.loads(pickle.dumps(files))  # the handles stay behind; the copy opens its own
     theirs = copy.get(path)
     assert theirs is not mine and theirs.read(1)[1, 1] == 3.0
+    scratch = files.get(("counter", path), lambda _key: [0])  # a per-thread object without close(): dropped
+    assert files.get(("counter", path)) is scratch
     files.close()
     assert mine.closed and other[0].closed and not theirs.closed
     copy.close()
