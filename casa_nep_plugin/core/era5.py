@@ -29,7 +29,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from .engine import Callbacks, OutputSpec, metadata_json, run_blocks
-from .era5_file import Era5File, available_outputs, check_aggregation
+from .era5_file import Era5File, check_aggregation
 from .era5_time import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, days_in_month, days_per_month
 from .era5_units import BY_KEY, VARIABLES, evaporation_mm, solar_radiation_mj, water_mm
 from .errors import CasaInputError
@@ -46,7 +46,6 @@ __all__ = [
     "evaporation_mm",
     "VARIABLES",
     "Era5File",
-    "available_outputs",
     "run_era5land",
 ]
 

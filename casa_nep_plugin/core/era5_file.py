@@ -6,7 +6,7 @@ merged) and GRIB where GDAL reads it.  A file without a CRS is EPSG:4326 (the
 CDS writes none on its regular lon/lat grid).  :class:`Era5File` finds the
 variables (:mod:`.era5_units`), their time axes (:mod:`.era5_time`) and the
 native grid, and reads any window of a variable as monthly values in output
-units; :func:`available_outputs` says which outputs a file can give.
+units.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .errors import CasaInputError
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
 from .raster import open_raster
 
-__all__ = ["Era5File", "available_outputs", "check_aggregation"]
+__all__ = ["Era5File", "check_aggregation"]
 
 
 @dataclass
@@ -315,18 +315,3 @@ def check_aggregation(aggregation: str) -> None:
     """Raise unless ``aggregation`` is ``none`` (monthly files only) or ``mean`` (finer steps averaged)."""
     if aggregation not in ("none", "mean"):
         raise CasaInputError("AGGREGATION", f"must be 'none' or 'mean', not '{aggregation}'.")
-
-
-def available_outputs(path: str, aggregation: str = "none") -> dict[str, str]:
-    """Return the outputs (SOL, T, P, E, PET) an ERA5(-Land) file can give, each with its variable's name.
-
-    The file is opened and checked as :func:`.era5.run_era5land` would (format,
-    grid, time axis under ``aggregation``, units), so a file it cannot use
-    raises the same :class:`CasaInputError`; nothing is read or written.
-    """
-    check_aggregation(aggregation)
-    f = Era5File(path, aggregate=aggregation == "mean")
-    try:
-        return {key: src.name for key, src in f.sources.items()}
-    finally:
-        f.close()

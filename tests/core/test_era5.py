@@ -15,7 +15,6 @@ from rasterio.warp import reproject
 
 from casa_nep_plugin.core import era5
 from casa_nep_plugin.core.era5 import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, run_era5land
-from casa_nep_plugin.core.era5_file import available_outputs
 from casa_nep_plugin.core.era5_time import days_in_month, decode_cf_times, time_axis
 from casa_nep_plugin.core.era5_units import BY_KEY, evaporation_mm, parse_units, solar_radiation_mj, water_mm
 from casa_nep_plugin.core.errors import CasaInputError
@@ -238,18 +237,6 @@ def test_a_missing_variable_is_skipped_and_none_present_is_an_error(tmp_path):
     assert any("no ssrd" in w for w in log.warnings)
     with pytest.raises(CasaInputError, match=r"holds t2m \(T\) but none of the requested outputs \(P\)"):
         run_era5land(src, {"P": str(tmp_path / "p.tif")})
-
-
-def test_available_outputs_names_each_output_with_its_variable_and_refuses_what_the_run_refuses(tmp_path):
-    days = [datetime(2021, 1, 1) + timedelta(days=i) for i in range(3)]
-    src = write_nc(tmp_path / "d.nc", {"t2m": (field([280.0, 281.0, 282.0]), "K"),
-                                       "tp": (field([0.001, 0.002, 0.0]), "m")}, days)
-    assert available_outputs(src, "mean") == {"T": "t2m", "P": "tp"}
-    with pytest.raises(CasaInputError, match="daily data"):
-        available_outputs(src)  # daily steps without aggregation, as run_era5land refuses them
-    with pytest.raises(CasaInputError, match="AGGREGATION"):
-        available_outputs(src, "sum")
-    assert sorted(os.listdir(tmp_path)) == ["d.nc"]
 
 
 def test_wrong_variable_names_unknown_units_and_no_time_axis(tmp_path):
