@@ -66,7 +66,7 @@ _DATE_PATTERNS = (
 
 
 def parse_date(text: str | None) -> date | None:
-    """The first composite date in ``text`` (patterns in the module docstring), or None."""
+    """Return the first composite date in ``text`` (patterns in the module docstring), or None."""
     if not text:
         return None
     for kind, rx in _DATE_PATTERNS:

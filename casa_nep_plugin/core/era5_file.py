@@ -257,7 +257,7 @@ class Era5File:
 
     # -- reading -------------------------------------------------------------------------
     def months(self, key: str) -> list[str]:
-        """The months (``YYYY-MM``) of an output."""
+        """Return the months (``YYYY-MM``) of an output."""
         return self.sources[key].axis.months
 
     def monthly_block(self, key: str, window: Window, max_values: int = 1 << 22) -> NDArray:

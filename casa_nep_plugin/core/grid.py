@@ -63,7 +63,7 @@ class ModelGrid:
 
     @classmethod
     def of(cls, dataset) -> ModelGrid:
-        """The grid of an open rasterio dataset."""
+        """Return the grid of an open rasterio dataset."""
         return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
 
     @property
@@ -80,7 +80,7 @@ class ModelGrid:
         return (min(xs), min(ys), max(xs), max(ys))
 
     def aligned_with(self, other: ModelGrid, tolerance: float = 1e-6) -> bool:
-        """True where both grids share CRS, size and transform (to ``tolerance`` cells)."""
+        """Return True where both grids share CRS, size and transform (to ``tolerance`` cells)."""
         if self.shape != other.shape:
             return False
         if (self.crs is None) != (other.crs is None):
@@ -169,7 +169,7 @@ def _authalic_q(sin_phi: NDArray, e2: float) -> NDArray:
 
 
 def as_crs(value, parameter: str) -> CRS:
-    """A rasterio CRS from a CRS, ``EPSG:xxxx``, WKT or PROJ string."""
+    """Return a rasterio CRS from a CRS, ``EPSG:xxxx``, WKT or PROJ string."""
     if isinstance(value, CRS):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -181,7 +181,7 @@ def as_crs(value, parameter: str) -> CRS:
 
 
 def subgrid(grid: ModelGrid, window: Window) -> ModelGrid:
-    """The grid of ``window`` (integer offsets and size) of ``grid``."""
+    """Return the grid of ``window`` (integer offsets and size) of ``grid``."""
     w = Window(int(window.col_off), int(window.row_off), int(window.width), int(window.height))
     return ModelGrid(grid.crs, rasterio.windows.transform(w, grid.transform), int(w.width), int(w.height))
 
@@ -191,12 +191,12 @@ def _transformed_bounds(bounds, src_crs: CRS | None, dst_crs: CRS | None, parame
         return tuple(float(b) for b in bounds)
     try:
         return transform_bounds(src_crs, dst_crs, *bounds, densify_pts=21)
-    except Exception as exc:  # noqa: BLE001 - PROJ says why
+    except Exception as exc:
         raise CasaInputError(parameter, f"cannot transform the extent from {src_crs} to {dst_crs} ({exc}).") from exc
 
 
 def window_of_bounds(grid: ModelGrid, bounds, bounds_crs: CRS | None = None, margin: int = 0) -> Window | None:
-    """The window of ``grid`` whose cells touch ``bounds`` (widened by ``margin`` cells).
+    """Return the window of ``grid`` whose cells touch ``bounds`` (widened by ``margin`` cells).
 
     ``bounds`` (left, bottom, right, top) in ``bounds_crs`` (default: the grid's
     CRS).  Whole cells, clipped to the grid; None where they do not overlap.
@@ -226,7 +226,7 @@ def grid_from_reference(
     extent_crs=None,
     parameter: str = "GRID_REFERENCE",
 ) -> ModelGrid:
-    """The grid of the raster at ``path``; with ``extent``, its sub-grid of the cells touching it.
+    """Return the grid of the raster at ``path``; with ``extent``, its sub-grid of the cells touching it.
 
     A raster without a CRS is taken as EPSG:4326 only when its coordinates look
     like degrees; otherwise it is refused (a grid without a CRS cannot be
@@ -248,7 +248,7 @@ def grid_from_reference(
 
 
 def cut_grid(grid: ModelGrid, extent=None, extent_crs=None, what: str = "the input") -> ModelGrid:
-    """The sub-grid of ``grid``'s cells touching ``extent`` (``grid`` itself without one).
+    """Return the sub-grid of ``grid``'s cells touching ``extent`` (``grid`` itself without one).
 
     An extent without a CRS is taken in the grid's own CRS.  Raises when they do not overlap.
     """
@@ -282,7 +282,7 @@ def grid_from_extent(
     origin: tuple[float, float] = (0.0, 0.0),
     parameter: str = "GRID_CELL_SIZE",
 ) -> ModelGrid:
-    """A north-up grid covering ``extent`` in ``crs`` with square (or (x, y)) cells.
+    """Return a north-up grid covering ``extent`` in ``crs`` with square (or (x, y)) cells.
 
     ``extent`` is (xmin, ymin, xmax, ymax) in ``extent_crs`` (default ``crs``);
     ``cell_size`` in the units of ``crs`` (metres or degrees).  Edges are snapped

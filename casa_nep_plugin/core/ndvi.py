@@ -364,7 +364,7 @@ def _report_gap_fill(stats: RunStats, months: list[str], max_gap: int, specs: li
 
 
 def gap_fill_report(months: list[str], filled_months: NDArray, max_gap: int) -> dict:
-    """What a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
+    """Return what a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
     per_month = {m: int(k) for m, k in zip(months, filled_months)}
     return {"method": "linear", "max_gap": int(max_gap), "filled_cell_months": int(sum(per_month.values())),
             "per_month": per_month}

@@ -77,7 +77,7 @@ def group_years(months: list[str]) -> dict[str, list[int]]:
 
 
 def _nodata_only(ds) -> bool:
-    """True where every band's validity is given by its nodata value alone (or all valid)."""
+    """Return True where every band's validity is given by its nodata value alone (or all valid)."""
     from rasterio.enums import MaskFlags
 
     try:
@@ -127,16 +127,21 @@ class ThreadLocalDatasets:
         self._local = threading.local()
 
     def __getstate__(self) -> dict:
+        """Keep only the opener: the handles stay with the process that opened them."""
         return {"opener": self.opener}
 
     def __setstate__(self, state: dict) -> None:
+        """Start with no handles where the copy lands."""
         self.__init__(state["opener"])
 
 
 @dataclass(frozen=True)
 class Layout:
-    """How a file stores its cells: block size (rows, cols), whether a block holds
-    every band (pixel interleave) and whether blocks are whole-width strips."""
+    """How a file stores its cells.
+
+    Block size (rows, cols), whether a block holds every band (pixel interleave)
+    and whether blocks are whole-width strips.
+    """
 
     block_rows: int
     block_cols: int
@@ -145,7 +150,7 @@ class Layout:
 
     @classmethod
     def of(cls, ds) -> Layout:
-        """The layout of an open rasterio dataset."""
+        """Return the layout of an open rasterio dataset."""
         rows, cols = ds.block_shapes[0] if ds.count else (1, ds.width)
         inter = getattr(ds, "interleaving", None)
         pixel = ds.count > 1 and inter is not None and getattr(inter, "name", str(inter)).lower() == "pixel"
@@ -213,6 +218,7 @@ class RasterInput:
 
     # -- pickling: handles stay behind and are reopened where the input lands ----------
     def __getstate__(self) -> dict:
+        """Leave the open dataset behind; the copy reopens the file per thread where it lands."""
         return dict(self.__dict__, dataset=None, _owner=-1)
 
     # -- facts -----------------------------------------------------------
@@ -273,7 +279,7 @@ class RasterInput:
 
     # -- handles ---------------------------------------------------------
     def _handle(self):
-        """This thread's handle of the file (the one opened first for the opening thread)."""
+        """Return the calling thread's handle of the file (the one opened first for the opening thread)."""
         if self.dataset is not None and threading.get_ident() == self._owner:
             return self.dataset  # the thread that opened the file reads through its handle
         return self._files.get(self.path)
@@ -302,7 +308,8 @@ class RasterInput:
         """``window`` of the file's own grid as float32 with NaN for nodata (before scales).
 
         A block GDAL cannot read (a truncated or damaged file) is an error naming the
-        parameter and the file."""
+        parameter and the file.
+        """
         try:
             return self._read_own_unchecked(window, idx)
         except (RasterioIOError, OSError) as exc:
@@ -329,8 +336,10 @@ class RasterInput:
         return data.astype(np.float32).filled(np.nan)
 
     def source_window(self, window: Window) -> Window | None:
-        """The window of the file that covers ``window`` of the model grid, with a margin
-        for the resampling kernel; None where the two do not meet."""
+        """Return the window of the file that covers ``window`` of the model grid.
+
+        With a margin for the resampling kernel; None where the two do not meet.
+        """
         from rasterio.warp import transform_bounds
         from rasterio.windows import bounds as window_bounds
         from rasterio.windows import from_bounds
@@ -412,8 +421,10 @@ def write_stack(
 
 
 def open_raster(path: str):
-    """``rasterio.open`` without the warning containers (HDF4, NetCDF with subdatasets) raise
-    for having no geotransform of their own."""
+    """Open ``path`` with ``rasterio.open``, without the warning about a missing geotransform.
+
+    Containers (HDF4, NetCDF with subdatasets) raise it for having no geotransform of their own.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path)
@@ -423,7 +434,7 @@ _SDS_NAME = re.compile(r":([^:]+)$")
 
 
 def subdataset_label(name: str) -> str:
-    """The variable part of a GDAL subdataset name (``...:"250m 16 days NDVI"`` -> that text)."""
+    """Return the variable part of a GDAL subdataset name (``...:"250m 16 days NDVI"`` -> that text)."""
     m = _SDS_NAME.search(name)
     return (m.group(1) if m else name).strip().strip('"')
 
@@ -431,7 +442,7 @@ def subdataset_label(name: str) -> str:
 def pick_subdataset(
     path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str, required: bool = True
 ) -> str | None:
-    """The first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
+    """Return the first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
 
     Patterns are tried in order, so the first is the preferred one.  Raises,
     listing the subdatasets, when none matches and ``required``.
