@@ -180,7 +180,7 @@ def _band_composites(path: str, tags: dict, descriptions: list, count: int, para
             f"'{base}' has {count} bands but no date for band(s) {', '.join(map(str, missing[:6]))}: describe each "
             "band with its date (YYYY-MM-DD or YYYY-MM) or add a 'dates' metadata list.",
         )
-    return [Composite(d, path, b, f"{base} band {b}", path) for b, d in enumerate(dates, start=1)]
+    return [Composite(d, path, b, f"{base} band {b}", path) for b, d in enumerate(dates, start=1) if d is not None]
 
 
 def grid_key(grid: ModelGrid) -> tuple:

@@ -198,7 +198,7 @@ def _lon_shift(native: ModelGrid, request: tuple[float, float, float, float]) ->
 
     ``request``: bounds in the file's CRS, longitudes in -180..180.
     """
-    if not native.crs.is_geographic:
+    if native.crs is None or not native.crs.is_geographic:
         return 0.0
     left, _, right, _ = native.bounds
 

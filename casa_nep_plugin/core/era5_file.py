@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -46,11 +47,11 @@ class _Source:
 
     var: Era5Variable
     name: str
-    dataset: object = field(repr=False)
+    dataset: Any = field(repr=False)
     units: str = ""
     times: list[datetime] = field(default_factory=list)
     bands: list[list[int]] = field(default_factory=list)  #: 1-based bands per step (several: expver)
-    axis: TimeAxis | None = None
+    axis: TimeAxis = field(default_factory=lambda: TimeAxis("unknown", 1.0, [], [], []))  #: set on opening
     factor: float = 1.0
     offset: float = 0.0
     rate: bool = False

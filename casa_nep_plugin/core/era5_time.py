@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -146,7 +146,7 @@ def _finer_steps(times: list[datetime], step_days: float, aggregate: bool, where
     shift = timedelta(days=min(step_days / 2, 0.5))
     labels = [_label(t + shift) for t in times]
     months = sorted(set(labels))
-    days = {_label(t + shift): set() for t in times}
+    days: dict[str, set[date]] = {_label(t + shift): set() for t in times}
     for t in times:
         days[_label(t + shift)].add((t + shift).date())
     if len(months) > 1 and all(len(d) == 1 for d in days.values()) and step_days < 1:

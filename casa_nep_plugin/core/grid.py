@@ -135,6 +135,8 @@ class ModelGrid:
             from pyproj import CRS as PCRS
 
             ellps = PCRS.from_user_input(self.crs.to_wkt()).ellipsoid
+            if ellps is None:
+                raise ValueError(f"{self.crs} names no ellipsoid, so its cell areas are unknown")
             a = ellps.semi_major_metre
             inv_f = ellps.inverse_flattening
             f = 1.0 / inv_f if inv_f else 0.0

@@ -101,6 +101,9 @@ class ThreadLocalDatasets:
 
     def __init__(self, opener: Callable[[Any], Any] = rasterio.open) -> None:
         self.opener = opener
+        self._start()
+
+    def _start(self) -> None:
         self._local = threading.local()
         self._handles: list = []
         self._lock = threading.Lock()
@@ -132,7 +135,8 @@ class ThreadLocalDatasets:
 
     def __setstate__(self, state: dict) -> None:
         """Start with no handles where the copy lands."""
-        self.__init__(state["opener"])
+        self.opener = state["opener"]
+        self._start()
 
 
 @dataclass(frozen=True)
@@ -257,6 +261,12 @@ class RasterInput:
             raise CasaInputError(self.parameter, "the model grid has no CRS, so this raster cannot be aligned to it.")
         self._check_overlap(grid)
 
+    def _attached(self) -> ModelGrid:
+        """Return the model grid set by :meth:`attach`."""
+        if self.target is None:
+            raise RuntimeError(f"{self.parameter}: attach() the raster to a model grid before reading resampled")
+        return self.target
+
     @property
     def src_crs(self):
         """The CRS the file's coordinates are in (lon/lat where the file has none)."""
@@ -344,7 +354,7 @@ class RasterInput:
         from rasterio.windows import bounds as window_bounds
         from rasterio.windows import from_bounds
 
-        grid = self.target
+        grid = self._attached()
         b = window_bounds(window, grid.transform)
         if grid.crs is not None and rasterio.crs.CRS.from_user_input(self.src_crs) != grid.crs:
             b = transform_bounds(grid.crs, self.src_crs, *b, densify_pts=21)
@@ -373,7 +383,7 @@ class RasterInput:
         if not np.isfinite(src).any():
             return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
         resampling = Resampling.nearest if self.categorical else Resampling.bilinear
-        return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self.target,
+        return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self._attached(),
                                 window, resampling)
 
     def close(self) -> None:
@@ -440,12 +450,12 @@ def subdataset_label(name: str) -> str:
 
 
 def pick_subdataset(
-    path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str, required: bool = True
-) -> str | None:
+    path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str
+) -> str:
     """Return the first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
 
     Patterns are tried in order, so the first is the preferred one.  Raises,
-    listing the subdatasets, when none matches and ``required``.
+    listing the subdatasets, when none matches.
     """
     labels = [subdataset_label(s) for s in subdatasets]
     for pat in patterns:
@@ -453,8 +463,6 @@ def pick_subdataset(
         for name, label in zip(subdatasets, labels):
             if rx.search(label):
                 return name
-    if not required:
-        return None
     shown = ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
     raise CasaInputError(
         parameter, f"'{os.path.basename(path)}' holds no {what} layer; its layers are: {shown or 'none'}."
