@@ -27,9 +27,9 @@ from datetime import date, timedelta
 import rasterio
 from rasterio.errors import RasterioIOError
 
+from .containers import open_raster, pick_subdataset
 from .errors import CasaInputError
 from .grid import ModelGrid
-from .raster import open_raster, pick_subdataset
 
 __all__ = ["Composite", "parse_date", "find_composites", "months_between", "grid_key"]
 

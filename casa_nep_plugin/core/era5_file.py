@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from .containers import open_raster
 from .engine import Callbacks
 from .era5_time import (
     MONTHLY_PRODUCT,
@@ -36,7 +37,6 @@ from .era5_time import (
 from .era5_units import BASE_UNITS, VARIABLES, Era5Variable, parse_units
 from .errors import CasaInputError
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
-from .raster import open_raster
 
 __all__ = ["Era5File", "check_aggregation"]
 

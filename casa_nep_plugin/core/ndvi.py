@@ -27,11 +27,12 @@ from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
 from .composites import Composite, find_composites, grid_key, months_between
+from .containers import open_raster
 from .engine import Callbacks, OutputSpec, RunStats, metadata_json, run_chunks
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, cut_grid
-from .raster import ThreadLocalDatasets, group_years, open_raster
+from .raster import ThreadLocalDatasets, group_years
 from .resample import onto_window, source_window
 
 __all__ = ["VIScaling", "RELIABILITY_MODES", "run_ndvi_composite"]

@@ -12,8 +12,7 @@ handle of the file (GDAL handles are not thread-safe, :class:`ThreadLocalDataset
 and a :class:`RasterInput` can be pickled (the handles are reopened where it
 lands), so the same window task runs on local threads or on another process.
 
-Also here: opening containers (HDF4, NetCDF) and picking their subdatasets, and
-:func:`write_stack` for a stack held in memory.
+Also here: :func:`write_stack` for a stack held in memory.
 """
 
 from __future__ import annotations
@@ -425,45 +424,3 @@ def write_stack(
 
     run_blocks(grid, compute, [spec], depth=max(1, data.shape[0]))
     return path
-
-
-# -- containers: HDF4 / NetCDF subdatasets ------------------------------------------------
-
-
-def open_raster(path: str):
-    """Open ``path`` with ``rasterio.open``, without the warning about a missing geotransform.
-
-    Containers (HDF4, NetCDF with subdatasets) raise it for having no geotransform of their own.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path)
-
-
-_SDS_NAME = re.compile(r":([^:]+)$")
-
-
-def subdataset_label(name: str) -> str:
-    """Return the variable part of a GDAL subdataset name (``...:"250m 16 days NDVI"`` -> that text)."""
-    m = _SDS_NAME.search(name)
-    return (m.group(1) if m else name).strip().strip('"')
-
-
-def pick_subdataset(
-    path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str
-) -> str:
-    """Return the first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
-
-    Patterns are tried in order, so the first is the preferred one.  Raises,
-    listing the subdatasets, when none matches.
-    """
-    labels = [subdataset_label(s) for s in subdatasets]
-    for pat in patterns:
-        rx = re.compile(pat, re.IGNORECASE)
-        for name, label in zip(subdatasets, labels):
-            if rx.search(label):
-                return name
-    shown = ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
-    raise CasaInputError(
-        parameter, f"'{os.path.basename(path)}' holds no {what} layer; its layers are: {shown or 'none'}."
-    )

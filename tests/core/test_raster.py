@@ -13,7 +13,7 @@ from rasterio.transform import from_origin
 
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.grid import ModelGrid
-from casa_nep_plugin.core.raster import RasterInput, pick_subdataset, write_stack
+from casa_nep_plugin.core.raster import RasterInput, write_stack
 from tests.rasters import read, write
 
 UTM = CRS.from_epsg(32649)
@@ -78,16 +78,6 @@ def test_write_stack_roundtrip_and_no_leftovers(tmp_path):
         assert ds.tags()["units"] == "degC" and ds.crs == UTM and ds.transform == g.transform
     np.testing.assert_array_equal(read(out), data)
     assert sorted(os.listdir(tmp_path)) == ["s.tif"]
-
-
-def test_pick_subdataset_prefers_the_first_pattern():
-    f = "MOD13Q1.A2021017.h28v06.061.2021035023433.hdf"
-    subs = [f'HDF4_EOS:EOS_GRID:"{f}":MODIS_Grid_16DAY_250m_500m_VI:"250m 16 days {n}"' for n in
-            ("NDVI", "EVI", "VI Quality", "pixel reliability", "composite day of the year")]
-    assert pick_subdataset(f, subs, [r"\bNDVI\b"], "INPUT", "NDVI").endswith('"250m 16 days NDVI"')
-    assert pick_subdataset(f, subs, [r"pixel.?reliability"], "INPUT", "r").endswith('pixel reliability"')
-    with pytest.raises(CasaInputError, match="holds no LAI layer; its layers are: 250m 16 days NDVI"):
-        pick_subdataset(f, subs, ["LAI"], "INPUT", "LAI")
 
 
 def test_thread_local_datasets_one_handle_per_thread_closed_and_reopened_after_pickling(tmp_path):
