@@ -108,7 +108,7 @@ def main() -> int:
         crs, (xmin, ymin, xmax, ymax), cell = model_grid(size)
         # the plugin: 23 composites -> 12 monthly maxima on the model grid
         script = (
-            "import sys; from casa_nep_plugin.core.modelgrid import grid_from_extent;"
+            "import sys; from casa_nep_plugin.core.grid import grid_from_extent;"
             "from casa_nep_plugin.core.ndvi import run_ndvi_composite;"
             f"g = grid_from_extent(({xmin!r}, {ymin!r}, {xmax!r}, {ymax!r}), {crs!r}, {cell!r});"
             f"run_ndvi_composite([{str(tmp)!r}], {str(tmp / 'monthly_ndvi.tif')!r}, grid=g)"

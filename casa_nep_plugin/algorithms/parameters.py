@@ -9,7 +9,7 @@ under the same name, label and default (casanep:workflow takes casanep:npp's):
 - the reference NPP product of casanep:validate and casanep:calibrate;
 - the model grid of the preparation algorithms: a reference raster (GRID_REFERENCE,
   optionally cut to GRID_EXTENT) or GRID_EXTENT + GRID_CRS + GRID_CELL_SIZE (see
-  ``core/modelgrid.py`` for the snapping rules); with none of them, each algorithm keeps
+  ``core/grid.py`` for the snapping rules); with none of them, each algorithm keeps
   its input's own grid.
 
 Labels are literal ``tr()`` texts, so the translation template finds them.  No science here.
@@ -287,7 +287,7 @@ def grid_from_parameters(alg: CasaAlgorithm, parameters, context, feedback=None)
     None when neither a reference nor CRS + cell size is given (the algorithm
     keeps its input's grid; the extent, if any, is returned for clipping).
     """
-    from ..core.modelgrid import grid_from_extent, grid_from_reference
+    from ..core.grid import grid_from_extent, grid_from_reference
 
     extent, extent_crs = extent_from_parameters(alg, parameters, context)
     reference = alg.raster_path(parameters, GRID_REFERENCE, context)

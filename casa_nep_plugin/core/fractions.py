@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +53,7 @@ from .engine import Callbacks, run_chunks
 from .errors import CasaInputError
 from .grid import TILE, ModelGrid
 from .outputs import OutputSpec, check_writable, metadata_json, provenance_tags
+from .raster import ThreadLocalDatasets
 from .tables import ClassMap, load_class_map
 
 __all__ = ["fraction_grid", "landcover_fractions"]
@@ -204,16 +204,7 @@ class _FractionsTask:
     src_nodata: float | None
     chunk_cells: int
     majority: bool
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _handles: list = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "_handles", "_lock")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._local, self._handles, self._lock = threading.local(), [], threading.Lock()
+    _files: ThreadLocalDatasets = field(default_factory=ThreadLocalDatasets, repr=False)
 
     def input_paths(self) -> list[tuple[str, str]]:
         """(parameter, path) of what the task reads."""
@@ -221,18 +212,14 @@ class _FractionsTask:
 
     def _view(self) -> tuple[object, ClassCounter]:
         """Return the calling thread's handle of the fine map (through the warp if not aligned) and counter."""
-        view = getattr(self._local, "view", None)
-        if view is None:
-            ds = rasterio.open(self.path)
-            view = ds
-            if self.plan.warp is not None:
-                extra = {"src_nodata": self.src_nodata} if self.src_nodata is not None else {}
-                view = WarpedVRT(ds, resampling=Resampling.nearest, nodata=self.fill, **extra, **self.plan.warp)
-            with self._lock:
-                self._handles.extend([view] if view is ds else [view, ds])
-            self._local.view = view
-            self._local.counter = ClassCounter(self.lut, self.nbins, self.plan.ky, self.plan.kx)
-        return view, self._local.counter
+        view = ds = self._files.get(self.path)
+        if self.plan.warp is not None:
+            extra = {"src_nodata": self.src_nodata} if self.src_nodata is not None else {}
+            view = self._files.get(("warp", self.path), lambda _key: WarpedVRT(
+                ds, resampling=Resampling.nearest, nodata=self.fill, **extra, **self.plan.warp))
+        counter = self._files.get(("counter", self.path),
+                                  lambda _key: ClassCounter(self.lut, self.nbins, self.plan.ky, self.plan.kx))
+        return view, counter
 
     def _chunks(self, window: Window):
         ky_kx = self.plan.ky * self.plan.kx
@@ -274,11 +261,7 @@ class _FractionsTask:
 
     def close(self) -> None:
         """Close every thread's handle."""
-        with self._lock:
-            handles, self._handles = self._handles, []
-        for h in handles:
-            h.close()
-        self._local = threading.local()
+        self._files.close()
 
 
 # ---------------------------------------------------------------------------

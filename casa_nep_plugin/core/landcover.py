@@ -39,12 +39,13 @@ from rasterio.errors import RasterioIOError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
+from .containers import open_raster, pick_subdataset
 from .engine import Callbacks, run_blocks
 from .errors import CasaInputError
-from .grid import ModelGrid
-from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, cut_grid
 from .outputs import OutputSpec, metadata_json, provenance_tags
 from .products import PRODUCT_NAMES, find_product
+from .resample import onto_window, source_window
 from .tables import NODATA_CLASS, load_code_table, load_vegetation_table
 
 __all__ = ["ClassEncoding", "class_encoding", "run_landcover_classes"]

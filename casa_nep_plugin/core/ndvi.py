@@ -6,33 +6,18 @@ and valid range -2000..10000; pixel reliability 0 good, 1 marginal, 2 snow/ice,
 composites whose date falls in the month** (maximum-value compositing).  A
 cell with no valid composite in a month is nodata, never 0.
 
-Inputs are single-band files (GeoTIFF, JPEG2000, ...), multi-band stacks (one
-band per date), folders of them, or MODIS HDF4 granules (the NDVI and pixel
-reliability layers are picked from the subdatasets; GDAL must have the HDF4
-driver).  The date of a composite is the first of, in order:
-
-1. the file name: ``AYYYYDDD`` (MODIS granules), ``doyYYYYDDD`` (AppEEARS),
-   ``YYYY-MM-DD`` / ``YYYY_MM_DD`` / ``YYYY.MM.DD``, or ``YYYY-MM`` (monthly products);
-2. the band description (same patterns; per band for stacks);
-3. the metadata: ``RANGEBEGINNINGDATE`` (MODIS HDF), or ``dates`` / ``months``
-   (comma lists, one per band).
-
-For a 16-day composite this is the first day of its compositing period (the
-date in MODIS file names), so a composite starting on 17 January counts for
-January.  Composites are masked (the file's nodata, the fill value, the valid
-range, and optionally the pixel reliability), scaled, maximum-composited on
-their own grid (per MODIS tile), then resampled onto the model grid
-(bilinear by default) window by window; tiles are merged by the same maximum.
+Composites and their dates are found by :mod:`.composites`.  They are masked
+(the file's nodata, the fill value, the valid range, and optionally the pixel
+reliability), scaled, maximum-composited on their own grid (per MODIS tile),
+then resampled onto the model grid (bilinear by default) window by window;
+tiles are merged by the same maximum.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import numpy as np
 import rasterio
@@ -41,22 +26,20 @@ from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
-from .engine import OutputSpec, metadata_json, run_chunks
+from .composites import Composite, find_composites, grid_key, months_between
+from .containers import open_raster
+from .engine import Callbacks, OutputSpec, RunStats, metadata_json, run_chunks
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
-from .grid import ModelGrid
-from .model import Callbacks
-from .modelgrid import GEOGRAPHIC_DEFAULT, cut_grid, onto_window, open_raster, pick_subdataset, source_window
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, cut_grid
+from .raster import ThreadLocalDatasets, group_years
+from .resample import onto_window, source_window
 
-__all__ = ["VIScaling", "RELIABILITY_MODES", "Composite", "parse_date", "find_composites", "months_between",
-           "run_ndvi_composite"]
+__all__ = ["VIScaling", "RELIABILITY_MODES", "run_ndvi_composite"]
 
 #: Pixel-reliability values kept per mode (MOD13Q1: 0 good, 1 marginal, 2 snow/ice, 3 cloudy, -1 fill).
 RELIABILITY_MODES: dict[str, tuple[int, ...] | None] = {"none": None, "good": (0,), "good_marginal": (0, 1)}
 RESAMPLING = {"bilinear": Resampling.bilinear, "nearest": Resampling.nearest, "average": Resampling.average}
-RASTER_EXTENSIONS = (".tif", ".tiff", ".hdf", ".hdf4", ".h4", ".jp2", ".vrt", ".img")
-#: Names of layers that carry reliability, not the index (kept apart when folders are scanned).
-RELIABILITY_NAME = re.compile(r"reliab", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,204 +69,15 @@ class VIScaling:
         return np.where(valid, raw * self.scale, np.nan).astype(np.float32), valid
 
 
-@dataclass
-class Composite:
-    """One dated composite: a band of a raster, and where its pixel reliability is."""
-
-    date: date
-    path: str  #: what rasterio opens: the file, or an HDF4 subdataset
-    band: int
-    name: str  #: for messages: file name (and band)
-    file: str  #: the file it came from
-    reliability: tuple[str, int] | None = None
-
-    @property
-    def month(self) -> str:
-        """``YYYY-MM`` of the composite's date."""
-        return f"{self.date.year:04d}-{self.date.month:02d}"
+# -- the window task ------------------------------------------------------------------------
 
 
-# -- dates -------------------------------------------------------------------------------------
-
-_DATE_PATTERNS = (
-    ("doy", re.compile(r"(?<![A-Za-z0-9])A(\d{4})(\d{3})(?!\d)")),
-    ("doy", re.compile(r"doy(\d{4})(\d{3})(?!\d)", re.IGNORECASE)),
-    ("ymd", re.compile(r"(?<!\d)(\d{4})[-_.](\d{2})[-_.](\d{2})(?!\d)")),
-    ("ym", re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![-\d])")),
-)
-
-
-def parse_date(text: str | None) -> date | None:
-    """The first composite date in ``text`` (patterns in the module docstring), or None."""
-    if not text:
-        return None
-    for kind, rx in _DATE_PATTERNS:
-        for m in rx.finditer(text):
-            try:
-                if kind == "doy":
-                    y, doy = int(m.group(1)), int(m.group(2))
-                    if 1 <= doy <= 366:
-                        d = date(y, 1, 1) + timedelta(days=doy - 1)
-                        if d.year == y:
-                            return d
-                elif kind == "ymd":
-                    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                else:
-                    return date(int(m.group(1)), int(m.group(2)), 1)
-            except ValueError:
-                continue
-    return None
-
-
-# -- finding composites --------------------------------------------------------------------
-
-
-def _has_driver(name: str) -> bool:
-    with rasterio.Env() as env:
-        return name in env.drivers()
-
-
-def _expand(paths: list[str], parameter: str) -> list[str]:
-    files: list[str] = []
-    for p in paths:
-        if not p:
-            continue
-        if os.path.isdir(p):
-            found = sorted(
-                os.path.join(p, f) for f in os.listdir(p)
-                if f.lower().endswith(RASTER_EXTENSIONS) and not f.startswith(".")
-            )
-            if not found:
-                raise CasaInputError(parameter, f"the folder '{p}' holds no rasters ({', '.join(RASTER_EXTENSIONS)}).")
-            files.extend(found)
-        elif os.path.exists(p) or p.upper().startswith(("HDF4_", "NETCDF:", "/VSI")):
-            files.append(p)
-        else:
-            raise CasaInputError(parameter, f"'{p}' does not exist.")
-    return files
-
-
-def _file_composites(path: str, index: str, parameter: str, reliability_layer: bool) -> list[Composite]:
-    """The dated composites of one file (its bands, or its NDVI/reliability subdataset)."""
-    base = os.path.basename(path)
+def _open_input(path: str):
+    """Open a composite (or reliability layer) for reading; an error naming INPUT where it cannot be."""
     try:
-        ds = open_raster(path)
+        return open_raster(path)
     except (RasterioIOError, OSError) as exc:
-        if path.lower().endswith((".hdf", ".hdf4", ".h4")) and not _has_driver("HDF4"):
-            raise CasaInputError(
-                parameter,
-                f"'{base}' is HDF4 and the GDAL in this QGIS has no HDF4 driver; convert the NDVI and pixel "
-                "reliability layers to GeoTIFF (gdal_translate 'HDF4_EOS:EOS_GRID:\"file\":"
-                "MODIS_Grid_16DAY_250m_500m_VI:\"250m 16 days NDVI\"' ndvi.tif) or order GeoTIFFs from AppEEARS.",
-            ) from exc
-        raise CasaInputError(parameter, f"cannot open '{base}' as a raster ({exc}).") from exc
-    with ds:
-        subdatasets = list(ds.subdatasets)
-        tags = ds.tags()
-        descriptions = list(ds.descriptions)
-        count = ds.count
-    if subdatasets:
-        what = "pixel reliability" if reliability_layer else index
-        patterns = [r"pixel.?reliability", r"reliability"] if reliability_layer else [rf"\b{index}\b", index]
-        sds = pick_subdataset(path, subdatasets, patterns, parameter, what)
-        d = parse_date(base) or parse_date(tags.get("RANGEBEGINNINGDATE"))
-        if d is None:
-            raise CasaInputError(parameter, f"cannot tell the date of '{base}' from its name or metadata.")
-        return [Composite(d, sds, 1, base, path)]
-    name_date = parse_date(base)
-    if count == 1:
-        d = name_date or parse_date(descriptions[0]) or parse_date(tags.get("RANGEBEGINNINGDATE")) or parse_date(
-            tags.get("date") or tags.get("dates") or tags.get("months"))
-        if d is None:
-            raise CasaInputError(
-                parameter,
-                f"cannot tell the date of '{base}': name it with the date (e.g. ..._2021-01-17.tif or the MODIS "
-                "A2021017) or set the band description.",
-            )
-        return [Composite(d, path, 1, base, path)]
-    dates = [parse_date(x) for x in descriptions]
-    if not all(dates):
-        listed = tags.get("dates") or tags.get("months") or ""
-        items = [x.strip() for x in listed.split(",") if x.strip()]
-        if len(items) == count:
-            dates = [parse_date(x) for x in items]
-    if not all(dates):
-        missing = [i + 1 for i, d in enumerate(dates) if d is None]
-        raise CasaInputError(
-            parameter,
-            f"'{base}' has {count} bands but no date for band(s) {', '.join(map(str, missing[:6]))}: describe each "
-            "band with its date (YYYY-MM-DD or YYYY-MM) or add a 'dates' metadata list.",
-        )
-    return [Composite(d, path, b, f"{base} band {b}", path) for b, d in enumerate(dates, start=1)]
-
-
-def _grid_key(grid: ModelGrid) -> tuple:
-    """What makes two rasters share a grid (CRS, transform, size)."""
-    crs = grid.crs.to_wkt() if grid.crs else None
-    return (crs, tuple(round(v, 6) for v in grid.transform[:6]), grid.width, grid.height)
-
-
-def _grid_of(path: str, cache: dict[str, tuple]) -> tuple:
-    if path not in cache:
-        with open_raster(path) as ds:
-            cache[path] = _grid_key(ModelGrid.of(ds))
-    return cache[path]
-
-
-def find_composites(
-    inputs: list[str],
-    reliability: list[str] | None = None,
-    index: str = "NDVI",
-    parameter: str = "INPUT",
-) -> list[Composite]:
-    """Every dated composite of ``inputs`` (files, folders, HDF4 granules), sorted by date.
-
-    Reliability comes from the HDF4 granule itself, from ``reliability`` files,
-    or from files among the inputs whose name says "reliability"; each is paired
-    with the NDVI composite of the same date on the same grid.
-    """
-    files = _expand(inputs, parameter)
-    rel_files = [f for f in files if RELIABILITY_NAME.search(os.path.basename(f))]
-    files = [f for f in files if f not in rel_files]
-    rel_files += _expand(reliability or [], "RELIABILITY")
-    if not files:
-        raise CasaInputError(parameter, "no vegetation-index raster was given.")
-    comps: list[Composite] = []
-    for f in files:
-        found = _file_composites(f, index, parameter, reliability_layer=False)
-        if found and found[0].path != f:  # an HDF granule: its own reliability layer, if any
-            try:
-                rel = _file_composites(f, index, parameter, reliability_layer=True)[0]
-                found[0].reliability = (rel.path, rel.band)
-            except CasaInputError:
-                pass
-        comps.extend(found)
-    if rel_files:
-        grids: dict[str, tuple] = {}
-        pool: dict[tuple, list[Composite]] = {}
-        for f in rel_files:
-            for r in _file_composites(f, index, "RELIABILITY", reliability_layer=True):
-                pool.setdefault((r.date, _grid_of(r.path, grids)), []).append(r)
-        for c in comps:
-            if c.reliability is None:
-                match = pool.get((c.date, _grid_of(c.path, grids)))
-                if match:
-                    c.reliability = (match[0].path, match[0].band)
-    comps.sort(key=lambda c: (c.date, c.name))
-    return comps
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive."""
-    y, m = int(first[:4]), int(first[5:7])
-    out = []
-    while (y, m) <= (int(last[:4]), int(last[5:7])):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-# -- the run -------------------------------------------------------------------------------
+        raise CasaInputError("INPUT", f"cannot open '{path}' ({exc}).") from exc
 
 
 @dataclass
@@ -296,9 +90,12 @@ class _Group:
 
 @dataclass
 class _NdviTask:
-    """The window task of :func:`run_ndvi_composite`: ``task(window, part)`` -> the window's
-    monthly maxima (and counts, filled months) and the counter ``_filled_months``.  Pure and
-    picklable: each thread, here or on a Dask worker, opens its own handles."""
+    """Compute a window's monthly maxima: the window task of :func:`run_ndvi_composite`.
+
+    ``task(window, part)`` -> the window's monthly maxima (and counts, filled
+    months) and the counter ``_filled_months``.  Pure and picklable: each thread,
+    here or on a Dask worker, opens its own handles (:class:`ThreadLocalDatasets`).
+    """
 
     n: int
     mindex: dict[str, int]
@@ -312,16 +109,7 @@ class _NdviTask:
     max_gap: int
     filled: bool
     years: list[list[int]]
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _handles: list = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "_handles", "_lock")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._local, self._handles, self._lock = threading.local(), [], threading.Lock()
+    _files: ThreadLocalDatasets = field(default_factory=lambda: ThreadLocalDatasets(_open_input), repr=False)
 
     def input_paths(self) -> list[tuple[str, str]]:
         """(parameter, path) of what the task reads."""
@@ -332,19 +120,6 @@ class _NdviTask:
                 if self.keep is not None and c.reliability is not None:
                     out.append(("RELIABILITY", c.reliability[0]))
         return out
-
-    def _dataset(self, path: str):
-        datasets = getattr(self._local, "datasets", None)
-        if datasets is None:
-            datasets = self._local.datasets = {}
-        if path not in datasets:
-            try:
-                datasets[path] = open_raster(path)
-            except (RasterioIOError, OSError) as exc:
-                raise CasaInputError("INPUT", f"cannot open '{path}' ({exc}).") from exc
-            with self._lock:
-                self._handles.append(datasets[path])
-        return datasets[path]
 
     def __call__(self, window: Window, part: int = 0) -> dict[str, NDArray]:
         n, grid, scaling, keep = self.n, self.grid, self.scaling, self.keep
@@ -358,10 +133,10 @@ class _NdviTask:
             mx = np.full((n, int(sw.height), int(sw.width)), np.nan, dtype=np.float32)
             cnt = np.zeros(mx.shape, dtype=np.float32)
             for c in g.items:
-                raw = self._dataset(c.path).read(c.band, window=sw, masked=True)
+                raw = self._files.get(c.path).read(c.band, window=sw, masked=True)
                 values, valid = scaling.apply(raw.astype(np.float64).filled(np.nan))
                 if keep is not None and c.reliability is not None:
-                    rel = self._dataset(c.reliability[0]).read(c.reliability[1], window=sw, masked=True)
+                    rel = self._files.get(c.reliability[0]).read(c.reliability[1], window=sw, masked=True)
                     good = np.isin(rel.filled(-1), keep) & ~np.ma.getmaskarray(rel)
                     values = np.where(good, values, np.nan)
                     valid &= good
@@ -391,11 +166,7 @@ class _NdviTask:
 
     def close(self) -> None:
         """Close every thread's handles."""
-        with self._lock:
-            handles, self._handles = self._handles, []
-        for h in handles:
-            h.close()
-        self._local = threading.local()
+        self._files.close()
 
 
 def run_ndvi_composite(
@@ -432,6 +203,36 @@ def run_ndvi_composite(
     """
     cb = callbacks or Callbacks()
     scaling = scaling or VIScaling()
+    keep = _check_settings(scaling, reliability_mode, resampling, gap_fill, max_gap, filled_output)
+    comps = find_composites(inputs, reliability, index)
+    _warn_unreliable(comps, keep, cb)
+    months = months_between(comps[0].month, comps[-1].month)
+    per_month = _composites_per_month(comps, months, cb)
+    groups, grid = _source_groups(comps, grid, extent, extent_crs)
+    years = group_years(months)
+    n = len(months)
+    task = _NdviTask(n, {m: i for i, m in enumerate(months)}, groups, grid, scaling, keep, RESAMPLING[resampling],
+                     bool(count_output), gap_fill, max_gap, bool(filled_output), list(years.values()))
+    tags = _tags(comps, per_month, scaling, keep, resampling, gap_fill, max_gap)
+    specs = _output_specs(tags, months, list(years), output, count_output, filled_output)
+    cb.info(f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
+            f"{grid.width} x {grid.height} grid ({len(groups)} source grid(s), {resampling}).")
+    depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
+    try:
+        stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
+                           threads=1)  # locally one thread, as before (a Dask cluster uses all its workers)
+    finally:
+        task.close()
+    if gap_fill == "linear":
+        _report_gap_fill(stats, months, max_gap, specs, cb)
+    return {s.key: s.path for s in specs}
+
+
+def _check_settings(
+    scaling: VIScaling, reliability_mode: str, resampling: str, gap_fill: str, max_gap: int,
+    filled_output: str | None,
+) -> tuple[int, ...] | None:
+    """Raise on settings that cannot be right; return the reliability values kept (None: no masking)."""
     scaling.check()
     check_gap_fill(gap_fill, max_gap)
     if filled_output and gap_fill == "none":
@@ -441,19 +242,25 @@ def run_ndvi_composite(
                              f"not '{reliability_mode}'.")
     if resampling not in RESAMPLING:
         raise CasaInputError("RESAMPLING", f"must be one of {', '.join(RESAMPLING)}, not '{resampling}'.")
-    keep = RELIABILITY_MODES[reliability_mode]
-    comps = find_composites(inputs, reliability, index)
-    if keep is not None:
-        without = [c.name for c in comps if c.reliability is None]
-        if without and len(without) == len(comps):
-            cb.warning("RELIABILITY: no pixel-reliability layer found; only the fill value and the valid range "
-                       "mask the composites.")
-        elif without:
-            cb.warning(f"RELIABILITY: no pixel-reliability layer for {len(without)} composite(s) "
-                       f"({', '.join(without[:3])}{' ...' if len(without) > 3 else ''}); those are masked by "
-                       "fill and valid range only.")
-    months = months_between(comps[0].month, comps[-1].month)
-    mindex = {m: i for i, m in enumerate(months)}
+    return RELIABILITY_MODES[reliability_mode]
+
+
+def _warn_unreliable(comps: list[Composite], keep: tuple[int, ...] | None, cb: Callbacks) -> None:
+    """Warn where reliability masking is asked for but composites have no reliability layer."""
+    if keep is None:
+        return
+    without = [c.name for c in comps if c.reliability is None]
+    if without and len(without) == len(comps):
+        cb.warning("RELIABILITY: no pixel-reliability layer found; only the fill value and the valid range "
+                   "mask the composites.")
+    elif without:
+        cb.warning(f"RELIABILITY: no pixel-reliability layer for {len(without)} composite(s) "
+                   f"({', '.join(without[:3])}{' ...' if len(without) > 3 else ''}); those are masked by "
+                   "fill and valid range only.")
+
+
+def _composites_per_month(comps: list[Composite], months: list[str], cb: Callbacks) -> OrderedDict[str, int]:
+    """Count the composites in each month; warn of months with none."""
     per_month = OrderedDict((m, 0) for m in months)
     for c in comps:
         per_month[c.month] += 1
@@ -461,102 +268,104 @@ def run_ndvi_composite(
     if empty:
         which = "that band" if len(empty) == 1 else "those bands"
         cb.warning(f"no composite falls in {', '.join(empty)}; nodata in {which}.")
+    return per_month
 
-    datasets: dict[str, object] = {}
 
-    def dataset(path: str):
-        if path not in datasets:
-            try:
-                datasets[path] = open_raster(path)
-            except (RasterioIOError, OSError) as exc:
-                raise CasaInputError("INPUT", f"cannot open '{path}' ({exc}).") from exc
-        return datasets[path]
+def _source_groups(
+    comps: list[Composite], grid: ModelGrid | None, extent, extent_crs
+) -> tuple[list[_Group], ModelGrid]:
+    """Group the composites by source grid (a MODIS tile); return those overlapping the model grid, and that grid.
 
+    Without ``grid``, the composites' own grid (they must share one) cut to ``extent``.
+    """
+    files = ThreadLocalDatasets(_open_input)
     try:
         groups: dict[tuple, _Group] = {}
         for c in comps:
-            ds = dataset(c.path)
-            g = ModelGrid.of(ds)
+            g = ModelGrid.of(files.get(c.path))
             if g.crs is None:
                 raise CasaInputError("INPUT", f"'{c.name}' has no CRS; MODIS tiles carry the sinusoidal one. "
                                      "Assign it (gdal_edit.py -a_srs) and try again.")
-            groups.setdefault(_grid_key(g), _Group(g)).items.append(c)
-        if grid is None:
-            if len(groups) > 1:
-                raise CasaInputError("GRID_REFERENCE", f"the composites lie on {len(groups)} different grids "
-                                     "(several MODIS tiles?); give a model grid to mosaic them onto.")
-            grid = cut_grid(next(iter(groups.values())).grid, extent, extent_crs, "the composites")
-        from rasterio.warp import transform_bounds
-
-        overlapping = []
-        for g in groups.values():
-            try:
-                b = transform_bounds(g.grid.crs, grid.crs or GEOGRAPHIC_DEFAULT, *g.grid.bounds, densify_pts=21)
-            except Exception:  # noqa: BLE001 - cannot tell; keep it
-                overlapping.append(g)
-                continue
-            gb = grid.bounds
-            if b[0] < gb[2] and b[2] > gb[0] and b[1] < gb[3] and b[3] > gb[1]:
-                overlapping.append(g)
-        if not overlapping:
-            raise CasaInputError("INPUT", "none of the composites overlaps the model grid (check the extent and CRS).")
-        resample = RESAMPLING[resampling]
-        n = len(months)
-        year_groups: OrderedDict[str, list[int]] = OrderedDict()
-        for i, m in enumerate(months):
-            year_groups.setdefault(m[:4], []).append(i)
-        task = _NdviTask(n, mindex, overlapping, grid, scaling, keep, resample, bool(count_output), gap_fill,
-                         max_gap, bool(filled_output), list(year_groups.values()))
-
-        from .. import __version__
-
-        tags = {
-            "casanep_quantity": "NDVI",
-            "units": "1",
-            "casanep_equation": "NDVI(month) = max over valid composites dated in the month of stored * scale",
-            "casanep_parameters": metadata_json({
-                "scale": scaling.scale, "fill": scaling.fill, "valid_range": [scaling.valid_min, scaling.valid_max],
-                "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
-            }),
-            "casanep_composites_per_month": metadata_json(per_month),
-            "casanep_gap_fill": metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
-            "casanep_inputs": metadata_json(sorted({os.path.basename(c.file) for c in comps})[:200]),
-            "casanep_version": __version__,
-        }
-        specs = [OutputSpec("ndvi", output, months, "1", tags)]
-        if count_output:
-            ctags = dict(tags, casanep_quantity="valid composites per month", units="count")
-            specs.append(OutputSpec("count", count_output, months, "count", ctags, nodata=-1, dtype="int16",
-                                    parameter="COUNT_OUTPUT"))
-        if filled_output:
-            ftags = dict(tags, casanep_quantity="NDVI months filled by linear interpolation per calendar year",
-                         units="months")
-            specs.append(OutputSpec("filled", filled_output, list(year_groups), "months", ftags, nodata=-1,
-                                    dtype="int16", parameter="FILLED_OUTPUT"))
-        cb.info(f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
-                f"{grid.width} x {grid.height} grid ({len(overlapping)} source grid(s), {resampling}).")
-        depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
-        try:
-            stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
-                               threads=1)  # locally one thread, as before (a Dask cluster uses all its workers)
-        finally:
-            task.close()
-        if gap_fill == "linear":
-            filled_months = stats.counters.get("_filled_months", np.zeros(n, np.int64))
-            report = gap_fill_report(months, filled_months, max_gap)
-            cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
-                    + (f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."
-                       if report['filled_cell_months'] else "."))
-            for spec in specs:
-                record_gap_fill(spec.path, report)
+            groups.setdefault(grid_key(g), _Group(g)).items.append(c)
     finally:
-        for ds in datasets.values():
-            ds.close()
-    return {s.key: s.path for s in specs}
+        files.close()
+    if grid is None:
+        if len(groups) > 1:
+            raise CasaInputError("GRID_REFERENCE", f"the composites lie on {len(groups)} different grids "
+                                 "(several MODIS tiles?); give a model grid to mosaic them onto.")
+        grid = cut_grid(next(iter(groups.values())).grid, extent, extent_crs, "the composites")
+    overlapping = [g for g in groups.values() if _may_overlap(g.grid, grid)]
+    if not overlapping:
+        raise CasaInputError("INPUT", "none of the composites overlaps the model grid (check the extent and CRS).")
+    return overlapping, grid
+
+
+def _may_overlap(source: ModelGrid, grid: ModelGrid) -> bool:
+    """Return False only where ``source``'s bounds, transformed into ``grid``'s CRS, miss ``grid``."""
+    from rasterio.warp import transform_bounds
+
+    try:
+        b = transform_bounds(source.crs, grid.crs or GEOGRAPHIC_DEFAULT, *source.bounds, densify_pts=21)
+    except Exception:  # noqa: BLE001 - cannot tell; keep it
+        return True
+    gb = grid.bounds
+    return b[0] < gb[2] and b[2] > gb[0] and b[1] < gb[3] and b[3] > gb[1]
+
+
+def _tags(
+    comps: list[Composite], per_month: OrderedDict[str, int], scaling: VIScaling, keep: tuple[int, ...] | None,
+    resampling: str, gap_fill: str, max_gap: int,
+) -> dict[str, str]:
+    """Return the NDVI output's metadata: quantity, equation, parameters, composites per month, inputs."""
+    from .. import __version__
+
+    return {
+        "casanep_quantity": "NDVI",
+        "units": "1",
+        "casanep_equation": "NDVI(month) = max over valid composites dated in the month of stored * scale",
+        "casanep_parameters": metadata_json({
+            "scale": scaling.scale, "fill": scaling.fill, "valid_range": [scaling.valid_min, scaling.valid_max],
+            "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
+        }),
+        "casanep_composites_per_month": metadata_json(per_month),
+        "casanep_gap_fill": metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
+        "casanep_inputs": metadata_json(sorted({os.path.basename(c.file) for c in comps})[:200]),
+        "casanep_version": __version__,
+    }
+
+
+def _output_specs(
+    tags: dict[str, str], months: list[str], years: list[str], output: str, count_output: str | None,
+    filled_output: str | None,
+) -> list[OutputSpec]:
+    """Return the outputs: NDVI per month, optionally valid composites per month and filled months per year."""
+    specs = [OutputSpec("ndvi", output, months, "1", tags)]
+    if count_output:
+        ctags = dict(tags, casanep_quantity="valid composites per month", units="count")
+        specs.append(OutputSpec("count", count_output, months, "count", ctags, nodata=-1, dtype="int16",
+                                parameter="COUNT_OUTPUT"))
+    if filled_output:
+        ftags = dict(tags, casanep_quantity="NDVI months filled by linear interpolation per calendar year",
+                     units="months")
+        specs.append(OutputSpec("filled", filled_output, years, "months", ftags, nodata=-1,
+                                dtype="int16", parameter="FILLED_OUTPUT"))
+    return specs
+
+
+def _report_gap_fill(stats: RunStats, months: list[str], max_gap: int, specs: list[OutputSpec],
+                     cb: Callbacks) -> None:
+    """Log the cell-months a linear gap fill filled, and record it in every output's metadata."""
+    filled_months = stats.counters.get("_filled_months", np.zeros(len(months), np.int64))
+    report = gap_fill_report(months, filled_months, max_gap)
+    cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
+            + (f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."
+               if report['filled_cell_months'] else "."))
+    for spec in specs:
+        record_gap_fill(spec.path, report)
 
 
 def gap_fill_report(months: list[str], filled_months: NDArray, max_gap: int) -> dict:
-    """What a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
+    """Return what a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
     per_month = {m: int(k) for m, k in zip(months, filled_months)}
     return {"method": "linear", "max_gap": int(max_gap), "filled_cell_months": int(sum(per_month.values())),
             "per_month": per_month}

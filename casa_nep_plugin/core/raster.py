@@ -8,9 +8,11 @@ that covers the window is read once for all the bands asked for and warped in
 memory, so the cost follows the window, not the length of the stack.
 
 Reading is safe from several threads at once: each thread reads through its own
-handle of the file (GDAL handles are not thread-safe), and a :class:`RasterInput`
-can be pickled (the handles are reopened where it lands), so the same window
-task runs on local threads or on another process.
+handle of the file (GDAL handles are not thread-safe, :class:`ThreadLocalDatasets`),
+and a :class:`RasterInput` can be pickled (the handles are reopened where it
+lands), so the same window task runs on local threads or on another process.
+
+Also here: :func:`write_stack` for a stack held in memory.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -29,15 +33,16 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
+from .engine import NODATA, OutputSpec, run_blocks
 from .errors import CasaInputError
-from .grid import ModelGrid
+from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
+from .resample import reproject_window
 
 # rasterio 1.3 warns about the in-memory source of every window warp although the
 # transforms are given; only that message of that module is silenced
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio.warp")
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-GEOGRAPHIC_DEFAULT = "EPSG:4326"
 
 
 def parse_months(descriptions: list[str | None], parameter: str, path: str) -> list[str] | None:
@@ -71,7 +76,7 @@ def group_years(months: list[str]) -> dict[str, list[int]]:
 
 
 def _nodata_only(ds) -> bool:
-    """True where every band's validity is given by its nodata value alone (or all valid)."""
+    """Return True where every band's validity is given by its nodata value alone (or all valid)."""
     from rasterio.enums import MaskFlags
 
     try:
@@ -81,10 +86,65 @@ def _nodata_only(ds) -> bool:
     return all(f == [MaskFlags.all_valid] or MaskFlags.nodata in f for f in flags)
 
 
+class ThreadLocalDatasets:
+    """Open files, one handle per thread and path, opened on first use (GDAL handles are not thread-safe).
+
+    ``get(path)`` returns this thread's handle of ``path``, opened with ``opener``
+    the first time this thread asks; :meth:`close` closes every thread's handles,
+    the last opened first (a view before the file under it).  Any per-thread
+    object can be kept under a key of its own (``get(key, factory)``); those
+    without ``close()`` are just dropped.  Pickling keeps only the opener (a
+    module-level function), so a task holding one reopens its files wherever it
+    lands: on a local thread or a Dask worker.
+    """
+
+    def __init__(self, opener: Callable[[Any], Any] = rasterio.open) -> None:
+        self.opener = opener
+        self._start()
+
+    def _start(self) -> None:
+        self._local = threading.local()
+        self._handles: list = []
+        self._lock = threading.Lock()
+
+    def get(self, path: Hashable, opener: Callable[[Any], Any] | None = None) -> Any:
+        """Return this thread's handle of ``path`` (``opener`` instead of the default for a first open)."""
+        handles = getattr(self._local, "handles", None)
+        if handles is None:
+            handles = self._local.handles = {}
+        handle = handles.get(path)
+        if handle is None:
+            handle = handles[path] = (opener or self.opener)(path)
+            with self._lock:
+                self._handles.append(handle)
+        return handle
+
+    def close(self) -> None:
+        """Close every thread's handles, the last opened first (a view before the file under it)."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for handle in reversed(handles):
+            if hasattr(handle, "close"):
+                handle.close()
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict:
+        """Keep only the opener: the handles stay with the process that opened them."""
+        return {"opener": self.opener}
+
+    def __setstate__(self, state: dict) -> None:
+        """Start with no handles where the copy lands."""
+        self.opener = state["opener"]
+        self._start()
+
+
 @dataclass(frozen=True)
 class Layout:
-    """How a file stores its cells: block size (rows, cols), whether a block holds
-    every band (pixel interleave) and whether blocks are whole-width strips."""
+    """How a file stores its cells.
+
+    Block size (rows, cols), whether a block holds every band (pixel interleave)
+    and whether blocks are whole-width strips.
+    """
 
     block_rows: int
     block_cols: int
@@ -93,7 +153,7 @@ class Layout:
 
     @classmethod
     def of(cls, ds) -> Layout:
-        """The layout of an open rasterio dataset."""
+        """Return the layout of an open rasterio dataset."""
         rows, cols = ds.block_shapes[0] if ds.count else (1, ds.width)
         inter = getattr(ds, "interleaving", None)
         pixel = ds.count > 1 and inter is not None and getattr(inter, "name", str(inter)).lower() == "pixel"
@@ -114,9 +174,7 @@ class RasterInput:
     aligned: bool = True
     _fast: bool | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _handles: list = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _files: ThreadLocalDatasets = field(default_factory=ThreadLocalDatasets, repr=False)
     _owner: int = field(default_factory=threading.get_ident, repr=False)
 
     @classmethod
@@ -163,16 +221,8 @@ class RasterInput:
 
     # -- pickling: handles stay behind and are reopened where the input lands ----------
     def __getstate__(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("dataset", "_local", "_handles", "_lock")}
-        state["dataset"] = None
-        state["_owner"] = -1
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._local = threading.local()
-        self._handles = []
-        self._lock = threading.Lock()
+        """Leave the open dataset behind; the copy reopens the file per thread where it lands."""
+        return dict(self.__dict__, dataset=None, _owner=-1)
 
     # -- facts -----------------------------------------------------------
     @property
@@ -210,6 +260,12 @@ class RasterInput:
             raise CasaInputError(self.parameter, "the model grid has no CRS, so this raster cannot be aligned to it.")
         self._check_overlap(grid)
 
+    def _attached(self) -> ModelGrid:
+        """Return the model grid set by :meth:`attach`."""
+        if self.target is None:
+            raise RuntimeError(f"{self.parameter}: attach() the raster to a model grid before reading resampled")
+        return self.target
+
     @property
     def src_crs(self):
         """The CRS the file's coordinates are in (lon/lat where the file has none)."""
@@ -232,18 +288,10 @@ class RasterInput:
 
     # -- handles ---------------------------------------------------------
     def _handle(self):
-        """This thread's handle of the file (the one opened first for the opening thread)."""
-        ds = getattr(self._local, "ds", None)
-        if ds is not None:
-            return ds
-        with self._lock:
-            if self.dataset is not None and threading.get_ident() == self._owner:
-                ds = self.dataset  # the thread that opened the file reads through its handle
-            else:
-                ds = rasterio.open(self.path)
-                self._handles.append(ds)
-        self._local.ds = ds
-        return ds
+        """Return the calling thread's handle of the file (the one opened first for the opening thread)."""
+        if self.dataset is not None and threading.get_ident() == self._owner:
+            return self.dataset  # the thread that opened the file reads through its handle
+        return self._files.get(self.path)
 
     # -- reading ---------------------------------------------------------
     def read(self, window: Window, bands: list[int] | None = None) -> NDArray:
@@ -269,7 +317,8 @@ class RasterInput:
         """``window`` of the file's own grid as float32 with NaN for nodata (before scales).
 
         A block GDAL cannot read (a truncated or damaged file) is an error naming the
-        parameter and the file."""
+        parameter and the file.
+        """
         try:
             return self._read_own_unchecked(window, idx)
         except (RasterioIOError, OSError) as exc:
@@ -296,13 +345,15 @@ class RasterInput:
         return data.astype(np.float32).filled(np.nan)
 
     def source_window(self, window: Window) -> Window | None:
-        """The window of the file that covers ``window`` of the model grid, with a margin
-        for the resampling kernel; None where the two do not meet."""
+        """Return the window of the file that covers ``window`` of the model grid.
+
+        With a margin for the resampling kernel; None where the two do not meet.
+        """
         from rasterio.warp import transform_bounds
         from rasterio.windows import bounds as window_bounds
         from rasterio.windows import from_bounds
 
-        grid = self.target
+        grid = self._attached()
         b = window_bounds(window, grid.transform)
         if grid.crs is not None and rasterio.crs.CRS.from_user_input(self.src_crs) != grid.crs:
             b = transform_bounds(grid.crs, self.src_crs, *b, densify_pts=21)
@@ -322,37 +373,54 @@ class RasterInput:
 
     def _read_resampled(self, window: Window, idx: list[int]) -> NDArray:
         """``window`` of the model grid resampled from the file, all bands in one warp."""
-        from rasterio.warp import reproject
         from rasterio.windows import transform as window_transform
 
-        h, w = int(window.height), int(window.width)
-        out = np.full((len(idx), h, w), np.nan, np.float32)
         src_win = self.source_window(window)
         if src_win is None:
-            return out
+            return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
         src = self._read_own(src_win, idx)
         if not np.isfinite(src).any():
-            return out
-        reproject(
-            source=src,
-            destination=out,
-            src_transform=window_transform(src_win, self.grid.transform),
-            src_crs=self.src_crs,
-            src_nodata=np.nan,
-            dst_transform=window_transform(window, self.target.transform),
-            dst_crs=self.target.crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.nearest if self.categorical else Resampling.bilinear,
-            num_threads=1,
-        )
-        return out
+            return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
+        resampling = Resampling.nearest if self.categorical else Resampling.bilinear
+        return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self._attached(),
+                                window, resampling)
 
     def close(self) -> None:
         """Close the file and every thread's handle."""
-        with self._lock:
-            handles, self._handles = self._handles, []
-        for h in handles:
-            h.close()
+        self._files.close()
         if self.dataset is not None:
             self.dataset.close()
-        self._local = threading.local()
+
+
+# -- writing a stack held in memory ------------------------------------------------------
+
+
+def write_stack(
+    path: str,
+    grid: ModelGrid,
+    data: NDArray,
+    descriptions: list[str],
+    units: str = "",
+    tags: dict[str, str] | None = None,
+    nodata: float = NODATA,
+    dtype: str = "float32",
+    parameter: str = "OUTPUT",
+) -> str:
+    """Write an in-memory (bands, rows, cols) stack (NaN for nodata) on ``grid``.
+
+    Through the block engine: tiled, compressed, band descriptions and units set,
+    written to a temporary file and renamed on success.
+    """
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[np.newaxis]
+    if data.shape[1:] != grid.shape:
+        raise ValueError(f"stack of {data.shape[1:]} cells for a grid of {grid.shape}")
+    spec = OutputSpec("stack", path, list(descriptions), units, dict(tags or {}), nodata, dtype, parameter)
+
+    def compute(window: Window) -> dict[str, NDArray]:
+        r0, c0 = int(window.row_off), int(window.col_off)
+        return {"stack": data[:, r0:r0 + int(window.height), c0:c0 + int(window.width)]}
+
+    run_blocks(grid, compute, [spec], depth=max(1, data.shape[0]))
+    return path

@@ -11,8 +11,8 @@ import rasterio
 from affine import Affine
 
 from casa_nep_plugin.core.era5 import MONTHLY_PRODUCT, run_era5land
+from casa_nep_plugin.core.grid import grid_from_extent, grid_from_reference
 from casa_nep_plugin.core.landcover import run_landcover_classes
-from casa_nep_plugin.core.modelgrid import grid_from_extent, grid_from_reference
 from casa_nep_plugin.core.ndvi import run_ndvi_composite
 from tests.conftest import shared_file
 from tests.rasters import read, write

@@ -67,8 +67,8 @@ def test_bad_input_message_on_the_command_line(tmp_path, sample_dir):
 def test_raw_era5_to_respiration_on_the_command_line(tmp_path, sample_dir):
     """era5land (CDS-style NetCDF onto the sample's grid) then rh, both through qgis_process, equal the core."""
     from casa_nep_plugin.core.era5 import run_era5land
+    from casa_nep_plugin.core.grid import grid_from_reference
     from casa_nep_plugin.core.model import run_rh
-    from casa_nep_plugin.core.modelgrid import grid_from_reference
     from tests.algorithms.test_prepare_algorithms import monthly_nc
 
     nc = monthly_nc(tmp_path / "era5.nc")

@@ -426,7 +426,7 @@ def test_one_pass_equals_separate_runs_and_annual(scene, tmp_path):
 def test_the_writer_never_changes_what_a_task_hands_back(tmp_path):
     """Nodata is written into a copy: a task returning a view of its caller's array leaves it as it was."""
     from casa_nep_plugin.core.grid import ModelGrid
-    from casa_nep_plugin.core.modelgrid import write_stack
+    from casa_nep_plugin.core.raster import write_stack
 
     g = ModelGrid(rasterio.crs.CRS.from_epsg(32649), from_origin(730000, 2565000, 250, 250), 300, 270)
     data = np.random.default_rng(4).random((2, 270, 300)).astype(np.float32)

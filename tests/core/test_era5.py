@@ -14,21 +14,12 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
 from casa_nep_plugin.core import era5
-from casa_nep_plugin.core.era5 import (
-    MONTHLY_PRODUCT,
-    MONTHLY_PRODUCT_TYPE,
-    days_in_month,
-    decode_cf_times,
-    evaporation_mm,
-    kelvin_to_celsius,
-    run_era5land,
-    solar_radiation_mj,
-    time_axis,
-    water_mm,
-)
+from casa_nep_plugin.core.era5 import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, run_era5land
+from casa_nep_plugin.core.era5_time import days_in_month, decode_cf_times, time_axis
+from casa_nep_plugin.core.era5_units import BY_KEY, evaporation_mm, parse_units, solar_radiation_mj, water_mm
 from casa_nep_plugin.core.errors import CasaInputError
+from casa_nep_plugin.core.grid import grid_from_extent
 from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.modelgrid import grid_from_extent
 from tests.conftest import shared_file
 from tests.rasters import read
 
@@ -105,11 +96,20 @@ def test_days_in_month_gregorian():
 def test_conversions_by_hand():
     # 1e6 J m-2 per day for 31 days = 31 MJ m-2 month-1; 2e7 J for 28 days = 560 MJ
     np.testing.assert_allclose(solar_radiation_mj([1e6, 2e7], [31, 28]), [31.0, 560.0])
-    np.testing.assert_allclose(kelvin_to_celsius([273.15, 300.0, 250.0]), [0.0, 26.85, -23.15])
+    # T = t2m - 273.15: the units table's K row (degC passes through)
+    factor, offset, _ = parse_units("K", BY_KEY["T"], "t2m", "f.nc")
+    np.testing.assert_allclose(np.array([273.15, 300.0, 250.0]) * factor + offset, [0.0, 26.85, -23.15])
+    assert parse_units("degC", BY_KEY["T"], "t2m", "f.nc")[:2] == (1.0, 0.0)
     # 1 mm per day (0.001 m) over 30 days = 30 mm
     np.testing.assert_allclose(water_mm(0.001, 30), 30.0)
     # ECMWF evaporation: -0.002 m day-1 (evaporation) -> +62 mm in 31 days; +0.0002 (dew) -> -6 mm in 30
     np.testing.assert_allclose(evaporation_mm([-0.002, 0.0002], [31, 30]), [62.0, -6.0])
+    # the variables table routes each output through its conversion: E and PET through evaporation_mm,
+    # T (a state) unchanged; per_day turns a per-step accumulation into a per-day one (here 2 steps a day)
+    np.testing.assert_allclose(BY_KEY["E"].monthly(np.array([-0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["PET"].monthly(np.array([-0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["P"].monthly(np.array([0.001]), 2.0, 31), [62.0])
+    np.testing.assert_allclose(BY_KEY["T"].monthly(np.array([26.85]), 2.0, 31), [26.85])
 
 
 def test_conversions_broadcast_days_over_the_month_axis():

@@ -10,9 +10,9 @@ import rasterio
 from affine import Affine
 
 from casa_nep_plugin.core.errors import CasaInputError
+from casa_nep_plugin.core.grid import grid_from_extent, grid_from_reference
 from casa_nep_plugin.core.landcover import class_encoding, run_landcover_classes
 from casa_nep_plugin.core.model import run_npp
-from casa_nep_plugin.core.modelgrid import grid_from_extent, grid_from_reference
 from casa_nep_plugin.core.products import PRODUCT_NAMES
 from casa_nep_plugin.core.tables import load_code_table
 from tests.conftest import shared_file

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import os
-from datetime import date
 
 import numpy as np
 import pytest
@@ -14,11 +13,11 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
+from casa_nep_plugin.core.composites import find_composites
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.grid import ModelGrid
+from casa_nep_plugin.core.grid import ModelGrid, grid_from_extent
 from casa_nep_plugin.core.model import Callbacks
-from casa_nep_plugin.core.modelgrid import grid_from_extent
-from casa_nep_plugin.core.ndvi import VIScaling, find_composites, months_between, parse_date, run_ndvi_composite
+from casa_nep_plugin.core.ndvi import VIScaling, run_ndvi_composite
 from tests.conftest import shared_file
 from tests.rasters import read, write
 
@@ -50,18 +49,6 @@ def numpy_monthly_max(stack, months, scale=0.0001, fill=-3000, lo=-2000, hi=1000
         out.append(np.where(ok.any(axis=0), v, np.nan))
         count.append(ok.sum(axis=0))
     return labels, np.array(out), np.array(count)
-
-
-def test_parse_date_patterns():
-    assert parse_date("MOD13Q1.A2021017.h28v06.061.2021035023433.hdf") == date(2021, 1, 17)
-    assert parse_date("MOD13Q1.A2020353.h28v06.061.hdf") == date(2020, 12, 18)  # leap year, day 353
-    assert parse_date("MOD13Q1.061__250m_16_days_NDVI_doy2021033_aid0001.tif") == date(2021, 2, 2)
-    assert parse_date("MODIS_Sinop_NDVI_2013-09-14.tif") == date(2013, 9, 14)
-    assert parse_date("ndvi_2021_03_06.tif") == date(2021, 3, 6)
-    assert parse_date("NDVI 2014-01") == date(2014, 1, 1)
-    assert parse_date("no date here h28v06") is None
-    assert parse_date("A2021400") is None  # no day 400
-    assert months_between("2020-11", "2021-02") == ["2020-11", "2020-12", "2021-01", "2021-02"]
 
 
 # -- real files ---------------------------------------------------------------------------------

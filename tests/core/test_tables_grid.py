@@ -1,14 +1,11 @@
-"""Class tables (vegetation classes, code tables, products) and grid geometry."""
+"""Class tables (vegetation classes, code tables, products)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from affine import Affine
-from rasterio.crs import CRS
 
 from casa_nep_plugin.core.errors import CasaInputError
-from casa_nep_plugin.core.grid import ModelGrid
 from casa_nep_plugin.core.products import FRACTION_TABLE_OPTIONS, PRODUCTS, find_product
 from casa_nep_plugin.core.tables import load_class_map, load_code_table, load_vegetation_table
 from tests.core.landcover_reference import SIX, WORLDCOVER
@@ -126,32 +123,3 @@ def test_products_name_their_shipped_tables():
         load_code_table(p.casa_table)  # every code maps to a CASA class or nodata
     assert find_product("worldcover") is find_product("esa_worldcover")
     assert find_product("landsat") is None and find_product(None) is None
-
-
-def test_cell_area_geographic_matches_geodesic():
-    from pyproj import Geod
-
-    # a 1/480 degree grid at 23 N: each row's area against pyproj's geodesic polygon area
-    t = Affine(1 / 480, 0, 113.0, 0, -1 / 480, 23.5)
-    g = ModelGrid(CRS.from_epsg(4326), t, 10, 300)
-    areas = g.row_cell_areas()
-    geod = Geod(ellps="WGS84")
-    for row in (0, 150, 299):
-        top, bot = 23.5 - row / 480, 23.5 - (row + 1) / 480
-        a, _ = geod.polygon_area_perimeter([113, 113 + 1 / 480, 113 + 1 / 480, 113], [top, top, bot, bot])
-        assert areas[row] == pytest.approx(abs(a), rel=1e-6)
-    # about 213 m x 231 m at 23 N: far from (1/480 deg)^2 treated as metres
-    assert 45000 < areas[0] < 55000
-
-
-def test_cell_area_projected():
-    g = ModelGrid(CRS.from_epsg(32649), Affine(250, 0, 0, 0, -250, 0), 4, 3)
-    np.testing.assert_array_equal(g.row_cell_areas(), [62500.0] * 3)
-
-
-def test_windows_cover_grid_once():
-    g = ModelGrid(CRS.from_epsg(32649), Affine(250, 0, 0, 0, -250, 0), 1000, 700)
-    cover = np.zeros((700, 1000), int)
-    for w in g.windows(256 * 256 * 2, 1):
-        cover[w.row_off:w.row_off + w.height, w.col_off:w.col_off + w.width] += 1
-    assert (cover == 1).all()
