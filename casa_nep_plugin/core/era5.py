@@ -28,12 +28,13 @@ from numpy.typing import NDArray
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from .engine import Callbacks, OutputSpec, metadata_json, run_blocks
+from .engine import Callbacks, run_blocks
 from .era5_file import Era5File, check_aggregation
 from .era5_time import MONTHLY_PRODUCT, MONTHLY_PRODUCT_TYPE, days_in_month, days_per_month
 from .era5_units import BY_KEY, VARIABLES, evaporation_mm, solar_radiation_mj, water_mm
 from .errors import CasaInputError
 from .grid import ModelGrid, as_crs, cut_grid, window_of_bounds
+from .outputs import OutputSpec, metadata_json, provenance_tags
 from .resample import onto_window, source_window
 
 __all__ = [
@@ -152,21 +153,16 @@ def _report_steps(f: Era5File, keys: list[str], cb: Callbacks) -> None:
 
 def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_model_grid: bool) -> list[OutputSpec]:
     """Return one output spec per written stack: months, units and provenance tags."""
-    from .. import __version__
 
     specs = []
     for k, path in present.items():
         var, src = BY_KEY[k], f.sources[k]
-        tags = {
-            "casanep_quantity": k,
-            "units": var.units,
-            "casanep_equation": var.equation + ("  (N = days in the month)" if "N" in var.equation else ""),
-            "casanep_days_per_month": metadata_json([int(d) for d in days_per_month(src.axis.months)]),
-            "casanep_inputs": metadata_json({"file": f.path, "variable": src.name, "units": src.units}),
-            "casanep_parameters": metadata_json({"aggregation": aggregation, "time_steps": src.axis.kind,
-                                                 "grid": "model" if on_model_grid else "native"}),
-            "casanep_version": __version__,
-        }
+        tags = provenance_tags(
+            k, var.units, var.equation + ("  (N = days in the month)" if "N" in var.equation else ""),
+            {"aggregation": aggregation, "time_steps": src.axis.kind, "grid": "model" if on_model_grid else "native"},
+            {"file": f.path, "variable": src.name, "units": src.units},
+            casanep_days_per_month=metadata_json([int(d) for d in days_per_month(src.axis.months)]),
+        )
         specs.append(OutputSpec(k, path, src.axis.months, var.units, tags, parameter=f"OUTPUT_{k}"))
     return specs
 

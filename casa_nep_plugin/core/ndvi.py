@@ -28,10 +28,11 @@ from rasterio.windows import Window
 
 from .composites import Composite, find_composites, grid_key, months_between
 from .containers import open_raster
-from .engine import Callbacks, OutputSpec, RunStats, metadata_json, run_chunks
+from .engine import Callbacks, RunStats, run_chunks
 from .errors import CasaInputError
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, fill_linear, filled_per_year
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid, cut_grid
+from .outputs import OutputSpec, metadata_json, provenance_tags
 from .raster import ThreadLocalDatasets, group_years
 from .resample import onto_window, source_window
 
@@ -317,21 +318,16 @@ def _tags(
     resampling: str, gap_fill: str, max_gap: int,
 ) -> dict[str, str]:
     """Return the NDVI output's metadata: quantity, equation, parameters, composites per month, inputs."""
-    from .. import __version__
-
-    return {
-        "casanep_quantity": "NDVI",
-        "units": "1",
-        "casanep_equation": "NDVI(month) = max over valid composites dated in the month of stored * scale",
-        "casanep_parameters": metadata_json({
-            "scale": scaling.scale, "fill": scaling.fill, "valid_range": [scaling.valid_min, scaling.valid_max],
-            "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
-        }),
-        "casanep_composites_per_month": metadata_json(per_month),
-        "casanep_gap_fill": metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
-        "casanep_inputs": metadata_json(sorted({os.path.basename(c.file) for c in comps})[:200]),
-        "casanep_version": __version__,
+    params = {
+        "scale": scaling.scale, "fill": scaling.fill, "valid_range": [scaling.valid_min, scaling.valid_max],
+        "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
     }
+    return provenance_tags(
+        "NDVI", "1", "NDVI(month) = max over valid composites dated in the month of stored * scale", params,
+        sorted({os.path.basename(c.file) for c in comps})[:200],
+        casanep_composites_per_month=metadata_json(per_month),
+        casanep_gap_fill=metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
+    )
 
 
 def _output_specs(

@@ -325,15 +325,21 @@ def metadata_json(value: object) -> str:
 
 
 def provenance_tags(kind: str, units: str, equation: str, params: Mapping[str, object],
-                    inputs: Mapping[str, str | None]) -> dict[str, str]:
-    """GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version."""
+                    inputs: Mapping[str, object] | list[str], **extra: str) -> dict[str, str]:
+    """Return the GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version.
+
+    ``inputs``: parameter -> path (empty ones dropped), or a list of file names;
+    ``extra``: further ``casanep_*`` tags, already JSON where structured.
+    """
     from .. import __version__
 
+    given = {k: v for k, v in inputs.items() if v} if isinstance(inputs, Mapping) else inputs
     return {
         "casanep_quantity": kind,
         "units": units,
         "casanep_equation": equation,
         "casanep_parameters": metadata_json(params),
-        "casanep_inputs": metadata_json({k: v for k, v in inputs.items() if v}),
+        "casanep_inputs": metadata_json(given),
         "casanep_version": __version__,
+        **extra,
     }

@@ -33,9 +33,10 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
-from .engine import NODATA, OutputSpec, run_blocks
+from .engine import run_blocks
 from .errors import CasaInputError
 from .grid import GEOGRAPHIC_DEFAULT, ModelGrid
+from .outputs import NODATA, OutputSpec
 from .resample import reproject_window
 
 # rasterio 1.3 warns about the in-memory source of every window warp although the
