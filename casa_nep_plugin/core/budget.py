@@ -55,7 +55,7 @@ from .engine import DEFAULT_BLOCK_VALUES, Callbacks
 from .errors import CasaInputError
 from .grid import ModelGrid
 from .raster import MONTH_RE, RasterInput
-from .stacks import READ_THREADS, Stack, opened
+from .stacks import READ_THREADS, Stack
 from .zones import ZoneSet
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
                 f"{abs(g.a):g} x {abs(g.e):g} from ({g.c:g}, {g.f:g})). Make the fractions with "
                 f"casanep:landcoverfractions and the flux stack as the reference grid.",
             )
-        names = [(d or "").strip() for d in opened(inp).descriptions]
+        names = [(d or "").strip() for d in inp.opened().descriptions]
         _refuse_flux_as_fractions(inp, names, path)
         if not all(names) or len(set(names)) != len(names):
             raise CasaInputError(
@@ -105,7 +105,7 @@ def _open_fractions(path: str, grid: ModelGrid, reference: str) -> tuple[Stack, 
 
 def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> None:
     """Refuse a monthly or yearly flux stack (NPP, RH, NEP) or a class map given as FRACTIONS, saying so."""
-    ds = opened(inp)
+    ds = inp.opened()
     quantity = ds.tags().get("casanep_quantity") or ds.tags().get("quantity") or ""
     periods = [n for n in names if MONTH_RE.match(n) or re.fullmatch(r"\d{4}", n)]
     if (names and len(periods) == len(names)) or (quantity and quantity != "cover fraction"):

@@ -386,6 +386,12 @@ class RasterInput:
         return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self._attached(),
                                 window, resampling)
 
+    def opened(self) -> Any:
+        """Return the open rasterio dataset (an error if the raster was closed)."""
+        if self.dataset is None:
+            raise RuntimeError(f"{self.parameter}: the raster is not open")
+        return self.dataset
+
     def close(self) -> None:
         """Close the file and every thread's handle."""
         self._files.close()

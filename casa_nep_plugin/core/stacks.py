@@ -17,7 +17,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +30,6 @@ from .raster import MONTH_RE, RasterInput
 __all__ = [
     "READ_THREADS",
     "Stack",
-    "opened",
     "band_labels",
     "stack_periods",
     "open_stacks",
@@ -48,13 +46,6 @@ VisitFn = Callable[[Window, list[NDArray]], None]
 
 def _noop(msg: str) -> None:
     return None
-
-
-def opened(inp: RasterInput) -> Any:
-    """Return the open rasterio dataset of ``inp``."""
-    if inp.dataset is None:
-        raise RuntimeError(f"{inp.parameter}: the raster is not open")
-    return inp.dataset
 
 
 @dataclass
@@ -80,7 +71,7 @@ class Stack:
         inp = self.raster
         if not self.aligned:
             return inp.read(window)
-        ds = dataset if dataset is not None else opened(inp)
+        ds = dataset if dataset is not None else inp.opened()
         data = ds.read(window=window, out_dtype="float32")
         nod = ds.nodata
         if nod is not None and not math.isnan(nod):
@@ -140,7 +131,7 @@ def _open_stack(name: str, path: str, grid: ModelGrid | None, first: str, same_g
                 warning: Callable[[str], None]) -> Stack:
     """Open one stack and place it on ``grid`` (the first stack's, None for the first itself)."""
     inp = RasterInput.open(path, name.upper(), monthly=False)
-    labels, months = band_labels(list(opened(inp).descriptions))
+    labels, months = band_labels(list(inp.opened().descriptions))
     st = Stack(name, inp, labels, months)
     try:
         if grid is None:
@@ -192,7 +183,7 @@ def open_stacks(
                 grid = st.raster.grid
             _announce(st, warning, info)
         check_same_periods([(st.name.upper(), st.raster.path, [(d or "").strip() for d in
-                                                              opened(st.raster).descriptions])
+                                                              st.raster.opened().descriptions])
                             for st in out if st.name in ("npp", "rh", "nep")])  # the flux stacks only
     except BaseException:
         close_stacks(out)

@@ -90,7 +90,7 @@ def agreement(x: NDArray, y: NDArray) -> tuple[float, float, float, float, float
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     if x.size < 2:
-        return (math.nan,) * 5  # type: ignore[return-value]
+        return math.nan, math.nan, math.nan, math.nan, math.nan
     dx, dy = x - x.mean(), y - y.mean()
     sxx, syy, sxy = float((dx * dx).sum()), float((dy * dy).sum()), float((dx * dy).sum())
     slope = sxy / sxx if sxx > 0 else math.nan
@@ -107,7 +107,7 @@ def _annual(npp: RasterInput, year: str | None, cb: Callbacks, tmpdir: str) -> t
     The path is the file itself when it is annual (one band, or bands described
     YYYY), else the months of ``year`` summed into a temporary raster.
     """
-    descriptions = [(d or "").strip() for d in npp.dataset.descriptions]
+    descriptions = [(d or "").strip() for d in npp.opened().descriptions]
     try:
         months = parse_months(descriptions, "NPP", npp.path)
     except CasaInputError:
@@ -187,7 +187,7 @@ def reference_window(casa, ref: RasterInput) -> tuple[ModelGrid, Window, object,
     The part is returned as a grid and as the reference file's window, the CRSs as
     (reference, CASA); a file without a CRS is taken as having the other's, lon/lat at worst.
     """
-    rds = ref.dataset
+    rds = ref.opened()
     ref_crs = rds.crs or "EPSG:4326"
     casa_crs = casa.crs or ref_crs
     try:
@@ -203,7 +203,7 @@ def reference_window(casa, ref: RasterInput) -> tuple[ModelGrid, Window, object,
 
 def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product: ReferenceProduct, scale: float,
              cb: Callbacks) -> ValidationResult:
-    rds = ref.dataset
+    rds = ref.opened()
     sub, win, ref_crs, casa_crs = reference_window(casa, ref)
     casa_nodata = casa.nodata
     vrt = WarpedVRT(casa, src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
