@@ -316,7 +316,11 @@ def _deliver(result: ChunkResult, window: Window, writers: list[OutputFile], sta
 
 def _commit(writers: list[OutputFile], stats: RunStats,
             finish: Callable[[RunStats], Mapping[str, str] | None] | None) -> None:
-    """Finish every output, let ``finish`` refuse the run or add tags, then move them into place."""
+    """Finish every output, let ``finish`` refuse the run or add tags, then move them into place.
+
+    The outputs are closed and checked at once, each on a thread (closing flushes and
+    compresses the last tiles), and renamed only when all of them are sound.
+    """
     for w in writers:
         w.drain()
         stats.valid[w.spec.key] = w.valid
@@ -324,7 +328,19 @@ def _commit(writers: list[OutputFile], stats: RunStats,
     for w in writers:
         if extra:
             w.ds.update_tags(**extra)
-        w.commit()
+    _each(writers, OutputFile.seal)
+    _each(writers, OutputFile.move_into_place)
+
+
+def _each(writers: list[OutputFile], step: Callable[[OutputFile], None]) -> None:
+    """Run ``step`` on every writer, each on a thread of its own; raise the first failure."""
+    if len(writers) < 2:
+        for w in writers:
+            step(w)
+        return
+    with ThreadPoolExecutor(max_workers=len(writers), thread_name_prefix="casanep-commit") as pool:
+        for fut in [pool.submit(step, w) for w in writers]:
+            fut.result()
 
 
 #: ``executor=LOCAL``: always local threads (tasks that are closures over open files).

@@ -224,6 +224,11 @@ class OutputFile:
 
     def commit(self) -> None:
         """Close, check and move the file into place (the previous file stays on any failure)."""
+        self.seal()
+        self.move_into_place()
+
+    def seal(self) -> None:
+        """Close and check the temporary file (and make it a COG if asked); nothing is replaced yet."""
         self._guard("close", self.ds.close)
         if self.spec.require_valid and self.valid == 0:
             raise CasaInputError(
@@ -234,6 +239,9 @@ class OutputFile:
         self._check_readable(self.tmp)
         if self.cog:
             self._to_cog()
+
+    def move_into_place(self) -> None:
+        """Move the sealed file onto its destination in one rename."""
         for stale in (self.target + ".aux.xml",):
             if os.path.exists(stale):
                 os.remove(stale)
