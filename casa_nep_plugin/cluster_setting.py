@@ -70,9 +70,12 @@ def address() -> str:
     return str(config.getSetting(NAME) or "").strip()
 
 
-def executor():
-    """The engine's executor factory: the setting (the environment overrides it) -> Dask, or None."""
+def executor(folder: str | None = None):
+    """Return the engine's executor: Dask where the setting (or the environment) names a scheduler, else None.
+
+    ``folder``: where the run's outputs go (for the shared staging folder; default: found by core.cluster).
+    """
     from .core import cluster
 
     cluster.set_scheduler(address())
-    return cluster.executor_from_settings()
+    return cluster.executor_from_settings(folder)
