@@ -379,6 +379,8 @@ def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene,
 def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(scene, on_cluster, modes, tmp_path,
                                                                         monkeypatch, caplog):
     paths, folder = scene
+    client, _ = on_cluster
+    monkeypatch.setattr(client, "direct_to_workers", None)
     # the client writes its probe where the workers do not look: as if the folder were not shared
     monkeypatch.setattr(cluster.Staging, "probe_path", lambda self: os.path.join(self.path, "elsewhere", "probe"))
     out = tmp_path / "moved"
@@ -386,7 +388,9 @@ def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(scene, o
         npp_chain(paths, out)
     assert len(modes) == 1 and modes[0][0] == "transfer"
     assert "the Dask worker tcp://127.0.0.1:" in modes[0][1] and "FileNotFoundError" in modes[0][1]
-    assert any("results travel back" in r.getMessage() for r in caplog.records)
+    # the workers are reachable from here: the results skip the scheduler
+    assert any("results travel back straight from the workers" in r.getMessage() for r in caplog.records)
+    assert client.direct_to_workers is True
     for k in OUTPUTS:
         assert content(out / f"{k}.tif") == content(folder / "local" / f"{k}.tif"), k
     assert sorted(os.listdir(out)) == ["nep.tif", "npp.tif", "rh.tif"]
@@ -450,3 +454,19 @@ def test_a_staged_result_loads_back_as_it_was(tmp_path):
     # not plain arrays: not saved (the result then travels through Dask)
     assert not cluster.save_result({"x": np.array([{"a": 1}], dtype=object)}, str(tmp_path / "o.res"))
     assert os.listdir(tmp_path) == ["r.res"]
+
+
+def test_results_come_through_the_scheduler_where_a_worker_cannot_be_reached(on_cluster):
+    client, _ = on_cluster
+
+    class Unreachable:  # the real client, with a worker behind a closed port
+        connection_args: dict = {}
+        sync = client.sync
+
+        def scheduler_info(self):
+            return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+    start = time.monotonic()
+    assert not cluster.reach_workers(Unreachable(), timeout=1.0)
+    assert time.monotonic() - start < 5
+    assert cluster.reach_workers(client)
