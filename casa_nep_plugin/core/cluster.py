@@ -408,7 +408,9 @@ def load_result(path: str) -> dict:
         out: dict = {}
         for e in header:
             dtype = np.dtype(e["dtype"])
-            shape = tuple(e["shape"])
+            if dtype.hasobject or dtype.fields is not None:  # only plain numbers: nothing to run, nothing to point
+                raise RuntimeError(f"'{path}' holds a {dtype} array, not a window result of this plugin")
+            shape = tuple(int(n) for n in e["shape"])
             arr = np.empty(shape, dtype)
             if arr.nbytes and fh.readinto(memoryview(arr.reshape(-1)).cast("B")) != arr.nbytes:
                 raise RuntimeError(f"'{path}' is truncated")

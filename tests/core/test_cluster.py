@@ -454,6 +454,11 @@ def test_a_staged_result_loads_back_as_it_was(tmp_path):
     # not plain arrays: not saved (the result then travels through Dask)
     assert not cluster.save_result({"x": np.array([{"a": 1}], dtype=object)}, str(tmp_path / "o.res"))
     assert os.listdir(tmp_path) == ["r.res"]
+    # a file that claims object arrays (written by someone else into the folder) is refused, not read
+    header = b'[{"key": "x", "dtype": "|O", "shape": [1], "bands": null}]'
+    (tmp_path / "forged.res").write_bytes(b"CASANEP1" + len(header).to_bytes(8, "little") + header + bytes(8))
+    with pytest.raises(RuntimeError, match="holds a object array"):
+        cluster.load_result(str(tmp_path / "forged.res"))
 
 
 def test_results_come_through_the_scheduler_where_a_worker_cannot_be_reached(on_cluster):
