@@ -435,12 +435,13 @@ def run_to_staging(key: str, blob: bytes, window, part: int, folder: str, name: 
 def _probe_sees(path: str, token: str) -> str:
     """On a worker: "" where it reads ``token`` from ``path`` and can write beside it, else why not."""
     import os as _os
+    import uuid as _uuid
 
     try:
         with open(path, encoding="ascii") as fh:
             if fh.read() != token:
                 return "the probe file holds something else"
-        mine = f"{path}.{_os.getpid()}.w"
+        mine = f"{path}.{_uuid.uuid4().hex}.w"  # workers on several hosts may share a pid
         with open(mine, "w", encoding="ascii") as fh:
             fh.write(token)
         _os.remove(mine)
