@@ -459,8 +459,12 @@ class Staging:
     """
 
     def __init__(self, folder: str) -> None:
-        self.path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)
-        safety.register_temp(self.path)
+        make = getattr(safety, "new_temp_file", None)  # made and registered with SIGTERM held back, where it exists
+        if make is not None:
+            self.path = make(folder, STAGING_PREFIX, "", directory=True)
+        else:
+            self.path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)
+            safety.register_temp(self.path)
         self._gone = weakref.finalize(self, shutil.rmtree, self.path, True)  # a run that never settled
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o777 & ~safety.current_umask())
