@@ -2,18 +2,22 @@
 
 On the synthetic 12-month stacks of bench_chain.py (``--size`` cells square,
 default 1000), the one-pass NPP + RH + NEP chain (``run_npp`` with ``rh_output``
-and ``nep_output``) is timed:
+and ``nep_output``) is timed, for 1 and for 2 cores:
 
-- on the local engine with 1 and with 2 threads;
+- on the local engine with that many threads;
 - on a ``distributed.LocalCluster`` (loopback, worker processes, one thread
-  each) with 1 and with 2 workers, selected by ``CASANEP_DASK_SCHEDULER`` as a
-  user would.
+  each) with that many workers, selected by ``CASANEP_DASK_SCHEDULER`` as a
+  user would, with the results staged in the shared folder beside the outputs
+  (the default here: one file system) and with ``CASANEP_DASK_STAGING=off``
+  (results travel back through Dask).
 
-Each timing is the best of ``--repeats`` runs after a warm-up run on a small
-grid of 4 windows (numba loads its kernel once per process, and the workers
-are new processes).  Starting a cluster is timed apart.  Reported: 1 against 2 workers,
-and the cluster path against the local engine with the same number of cores
-(target <= 1.3x); every cluster output must equal the local one bit for bit.
+The three are timed round-robin, ``--repeats`` rounds (so the machine's load
+is the same for all), after a warm-up run of each on a small grid of 4
+windows (numba loads its kernel once per process, and the workers are new
+processes); median and minimum are reported.  Starting a cluster is timed
+apart.  Reported: 1 against 2 workers, and the cluster path against the local
+engine with the same number of cores (target <= 1.3x, on the medians); every
+cluster output must equal the local one bit for bit.
 
 Writes ``bench/results/cluster.md`` and prints it.  Options: ``--size``,
 ``--repeats``, ``--quick`` (size 400, one repeat); others are ignored.
@@ -24,9 +28,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +60,13 @@ def chain(inputs: dict[str, str], out: Path, threads: int | None = None) -> floa
     return time.perf_counter() - t0
 
 
-def best(inputs: dict[str, str], out: Path, repeats: int, threads: int | None = None) -> float:
-    return min(chain(inputs, out, threads) for _ in range(repeats))
+def round_robin(runs: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
+    """Seconds of each run, ``repeats`` rounds, the runs in turn within a round."""
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(repeats):
+        for k, run in runs.items():
+            times[k].append(run())
+    return times
 
 
 def same_cells(a: Path, b: Path) -> bool:
@@ -70,7 +81,7 @@ def same_cells(a: Path, b: Path) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     args, _ = parser.parse_known_args()
     if args.quick:
@@ -94,47 +105,75 @@ def main() -> int:
         inputs = make_inputs(work / "in", args.size)
         warm = make_inputs(work / "warm", 512)  # 4 windows: every worker loads numba and its kernel
         print(f"inputs {args.size}^2 x 12 made in {time.perf_counter() - t0:.1f} s", flush=True)
-        local: dict[int, float] = {}
-        for threads in (1, 2):
-            chain(warm, work / "w", threads)
-            local[threads] = best(inputs, work / f"local{threads}", args.repeats, threads)
-            print(f"local engine, {threads} thread(s): {local[threads]:.2f} s", flush=True)
-        remote: dict[int, float] = {}
-        for workers in (1, 2):
+        times: dict[int, dict[str, list[float]]] = {}
+        start: dict[int, float] = {}
+        for n in (1, 2):
             t0 = time.perf_counter()
-            lc = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+            lc = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                           host="127.0.0.1", dashboard_address=None)
-            os.environ[cluster.ENV] = lc.scheduler_address
-            try:
-                chain(warm, work / "w")
-                start = time.perf_counter() - t0
-                remote[workers] = best(inputs, work / f"dask{workers}", args.repeats)
-                equal &= same_cells(work / f"dask{workers}", work / "local2")
-            finally:
+            address = lc.scheduler_address
+
+            def run(where: str, n: int = n, address: str = address) -> float:
                 os.environ.pop(cluster.ENV, None)
+                os.environ.pop(cluster.STAGING_ENV, None)
+                if where != "local":
+                    os.environ[cluster.ENV] = address
+                if where == "transfer":
+                    os.environ[cluster.STAGING_ENV] = "off"
+                try:
+                    return chain(inputs, work / f"{where}{n}", n if where == "local" else None)
+                finally:
+                    os.environ.pop(cluster.ENV, None)
+                    os.environ.pop(cluster.STAGING_ENV, None)
+
+            try:
+                for where in ("local", "staging", "transfer"):  # warm-up on 4 windows
+                    os.environ[cluster.ENV] = address
+                    if where == "local":
+                        os.environ.pop(cluster.ENV)
+                    chain(warm, work / "w", n if where == "local" else None)
+                os.environ.pop(cluster.ENV, None)
+                start[n] = time.perf_counter() - t0
+                times[n] = round_robin({w: (lambda w=w: run(w)) for w in ("local", "staging", "transfer")},
+                                       args.repeats)
+                for where in ("staging", "transfer"):
+                    equal &= same_cells(work / f"{where}{n}", work / f"local{n}")
+            finally:
                 cluster.close_clients()
                 lc.close()
-            print(f"Dask, {workers} worker(s): {remote[workers]:.2f} s (start and warm-up {start:.1f} s)", flush=True)
-        for n in (1, 2):
-            ratio = remote[n] / local[n]
-            rows.append((n, local[n], remote[n], ratio))
+            med = {k: statistics.median(v) for k, v in times[n].items()}
+            print(f"{n} core(s): " + ", ".join(f"{k} {med[k]:.2f} s" for k in med)
+                  + f" (cluster start and warm-up {start[n]:.1f} s)", flush=True)
+            for where in ("staging", "transfer"):
+                lo, re = times[n]["local"], times[n][where]
+                rows.append((n, where, statistics.median(lo), statistics.median(re),
+                             statistics.median(re) / statistics.median(lo), min(lo), min(re), min(re) / min(lo)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    speedup = remote[1] / remote[2]
-    ok = all(r[3] <= TARGET_OVERHEAD for r in rows) and equal
+    speedup = statistics.median(times[1]["staging"]) / statistics.median(times[2]["staging"])
+    ok = all(r[4] <= TARGET_OVERHEAD for r in rows) and equal
+    try:
+        load = "load average {:.1f} {:.1f} {:.1f} at the end".format(*os.getloadavg())
+    except OSError:
+        load = "load unknown"
     lines = [
         "# The block engine on a Dask cluster (bench/bench_cluster.py)",
         "",
         f"NPP + RH + NEP in one pass on {args.size} x {args.size} cells x 12 months (bench_chain's synthetic "
-        f"stacks), best of {args.repeats} after a warm-up; machine: {os.cpu_count()} cores (shared).",
-        "Cluster: distributed.LocalCluster on 127.0.0.1, worker processes with one thread each; results travel "
-        "back to this process, which writes them.",
+        f"stacks); local engine and cluster timed round-robin, {args.repeats} rounds after a warm-up, so both "
+        f"ran under the same load; machine: {os.cpu_count()} cores, shared ({load}).",
+        "Cluster: distributed.LocalCluster on 127.0.0.1, worker processes with one thread each; results staged "
+        "in the shared folder beside the outputs (`staging`) or sent back through Dask (`transfer`, "
+        "CASANEP_DASK_STAGING=off); this process writes the GeoTIFFs.",
         "",
-        "| cores | local engine (s) | Dask cluster (s) | cluster / local (target <= 1.3) |",
-        "|---|---|---|---|",
-        *[f"| {n} | {lo:.2f} | {re:.2f} | {ratio:.2f} |" for n, lo, re, ratio in rows],
+        "| cores | results | local engine median / min (s) | Dask cluster median / min (s) "
+        "| cluster / local, median (target <= 1.3) / min |",
+        "|---|---|---|---|---|",
+        *[f"| {n} | {w} | {lo:.2f} / {lomin:.2f} | {re:.2f} / {remin:.2f} | {ratio:.2f} / {rmin:.2f} |"
+          for n, w, lo, re, ratio, lomin, remin, rmin in rows],
         "",
-        f"1 against 2 workers: {remote[1]:.2f} s against {remote[2]:.2f} s, speed-up {speedup:.2f}x.",
+        f"1 against 2 workers (staging, medians): {statistics.median(times[1]['staging']):.2f} s against "
+        f"{statistics.median(times[2]['staging']):.2f} s, speed-up {speedup:.2f}x.",
         f"Outputs bit-identical to the local engine's: {'yes' if equal else 'NO'}.",
         f"Target met: {'yes' if ok else 'NO'}.",
     ]

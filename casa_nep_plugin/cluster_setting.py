@@ -9,6 +9,8 @@ read when a run starts, so a change applies to the next run.
 
 from __future__ import annotations
 
+import logging
+
 from qgis.PyQt.QtCore import QCoreApplication
 
 #: The setting's key (QSettings ``Processing/Configuration/CASANEP_DASK_SCHEDULER``).
@@ -35,6 +37,24 @@ def _config():
     return ProcessingConfig, Setting
 
 
+class MessageLogHandler(logging.Handler):
+    """core.cluster's messages (how results come back: staging folder or transfer) in QGIS's message log."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` to the "casa-nep" tab of the message log."""
+        try:
+            from qgis.core import QgsMessageLog
+
+            from .algorithms.compat import MESSAGE_INFO
+
+            QgsMessageLog.logMessage(self.format(record), "casa-nep", MESSAGE_INFO)
+        except Exception:  # noqa: BLE001 - logging must never break a run
+            self.handleError(record)
+
+
+_handler = MessageLogHandler()
+
+
 def register(group: str) -> None:
     """Add the setting under ``group`` (the provider's name) and send runs to the cluster it names."""
     config, setting = _config()
@@ -43,9 +63,14 @@ def register(group: str) -> None:
             "casanep", f"{LABEL} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)")
         config.addSetting(setting(group, NAME, text, "", valuetype=setting.STRING))
         config.readSettings()
-    engine, _ = _core()
+    engine, cluster = _core()
     if engine is not None:
         engine.EXECUTOR_FACTORY = executor
+        logger = logging.getLogger(cluster.__name__)
+        if _handler not in logger.handlers:
+            logger.addHandler(_handler)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
 
 
 def unregister() -> None:
@@ -58,6 +83,7 @@ def unregister() -> None:
         return
     if engine.EXECUTOR_FACTORY is executor:
         engine.EXECUTOR_FACTORY = None
+    logging.getLogger(cluster.__name__).removeHandler(_handler)
     cluster.set_scheduler("")
     cluster.close_clients()
 
@@ -70,9 +96,12 @@ def address() -> str:
     return str(config.getSetting(NAME) or "").strip()
 
 
-def executor():
-    """The engine's executor factory: the setting (the environment overrides it) -> Dask, or None."""
+def executor(folder: str | None = None):
+    """Return the engine's executor: Dask where the setting (or the environment) names a scheduler, else None.
+
+    ``folder``: where the run's outputs go (for the shared staging folder; default: found by core.cluster).
+    """
     from .core import cluster
 
     cluster.set_scheduler(address())
-    return cluster.executor_from_settings()
+    return cluster.executor_from_settings(folder)

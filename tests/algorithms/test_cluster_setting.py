@@ -63,3 +63,22 @@ def test_an_unreachable_scheduler_is_one_clear_processing_error(setting, tmp_pat
                        r"'tcp://127.0.0.1:1' within 1 s"):
         processing.run("casanep:rh", {"TEMPERATURE": t, "PRECIPITATION": p, "OUTPUT": str(tmp_path / "rh.tif")})
     assert sorted(os.listdir(tmp_path)) == ["p.tif", "t.tif"]
+
+
+def test_how_results_come_back_shows_in_the_message_log(casanep_provider):
+    import logging
+
+    from qgis.core import QgsApplication
+
+    got = []
+
+    def seen(message, tag, _level):
+        got.append((tag, message))
+
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(seen)
+    try:
+        logging.getLogger(cluster.__name__).info("Dask: results are staged in %s (shared with the workers)", "/x")
+    finally:
+        log.messageReceived.disconnect(seen)
+    assert ("casa-nep", "Dask: results are staged in /x (shared with the workers)") in got

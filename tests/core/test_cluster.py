@@ -332,3 +332,146 @@ def test_without_distributed_the_address_says_what_to_install(monkeypatch):
     with pytest.raises(CasaInputError, match="CASANEP_DASK_SCHEDULER: is 'tcp://10.0.0.5:8786' but Dask's "
                        r"distributed scheduler is not installed here \(Debian: apt install python3-distributed\)"):
         cluster.executor_from_settings()
+
+
+# -- how results come back: the shared staging folder, or through Dask -------------------------
+def staging_left(folder: Path) -> list[str]:
+    return sorted(f for f in os.listdir(folder) if f.startswith(cluster.STAGING_PREFIX))
+
+
+@pytest.fixture
+def modes(monkeypatch):
+    """The mode (and reason) each executor chose, in order."""
+    seen: list[tuple[str, str]] = []
+    start = cluster.DaskExecutor._start
+
+    def recorded(self):
+        start(self)
+        seen.append((self.mode, self.reason))
+
+    monkeypatch.setattr(cluster.DaskExecutor, "_start", recorded)
+    return seen
+
+
+def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene, on_cluster, modes, tmp_path,
+                                                                            caplog):
+    from casa_nep_plugin.core import safety
+
+    paths, folder = scene
+    out = tmp_path / "staged"
+    during: list[list[str]] = []
+
+    def progress(_pct: float) -> None:  # the staging folder is there, registered for SIGTERM
+        during.append([p for p in safety.registered() if cluster.STAGING_PREFIX in p])
+
+    with caplog.at_level("INFO", logger=cluster.__name__):
+        npp_chain(paths, out, callbacks=Callbacks(progress=progress))
+    assert modes == [("staging", "")]
+    # until the last result is in (then the folder goes at once)
+    assert during[-1] == [] and all(len(d) == 1 and os.path.dirname(d[0]) == str(out) for d in during[:-1])
+    assert any("results are staged in" in r.getMessage() and str(out) in r.getMessage() for r in caplog.records)
+    for k in OUTPUTS:
+        assert content(out / f"{k}.tif") == content(folder / "local" / f"{k}.tif"), k
+    assert sorted(os.listdir(out)) == ["nep.tif", "npp.tif", "rh.tif"]  # no staging folder, no part file
+    assert not [p for p in safety.registered() if cluster.STAGING_PREFIX in p]
+
+
+def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(scene, on_cluster, modes, tmp_path,
+                                                                        monkeypatch, caplog):
+    paths, folder = scene
+    client, _ = on_cluster
+    monkeypatch.setattr(client, "direct_to_workers", None)
+    # the client writes its probe where the workers do not look: as if the folder were not shared
+    monkeypatch.setattr(cluster.Staging, "probe_path", lambda self: os.path.join(self.path, "elsewhere", "probe"))
+    out = tmp_path / "moved"
+    with caplog.at_level("INFO", logger=cluster.__name__):
+        npp_chain(paths, out)
+    assert len(modes) == 1 and modes[0][0] == "transfer"
+    assert "the Dask worker tcp://127.0.0.1:" in modes[0][1] and "FileNotFoundError" in modes[0][1]
+    # the workers are reachable from here: the results skip the scheduler
+    assert any("results travel back straight from the workers" in r.getMessage() for r in caplog.records)
+    assert client.direct_to_workers is True
+    for k in OUTPUTS:
+        assert content(out / f"{k}.tif") == content(folder / "local" / f"{k}.tif"), k
+    assert sorted(os.listdir(out)) == ["nep.tif", "npp.tif", "rh.tif"]
+
+
+def test_staging_can_be_turned_off(scene, on_cluster, modes, tmp_path, monkeypatch):
+    paths, folder = scene
+    monkeypatch.setenv(cluster.STAGING_ENV, "off")
+    npp_chain(paths, tmp_path / "off")
+    assert modes == [("transfer", f"{cluster.STAGING_ENV} is off")]
+    assert content(tmp_path / "off" / "nep.tif") == content(folder / "local" / "nep.tif")
+
+
+def test_staged_runs_leave_nothing_after_failure_and_cancel(scene, on_cluster, modes, tmp_path):
+    from casa_nep_plugin.core import safety
+
+    paths, _ = scene
+    client, _ = on_cluster
+    seen: list[float] = []
+    with pytest.raises(CasaCancelled):
+        npp_chain(paths, tmp_path / "cancelled", callbacks=Callbacks(progress=seen.append,
+                                                                     is_cancelled=lambda: len(seen) >= 3))
+    (tmp_path / "bad").mkdir()
+    bad = make_scene(tmp_path / "bad", h=256, w=768, years=(2021,), seed=4)
+    with rasterio.open(bad["t"], "r+") as ds:  # Kelvin in the last window: the run fails on a worker
+        t = ds.read()
+        t[:, :, 512:] += 273.15
+        ds.write(t)
+    with pytest.raises(CasaInputError):
+        npp_chain(bad, tmp_path / "failed")
+    assert [m for m, _ in modes] == ["staging", "staging"]
+    time.sleep(1.0)  # a task cancelled while it ran finishes on its worker: it must not stage anything
+    assert os.listdir(tmp_path / "cancelled") == [] and os.listdir(tmp_path / "failed") == []
+    assert not [p for p in safety.registered() if cluster.STAGING_PREFIX in p]
+
+
+def test_workers_get_back_glibcs_adaptive_heap(scene, on_cluster):
+    client, _ = on_cluster
+    paths, folder = scene
+    npp_chain(paths, folder / "heap")
+    # the nanny fixed the trim threshold (which turns glibc's adaptive mmap threshold off); the task restored it
+    assert set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == {"65536"}
+    assert all(client.run(lambda: cluster._allocator_tuned).values())
+
+
+def test_a_staged_result_loads_back_as_it_was(tmp_path):
+    rng = np.random.default_rng(1)
+    npp = rng.standard_normal((12, 5, 7)).astype(np.float32)
+    npp[0, 0, 0] = np.nan
+    result = {"npp": (npp, [1, 2, 3]), "cls": rng.integers(0, 4, (1, 5, 7)).astype(np.uint8),
+              "_coverage": np.array([7, 5, 0], np.int64), "empty": np.zeros((0, 3), np.float64)}
+    path = str(tmp_path / "r.res")
+    assert cluster.save_result(result, path)
+    back = cluster.load_result(path)
+    assert list(back) == list(result)
+    assert back["npp"][1] == [1, 2, 3] and back["npp"][0].tobytes() == npp.tobytes()
+    assert back["npp"][0].dtype == np.float32 and back["npp"][0].shape == (12, 5, 7)
+    for k in ("cls", "_coverage", "empty"):
+        assert back[k].dtype == result[k].dtype and np.array_equal(back[k], result[k]), k
+    assert os.listdir(tmp_path) == ["r.res"]
+    # not plain arrays: not saved (the result then travels through Dask)
+    assert not cluster.save_result({"x": np.array([{"a": 1}], dtype=object)}, str(tmp_path / "o.res"))
+    assert os.listdir(tmp_path) == ["r.res"]
+    # a file that claims object arrays (written by someone else into the folder) is refused, not read
+    header = b'[{"key": "x", "dtype": "|O", "shape": [1], "bands": null}]'
+    (tmp_path / "forged.res").write_bytes(b"CASANEP1" + len(header).to_bytes(8, "little") + header + bytes(8))
+    with pytest.raises(RuntimeError, match="holds a object array"):
+        cluster.load_result(str(tmp_path / "forged.res"))
+
+
+def test_results_come_through_the_scheduler_where_a_worker_cannot_be_reached(on_cluster):
+    client, _ = on_cluster
+
+    class Unreachable:  # the real client, with a worker behind a closed port
+        connection_args: dict = {}
+        sync = client.sync
+
+        def scheduler_info(self):
+            return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+    start = time.monotonic()
+    assert not cluster.reach_workers(Unreachable(), timeout=1.0)
+    assert time.monotonic() - start < 5
+    assert cluster.reach_workers(client)
