@@ -20,8 +20,10 @@ LABEL = "Dask scheduler address"
 
 
 def _core():
-    """(engine, cluster), or (None, None) where the core cannot be imported (no rasterio: the
-    algorithms then say what to install)."""
+    """Return (engine, cluster), or (None, None) where the core cannot be imported.
+
+    Without rasterio the core cannot be imported; the algorithms then say what to install.
+    """
     try:
         from .core import cluster, engine
     except ImportError:
@@ -89,7 +91,7 @@ def unregister() -> None:
 
 
 def address() -> str:
-    """The setting's value ("" when unset)."""
+    """Return the setting's value ("" when unset)."""
     config, _ = _config()
     if config is None:
         return ""

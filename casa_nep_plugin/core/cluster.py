@@ -131,9 +131,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def connect(address: str, parameter: str = SETTING, timeout: float | None = None):
-    """A ``distributed.Client`` on ``address`` (reused while it stays connected), checked:
-    reached within ``timeout`` s (default :data:`CONNECT_TIMEOUT`), at least one worker,
-    and the same plugin, dask, distributed and Python versions on every worker."""
+    """Return a checked ``distributed.Client`` on ``address`` (reused while it stays connected).
+
+    Checked: reached within ``timeout`` s (default :data:`CONNECT_TIMEOUT`), at least one
+    worker, and the same plugin, dask, distributed and Python versions on every worker.
+    """
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     with _clients_lock:
         client = _clients.get(address)
@@ -260,8 +262,10 @@ def tune_allocator() -> bool:
 
 
 def _task(key: str, blob: bytes):
-    """The task of run ``key``, unpickled once per worker process (its inputs' handles then
-    stay open for the run's later windows)."""
+    """Return the task of run ``key``, unpickled once per worker process.
+
+    Its inputs' handles then stay open for the run's later windows.
+    """
     with _TASKS_LOCK:
         task = _TASKS.get(key)
         if task is not None:
@@ -288,8 +292,11 @@ def _worker_name() -> str:
 
 
 def input_paths(task: object, depth: int = 3) -> Iterator[tuple[str, str]]:
-    """(parameter, path) of every input a task reads: its :class:`RasterInput` fields (in
-    dicts and lists too), or what its ``input_paths()`` method lists."""
+    """Yield (parameter, path) of every input a task reads.
+
+    Its :class:`RasterInput` fields (in dicts and lists too), or what its
+    ``input_paths()`` method lists.
+    """
     from .raster import RasterInput
 
     if task is None or depth < 0:
@@ -310,7 +317,7 @@ def input_paths(task: object, depth: int = 3) -> Iterator[tuple[str, str]]:
 
 
 def unreadable_input(task: object) -> CasaInputError | None:
-    """The error naming the first input of ``task`` this process cannot open, and the worker."""
+    """Return the error naming the first input of ``task`` this process cannot open, and the worker."""
     import warnings
 
     import rasterio
@@ -346,7 +353,8 @@ def run_on_worker(key: str, blob: bytes, window, part: int) -> dict:
     """Run one window task on a worker; a failure to read an input names the path and the worker.
 
     A ``CasaInputError`` comes back as data (``{ERROR_KEY: (parameter, message)}``) and is
-    raised again on the client by :class:`DaskFuture`."""
+    raised again on the client by :class:`DaskFuture`.
+    """
     task = _task(key, blob)
     try:
         return task(window, part)
@@ -390,7 +398,7 @@ def save_result(result: dict, path: str) -> bool:
         with open(tmp, "wb") as fh:
             fh.write(_MAGIC + len(header).to_bytes(8, "little") + header)
             for arr in arrays:
-                fh.write(memoryview(arr.reshape(-1)).cast("B"))
+                fh.write(np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -412,7 +420,7 @@ def load_result(path: str) -> dict:
                 raise RuntimeError(f"'{path}' holds a {dtype} array, not a window result of this plugin")
             shape = tuple(int(n) for n in e["shape"])
             arr = np.empty(shape, dtype)
-            if arr.nbytes and fh.readinto(memoryview(arr.reshape(-1)).cast("B")) != arr.nbytes:
+            if arr.nbytes and fh.readinto(arr.reshape(-1).view(np.uint8).data) != arr.nbytes:
                 raise RuntimeError(f"'{path}' is truncated")
             out[e["key"]] = arr if e["bands"] is None else (arr, e["bands"])
     return out
@@ -423,7 +431,8 @@ def run_to_staging(key: str, blob: bytes, window, part: int, folder: str, name: 
 
     Returns ``{STAGED_KEY: name}`` (the client loads the file), an error as data, or the
     result itself where it cannot be saved.  The folder is never created here: once the
-    client removed it (run over, cancelled), a late task cannot write."""
+    client removed it (run over, cancelled), a late task cannot write.
+    """
     result = run_on_worker(key, blob, window, part)
     if ERROR_KEY in result or not os.path.isdir(folder):
         return result
@@ -470,7 +479,7 @@ class Staging:
             os.chmod(self.path, 0o777 & ~safety.current_umask())
 
     def probe_path(self) -> str:
-        """The probe file the client writes and every worker must see."""
+        """Return the probe file the client writes and every worker must see."""
         return os.path.join(self.path, "probe")
 
     def visible(self, client) -> str:
@@ -532,8 +541,10 @@ def reach_workers(client, timeout: float = DIRECT_TIMEOUT) -> bool:
 
 # -- the executor ------------------------------------------------------------------------------
 class DaskFuture:
-    """A ``distributed.Future`` as the engine waits for it: ``result(timeout)`` raises
-    ``concurrent.futures.TimeoutError`` while the task runs."""
+    """A ``distributed.Future`` as the engine waits for it.
+
+    ``result(timeout)`` raises ``concurrent.futures.TimeoutError`` while the task runs.
+    """
 
     def __init__(self, future, executor: DaskExecutor | None = None, staging: Staging | None = None,
                  name: str = "") -> None:
@@ -551,7 +562,7 @@ class DaskFuture:
                 self._executor._settled()
 
     def result(self, timeout: float | None = None):
-        """The task's result (its exception re-raised here); once in, the cluster forgets it."""
+        """Return the task's result (its exception re-raised here); once in, the cluster forgets it."""
         if self._done is not None:
             return self._done[0]
         try:
@@ -646,7 +657,7 @@ class DaskExecutor:
                     staging.remove()
                 else:
                     self._staging, self.mode = staging, "staging"
-        if self.mode == "staging":
+        if self.mode == "staging" and self._staging is not None:
             log.info("Dask: results are staged in %s (shared with the workers)", self._staging.path)
             return
         direct = reach_workers(self.client)
@@ -675,7 +686,7 @@ class DaskExecutor:
         if held is None:
             try:
                 blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # noqa: BLE001 - a closure over open files
+            except Exception as exc:
                 raise RuntimeError(f"this window task cannot go to a Dask cluster ({_one_line(exc)}); "
                                    "run it locally (unset the Dask scheduler address)") from exc
             held = self._blobs[id(fn)] = (fn, f"{self._run}-{len(self._blobs)}", blob)

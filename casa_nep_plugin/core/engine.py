@@ -13,9 +13,10 @@ import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import rasterio
@@ -44,6 +45,18 @@ GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
 ProgressFn = Callable[[float], None]
 CancelFn = Callable[[], bool]
+
+
+class Executor(Protocol):
+    """Where window tasks run: local threads (``concurrent.futures``) or a cluster adapter.
+
+    ``submit(fn, *args)`` returns a future with ``result(timeout)`` and ``cancel()``;
+    an optional ``slots`` attribute tells how many tasks run at once.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
+        """Run ``fn(*args)`` somewhere; return its future."""
+        ...
 
 
 def _ignore(*_args) -> None:
@@ -239,7 +252,8 @@ def run_chunks(
             if len(writers) > 1 or n_threads > 1:
                 for w in writers:
                     w.start(queue_size=max(2, n_threads))
-            pool, slots, owned = _executor(executor, n_threads)
+            folder = os.path.dirname(writers[0].tmp) if writers else None
+            pool, slots, owned = _executor(executor, n_threads, folder)
             with owned:
                 _run_in_order(task, jobs, pool, 2 * slots, is_cancelled or (lambda: False), deliver)
             _commit(writers, stats, finish)
@@ -250,12 +264,13 @@ def run_chunks(
     return stats
 
 
-def _executor(executor: Executor | None, n_threads: int) -> tuple[Executor, int, contextlib.AbstractContextManager]:
+def _executor(executor: Executor | None, n_threads: int,
+              folder: str | None = None) -> tuple[Executor, int, contextlib.AbstractContextManager]:
     """Return where the tasks go, how many run at once and a context that owns it.
 
     The given or default executor, else ``n_threads`` local threads.
     """
-    remote = None if executor is LOCAL else executor if executor is not None else default_executor()
+    remote = None if executor is LOCAL else executor if executor is not None else default_executor(folder)
     if remote is not None:
         return remote, max(1, getattr(remote, "slots", None) or n_threads), contextlib.nullcontext()
     local = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="casanep")
@@ -344,25 +359,26 @@ def _each(writers: list[OutputFile], step: Callable[[OutputFile], None]) -> None
 
 
 #: ``executor=LOCAL``: always local threads (tasks that are closures over open files).
-LOCAL: Executor = object()  # type: ignore[assignment]
+LOCAL: Any = object()
 
 #: Where window tasks run when no executor is passed: None for local threads.  The
 #: distributed engine (issue 13) installs a factory here.
-EXECUTOR_FACTORY: Callable[[], Executor | None] | None = None
+EXECUTOR_FACTORY: Callable[[str | None], Executor | None] | None = None
 
 
-def default_executor() -> Executor | None:
+def default_executor(folder: str | None = None) -> Executor | None:
     """Return the executor tasks go to by default.
 
     The installed factory's, else None (local threads).  With
     ``CASANEP_DASK_SCHEDULER`` set and no factory installed: the Dask one
-    (core/cluster.py).
+    (core/cluster.py).  ``folder``: where the run's outputs go (a cluster stages
+    results there when its workers share it).
     """
     if EXECUTOR_FACTORY is None and os.environ.get("CASANEP_DASK_SCHEDULER", "").strip():
         from . import cluster
 
         cluster.install()
-    return EXECUTOR_FACTORY() if EXECUTOR_FACTORY is not None else None
+    return EXECUTOR_FACTORY(folder) if EXECUTOR_FACTORY is not None else None
 
 
 def run_blocks(

@@ -153,7 +153,6 @@ def _report_steps(f: Era5File, keys: list[str], cb: Callbacks) -> None:
 
 def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_model_grid: bool) -> list[OutputSpec]:
     """Return one output spec per written stack: months, units and provenance tags."""
-
     specs = []
     for k, path in present.items():
         var, src = BY_KEY[k], f.sources[k]
