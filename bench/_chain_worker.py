@@ -107,21 +107,23 @@ def apply_patches(patches: dict) -> None:
 
         engine.gdal_cache = model.gdal_cache = contextlib.contextmanager(patched)
     if "profile" in patches:
-        prof = dict(engine.GTIFF_PROFILE)
+        from casa_nep_plugin.core import outputs
+
+        prof = dict(outputs.GTIFF_PROFILE)
         for k, v in patches["profile"].items():
             if v is None:
                 prof.pop(k, None)
             else:
                 prof[k] = v
-        engine.GTIFF_PROFILE.clear()
-        engine.GTIFF_PROFILE.update(prof)
+        outputs.GTIFF_PROFILE.clear()
+        outputs.GTIFF_PROFILE.update(prof)
 
 
 def engine_settings() -> dict:
     """The engine's effective GeoTIFF options and window size (after any patches)."""
-    from casa_nep_plugin.core import engine
+    from casa_nep_plugin.core import engine, outputs
 
-    prof = engine.GTIFF_PROFILE
+    prof = outputs.GTIFF_PROFILE
     keys = ("compress", "zstd_level", "zlevel", "predictor", "num_threads")
     return {**{k: prof.get(k) for k in keys}, "block_values": engine.DEFAULT_BLOCK_VALUES}
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QCoreApplication
 
+from .core import choices
+
 THREADS = "CASANEP_THREADS"
 COMPRESSION = "CASANEP_COMPRESSION"
 COG = "CASANEP_COG"
-COMPRESSIONS = ["zstd", "deflate", "none"]
+COMPRESSIONS = list(choices.COMPRESSIONS)
 
 
 def _tr(text: str) -> str:

@@ -30,13 +30,14 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..core import choices
 from .base import CasaAlgorithm, static_enum
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
 from .landcoverproduct import class_table_path, product_parameters
 
 #: Enum options (static strings); the values core.gapfill and core.zonal accept.
 GAP_FILLS = ["none", "linear"]
-WEIGHTINGS = ["centre", "exact"]
+WEIGHTINGS = list(choices.WEIGHTINGS)
 
 
 def csv_file(name: str, description: str, optional: bool = True) -> QgsProcessingParameterFile:

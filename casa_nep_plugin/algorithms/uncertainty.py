@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -12,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from . import parameters as shared
 from .base import CasaAlgorithm
 from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
 
@@ -23,8 +23,6 @@ class UncertaintyAlgorithm(CasaAlgorithm):
     DISPLAY = "Parameter uncertainty of NPP, RH and NEP (Monte Carlo)"
     SHORT = "Intervals for annual NPP, RH and NEP per zone from a Monte Carlo ensemble over the model parameters."
     TAGS = ("uncertainty", "monte carlo", "ensemble", "interval", "npp", "nep", "confidence")
-    GAP_FILLS = ["none", "linear"]
-    WEIGHTINGS = ["centre", "exact"]
 
     HELP = """<p>Runs the whole model (CASA NPP, Pei RH, NEP = NPP - RH) MEMBERS times (default 100), each member
 with its own draw of the parameters, and reports every annual number with its interval.</p>
@@ -68,10 +66,7 @@ table only).</p>"""
                                          type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0))
         add(QgsProcessingParameterFeatureSource("ZONES", self.tr("Zones (e.g. cities; the whole grid when empty)"),
                                                 [SOURCE_POLYGON], optional=True))
-        weighting = QgsProcessingParameterEnum("WEIGHTING", self.tr("Cell weighting"), options=self.WEIGHTINGS,
-                                               defaultValue="centre")
-        weighting.setUsesStaticStrings(True)
-        add(weighting)
+        add(shared.weighting(self))
         add(QgsProcessingParameterFile("UNCERTAINTY_TABLE", self.tr("Parameter distributions (CSV; default shipped)"),
                                        behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
         add(QgsProcessingParameterNumber("MEMBERS", self.tr("Members"), type=NUMBER_INTEGER, defaultValue=100,
@@ -86,12 +81,8 @@ table only).</p>"""
         add(set_advanced(QgsProcessingParameterFile(
             "VEGETATION_TABLE", self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
             behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
-        gap = QgsProcessingParameterEnum("GAP_FILL", self.tr("Fill NDVI gaps in time"), options=self.GAP_FILLS,
-                                         defaultValue="none")
-        gap.setUsesStaticStrings(True)
-        add(set_advanced(gap))
-        add(set_advanced(QgsProcessingParameterNumber("MAX_GAP", self.tr("Longest NDVI gap filled (months)"),
-                                                      type=NUMBER_INTEGER, defaultValue=2, minValue=0)))
+        for p in shared.gap_fill(self, "none"):
+            add(set_advanced(p))
         add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"),
                                                   "CSV files (*.csv)"))
         add(QgsProcessingParameterRasterDestination("SD_OUTPUT", self.tr("Standard deviation of annual NEP")))
@@ -111,14 +102,15 @@ table only).</p>"""
         from ..core.uncertainty import run_uncertainty, write_uncertainty_report
 
         params = ModelParams()
-        if parameters.get("EPSILON_MAX") not in (None, ""):
-            eps = self.parameterAsDouble(parameters, "EPSILON_MAX", context)
+        eps = self.optional_number(parameters, "EPSILON_MAX", context)
+        if eps is not None:
             params = dataclasses.replace(params, casa=dataclasses.replace(params.casa, epsilon_max_override=eps))
         zones = None
         if parameters.get("ZONES"):
             zones = self.parameterAsCompatibleSourceLayerPath(
                 parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback)
         report = self.parameterAsFileOutput(parameters, "REPORT", context) or None
+        gap_fill, max_gap = shared.gap_fill_values(self, parameters, context)
         result = run_uncertainty(
             ndvi=self.raster_path(parameters, "NDVI", context),
             landcover=self.raster_path(parameters, "LANDCOVER", context),
@@ -133,7 +125,7 @@ table only).</p>"""
             vegetation_table=self.file_path(parameters, "VEGETATION_TABLE", context),
             params=params,
             zones=zones,
-            weighting=self.parameterAsEnumString(parameters, "WEIGHTING", context) or "centre",
+            weighting=self.enum_string(parameters, "WEIGHTING", context) or "centre",
             uncertainty_table=self.file_path(parameters, "UNCERTAINTY_TABLE", context),
             members=self.parameterAsInt(parameters, "MEMBERS", context),
             seed=self.parameterAsInt(parameters, "SEED", context),
@@ -143,8 +135,8 @@ table only).</p>"""
             probability_output=self.output_path(parameters, "PROBABILITY_OUTPUT", context),
             mean_output=self.output_path(parameters, "MEAN_OUTPUT", context),
             chart_output=self.parameterAsFileOutput(parameters, "CHART", context),
-            gap_fill=self.parameterAsEnumString(parameters, "GAP_FILL", context) or "none",
-            max_gap=self.parameterAsInt(parameters, "MAX_GAP", context),
+            gap_fill=gap_fill or "none",
+            max_gap=max_gap,
             callbacks=self.callbacks(feedback),
         )
         if report:

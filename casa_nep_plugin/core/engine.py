@@ -24,19 +24,10 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from . import safety
+from .choices import COMPRESSIONS
 from .errors import CasaCancelled, CasaInputError
-from .grid import TILE, ModelGrid  # noqa: F401 - TILE re-exported (was imported from here)
-from .outputs import (  # noqa: F401 - re-exported: the engine's public names before the split
-    COMPRESSIONS,
-    GTIFF_PROFILE,
-    NODATA,
-    OutputFile,
-    OutputSpec,
-    atomic_path,
-    check_output_paths,
-    check_writable,
-    metadata_json,
-)
+from .grid import ModelGrid
+from .outputs import OutputFile, OutputSpec, check_output_paths
 
 #: Default number of values (cells x bands) per window and input; about 16 MB of float32.
 DEFAULT_BLOCK_VALUES = 1 << 22

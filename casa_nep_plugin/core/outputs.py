@@ -46,8 +46,6 @@ GTIFF_PROFILE = dict(
     bigtiff="if_safer",
 )
 
-#: Output compressions offered (Processing setting, ``COMPRESSION`` parameters, ``CASANEP_COMPRESS``).
-COMPRESSIONS = ("zstd", "deflate", "none")
 
 @dataclass
 class OutputSpec:

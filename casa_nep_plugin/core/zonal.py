@@ -73,29 +73,15 @@ from .columns import (
     ratio_column_names,
     ratio_columns,
 )
-from .coverage import cell_coverage
 from .engine import DEFAULT_BLOCK_VALUES, Callbacks
 from .errors import CasaInputError
-from .stacks import READ_THREADS, Stack, open_stacks
-from .tablefile import table_format, write_table
-from .zones import WEIGHTINGS, ZoneSet, read_zones
+from .stacks import READ_THREADS, Stack
+from .zones import ZoneSet
 
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame
 
-__all__ = [
-    "zonal_statistics",
-    "annual_cell_sums",
-    # re-exported from the modules they moved to (importers outside core.zonal's own files)
-    "WEIGHTINGS",
-    "read_zones",
-    "ZoneSet",
-    "Stack",
-    "open_stacks",
-    "write_table",
-    "table_format",
-    "cell_coverage",
-]
+__all__ = ["zonal_statistics", "annual_cell_sums"]
 
 
 def annual_cell_sums(data: NDArray, years: OrderedDict[str, list[int]]) -> NDArray:

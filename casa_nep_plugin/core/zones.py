@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from .affine_ops import matmul
+from .choices import WEIGHTINGS
 from .coverage import Segments, cell_coverage, pixel_rings
 from .errors import CasaInputError
 from .grid import ModelGrid
@@ -39,9 +40,8 @@ from .grid import ModelGrid
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame
 
-__all__ = ["WEIGHTINGS", "check_weighting", "split_layer_path", "read_zones", "ZoneSet"]
+__all__ = ["check_weighting", "split_layer_path", "read_zones", "ZoneSet"]
 
-WEIGHTINGS = ("centre", "exact")
 
 
 def _noop(msg: str) -> None:

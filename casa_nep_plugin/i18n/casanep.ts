@@ -24,19 +24,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="156"/>
+        <location filename="../algorithms/base.py" line="166"/>
         <source>Interrupted; no output was written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="251"/>
+        <location filename="../algorithms/base.py" line="265"/>
         <source>{name}: cannot load '{value}' as a raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/calibrate.py" line="79"/>
-        <location filename="../algorithms/parameters.py" line="76"/>
-        <location filename="../algorithms/uncertainty.py" line="55"/>
+        <location filename="../algorithms/parameters.py" line="78"/>
+        <location filename="../algorithms/uncertainty.py" line="53"/>
         <source>Land cover (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -112,72 +112,72 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="52"/>
+        <location filename="../algorithms/landcoverclasses.py" line="53"/>
         <source>Land-cover product (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="53"/>
+        <location filename="../algorithms/landcoverclasses.py" line="54"/>
         <source>Product (shipped lookup table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="54"/>
+        <location filename="../algorithms/landcoverclasses.py" line="55"/>
         <source>Own lookup table (CSV code,class; replaces PRODUCT)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="59"/>
+        <location filename="../algorithms/landcoverclasses.py" line="60"/>
         <source>CASA vegetation classes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="57"/>
+        <location filename="../algorithms/landcoverclasses.py" line="58"/>
         <source>Class table of the model (output codes; default GLC_FCS30)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="52"/>
+        <location filename="../algorithms/landcoverfractions.py" line="53"/>
         <source>Land-cover map (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="54"/>
+        <location filename="../algorithms/landcoverfractions.py" line="55"/>
         <source>Class table (product codes to the study's six classes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="57"/>
+        <location filename="../algorithms/landcoverfractions.py" line="58"/>
         <source>Own class table (CSV code,class; replaces the one above)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="59"/>
+        <location filename="../algorithms/landcoverfractions.py" line="60"/>
         <source>Model grid from this raster (e.g. the NPP stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="61"/>
+        <location filename="../algorithms/landcoverfractions.py" line="62"/>
         <source>Or: model cell size (land-cover CRS units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="64"/>
+        <location filename="../algorithms/landcoverfractions.py" line="65"/>
         <source>Class fractions (one band per class)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="66"/>
+        <location filename="../algorithms/landcoverfractions.py" line="67"/>
         <source>Majority class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverproduct.py" line="28"/>
+        <location filename="../algorithms/landcoverproduct.py" line="26"/>
         <source>Land-cover product (its shipped code table maps the codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverproduct.py" line="31"/>
+        <location filename="../algorithms/landcoverproduct.py" line="29"/>
         <source>Or own class table (CSV code,class; replaces the product's table)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -248,13 +248,13 @@
     </message>
     <message>
         <location filename="../algorithms/nep.py" line="37"/>
-        <location filename="../algorithms/parameters.py" line="145"/>
+        <location filename="../algorithms/parameters.py" line="147"/>
         <source>NPP (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/nep.py" line="38"/>
-        <location filename="../algorithms/parameters.py" line="146"/>
+        <location filename="../algorithms/parameters.py" line="148"/>
         <source>RH (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -274,169 +274,166 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="63"/>
+        <location filename="../algorithms/parameters.py" line="65"/>
         <source>Mean air temperature (degC, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="68"/>
+        <location filename="../algorithms/parameters.py" line="70"/>
         <source>Precipitation (mm month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="93"/>
-        <location filename="../algorithms/uncertainty.py" line="67"/>
+        <location filename="../algorithms/parameters.py" line="95"/>
+        <location filename="../algorithms/uncertainty.py" line="65"/>
         <source>NDVI scale factor (0.0001 for MODIS integers)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="127"/>
-        <location filename="../algorithms/uncertainty.py" line="56"/>
+        <location filename="../algorithms/parameters.py" line="129"/>
+        <location filename="../algorithms/uncertainty.py" line="54"/>
         <source>Class table (CSV code,class; default GLC_FCS30)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132"/>
+        <location filename="../algorithms/parameters.py" line="134"/>
         <source>Warning threshold of RH/NPP (percent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="160"/>
         <source>Zone fields to keep (default: all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="164"/>
-        <location filename="../algorithms/uncertainty.py" line="71"/>
+        <location filename="../algorithms/parameters.py" line="166"/>
         <source>Cell weighting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="75"/>
-        <location filename="../algorithms/uncertainty.py" line="54"/>
+        <location filename="../algorithms/parameters.py" line="77"/>
+        <location filename="../algorithms/uncertainty.py" line="52"/>
         <source>NDVI (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="78"/>
+        <location filename="../algorithms/parameters.py" line="80"/>
         <source>Solar radiation (MJ m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="84"/>
         <source>Actual evapotranspiration (mm month-1; Zhou &amp; Zhang when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="85"/>
+        <location filename="../algorithms/parameters.py" line="87"/>
         <source>Potential evapotranspiration (mm month-1; Thornthwaite when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87"/>
+        <location filename="../algorithms/parameters.py" line="89"/>
         <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="108"/>
-        <location filename="../algorithms/uncertainty.py" line="89"/>
+        <location filename="../algorithms/parameters.py" line="110"/>
         <source>Fill NDVI gaps in time</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="109"/>
-        <location filename="../algorithms/uncertainty.py" line="93"/>
+        <location filename="../algorithms/parameters.py" line="111"/>
         <source>Longest NDVI gap filled (months)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="147"/>
+        <location filename="../algorithms/parameters.py" line="149"/>
         <source>NEP (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="173"/>
+        <location filename="../algorithms/parameters.py" line="175"/>
         <source>ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="176"/>
+        <location filename="../algorithms/parameters.py" line="178"/>
         <source>ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the rasters. Assign one (Layer Properties &gt; Source, or 'Assign projection').</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="181"/>
+        <location filename="../algorithms/parameters.py" line="183"/>
         <source>ZONES: cannot read the zone layer.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="190"/>
+        <location filename="../algorithms/parameters.py" line="192"/>
         <source>CASA NPP (annual, or monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="191"/>
+        <location filename="../algorithms/parameters.py" line="193"/>
         <source>Reference NPP (e.g. MOD17A3HGF)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="192"/>
+        <location filename="../algorithms/parameters.py" line="194"/>
         <source>Year (of a monthly NPP stack; default first whole)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="249"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>Model grid: reference raster (its CRS, cells and extent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="251"/>
+        <location filename="../algorithms/parameters.py" line="253"/>
         <source>Model grid: extent (cuts the reference, or the input's grid when no grid is given)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="253"/>
+        <location filename="../algorithms/parameters.py" line="255"/>
         <source>Model grid: CRS (with extent and cell size)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="256"/>
+        <location filename="../algorithms/parameters.py" line="258"/>
         <source>Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="121"/>
-        <location filename="../algorithms/uncertainty.py" line="87"/>
+        <location filename="../algorithms/parameters.py" line="123"/>
+        <location filename="../algorithms/uncertainty.py" line="82"/>
         <source>Vegetation class parameters (CSV; default Zhu et al. 2006)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="295"/>
+        <location filename="../algorithms/parameters.py" line="299"/>
         <source>GRID_CRS and GRID_CELL_SIZE are ignored: the reference raster sets the grid.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="201"/>
+        <location filename="../algorithms/parameters.py" line="203"/>
         <source>Scale of CASA NPP values to gC m-2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="203"/>
+        <location filename="../algorithms/parameters.py" line="205"/>
         <source>Scale of reference values to gC m-2 a-1 (MOD17: 0.1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="205"/>
+        <location filename="../algorithms/parameters.py" line="207"/>
         <source>Lowest reference fill code (MOD17: 32761)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="207"/>
+        <location filename="../algorithms/parameters.py" line="209"/>
         <source>Highest reference fill code (MOD17: 32767)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="300"/>
+        <location filename="../algorithms/parameters.py" line="304"/>
         <source>{names}: a model grid from a cell size needs an extent, a CRS and a cell size (or give a reference raster).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -446,94 +443,94 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="58"/>
+        <location filename="../algorithms/uncertainty.py" line="56"/>
         <source>Solar radiation (MJ m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="59"/>
+        <location filename="../algorithms/uncertainty.py" line="57"/>
         <source>Mean air temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="60"/>
+        <location filename="../algorithms/uncertainty.py" line="58"/>
         <source>Precipitation (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="61"/>
+        <location filename="../algorithms/uncertainty.py" line="59"/>
         <source>Actual evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="63"/>
+        <location filename="../algorithms/uncertainty.py" line="61"/>
         <source>Potential evapotranspiration (mm month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="65"/>
+        <location filename="../algorithms/uncertainty.py" line="63"/>
         <source>Optimal temperature (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="69"/>
+        <location filename="../algorithms/uncertainty.py" line="67"/>
         <source>Zones (e.g. cities; the whole grid when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="75"/>
+        <location filename="../algorithms/uncertainty.py" line="70"/>
         <source>Parameter distributions (CSV; default shipped)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="77"/>
+        <location filename="../algorithms/uncertainty.py" line="72"/>
         <source>Members</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="79"/>
+        <location filename="../algorithms/uncertainty.py" line="74"/>
         <location filename="../algorithms/validate.py" line="58"/>
         <source>Random seed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="81"/>
+        <location filename="../algorithms/uncertainty.py" line="76"/>
         <source>Interval (percent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="95"/>
+        <location filename="../algorithms/uncertainty.py" line="86"/>
         <source>Zone table with intervals</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="97"/>
+        <location filename="../algorithms/uncertainty.py" line="88"/>
         <source>Standard deviation of annual NEP</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="98"/>
+        <location filename="../algorithms/uncertainty.py" line="89"/>
         <source>P(annual NEP &gt; 0)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="99"/>
+        <location filename="../algorithms/uncertainty.py" line="90"/>
         <source>Ensemble mean of annual NEP</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="101"/>
+        <location filename="../algorithms/uncertainty.py" line="92"/>
         <source>Chart of zone totals with intervals</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="103"/>
+        <location filename="../algorithms/uncertainty.py" line="94"/>
         <location filename="../algorithms/workflow.py" line="114"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="84"/>
+        <location filename="../algorithms/uncertainty.py" line="79"/>
         <source>One maximum light-use efficiency for all classes (gC MJ-1)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -629,7 +626,7 @@
     </message>
     <message>
         <location filename="../algorithms/era5land.py" line="14"/>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <location filename="../algorithms/ndvicomposite.py" line="28"/>
         <source>Input preparation</source>
         <translation type="unfinished"></translation>
@@ -808,17 +805,17 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>Vegetation classes from a land-cover product</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>Maps the codes of a land-cover product (GLC_FCS30, ESA WorldCover, MODIS IGBP) to CASA vegetation classes.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>&lt;p&gt;Maps each code of a land-cover product to a CASA vegetation class (evergreen/deciduous
 needleleaf/broadleaf and mixed forest, shrubland, grassland, cropland, other vegetated/wetland/built-up/bare, water,
 ice) through a lookup table (CSV &lt;code&gt;code,class&lt;/code&gt;), then resamples the classes onto the model grid by
@@ -843,41 +840,41 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>land cover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>landcover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>glc_fcs30</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>worldcover</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>igbp</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>vegetation class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="14"/>
+        <location filename="../algorithms/landcoverclasses.py" line="15"/>
         <source>reclassify</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1278,7 +1275,7 @@ zone's cells, per month and year) go with every number.&lt;/p&gt;</source>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>Aggregation</source>
         <translation type="unfinished"></translation>
@@ -1341,17 +1338,17 @@ Empty (NULL) where a zone has no cell with data.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>Land-cover fractions on the model grid</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>Fraction of every model cell covered by each class of a fine land-cover map.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>&lt;p&gt;From a fine land-cover map (e.g. ESA WorldCover at 10 m) to, for every class c, the fraction
 of each model cell it covers, &lt;code&gt;f&lt;sub&gt;c&lt;/sub&gt; = n&lt;sub&gt;c&lt;/sub&gt; / n&lt;/code&gt; (fine cells of class c over fine
 cells with a class), one band per class described by the class name, and the majority class of each cell
@@ -1370,18 +1367,18 @@ pass, so a 10 m map of a whole region runs in bounded memory.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>fraction</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="19"/>
+        <location filename="../algorithms/landcoverfractions.py" line="20"/>
         <source>resample</source>
         <translation type="unfinished"></translation>
     </message>

@@ -14,7 +14,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from casa_nep_plugin.core import engine
+from casa_nep_plugin.core import engine, outputs
 from casa_nep_plugin.core.errors import CasaCancelled, CasaInputError
 from casa_nep_plugin.core.model import run_nep, run_npp, run_rh
 from tests import reference as ref
@@ -90,7 +90,7 @@ def test_npp_output_metadata(scene):
     run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], str(out), evapotranspiration=paths["e"])
     with rasterio.open(out) as ds:
         assert list(ds.descriptions) == MONTHS
-        assert ds.nodata == engine.NODATA
+        assert ds.nodata == outputs.NODATA
         tags = ds.tags()
         assert tags["units"] == "gC m-2 month-1"
         assert '"epsilon_max_override":null' in tags["casanep_parameters"]
