@@ -50,9 +50,20 @@ CLASSES = {
 }
 #: GLC_FCS30 code -> class (METHOD.md; water 210 and ice 220 carry no NPP).
 CODES = {
-    10: "crop", 20: "crop", 51: "ebf", 61: "dbf", 71: "enf", 81: "dnf", 91: "mf",
-    120: "shrub", 130: "grass", 181: "other", 190: "other", 200: "other",
-    210: None, 220: None,
+    10: "crop",
+    20: "crop",
+    51: "ebf",
+    61: "dbf",
+    71: "enf",
+    81: "dnf",
+    91: "mf",
+    120: "shrub",
+    130: "grass",
+    181: "other",
+    190: "other",
+    200: "other",
+    210: None,
+    220: None,
 }
 
 
@@ -141,8 +152,13 @@ def run_plugin(cfg: dict) -> dict:
     inp, out = cfg["inputs"], Path(cfg["out"])
     chain = cfg.get("chain", "threestep")
     npp_args = dict(
-        ndvi=inp["ndvi"], landcover=inp["lc"], solar_radiation=inp["sol"], temperature=inp["t"],
-        precipitation=inp["p"], evapotranspiration=inp["e"], output=str(out / "npp.tif"),
+        ndvi=inp["ndvi"],
+        landcover=inp["lc"],
+        solar_radiation=inp["sol"],
+        temperature=inp["t"],
+        precipitation=inp["p"],
+        evapotranspiration=inp["e"],
+        output=str(out / "npp.tif"),
     )
     for key in ("threads", "compress"):  # the new engine's options (absent from old checkouts: not passed)
         if cfg.get(key) is not None:
@@ -271,15 +287,26 @@ def run_fused(cfg: dict) -> dict:
     t2 = time.perf_counter()
     for name, data in (("npp", npp), ("rh", rh), ("nep", nep)):
         prof = dict(GTIFF_PROFILE)
-        prof.update(count=data.shape[0], dtype="float32", nodata=-9999.0, crs=crs, transform=transform,
-                    width=data.shape[2], height=data.shape[1])
+        prof.update(
+            count=data.shape[0],
+            dtype="float32",
+            nodata=-9999.0,
+            crs=crs,
+            transform=transform,
+            width=data.shape[2],
+            height=data.shape[1],
+        )
         with rasterio.open(out / f"fused_{name}.tif", "w", **prof) as ds:
             ds.write(np.where(np.isfinite(data), data, np.float32(-9999)))
             ds.descriptions = desc
     times["write"] = time.perf_counter() - t2
     times["total"] = time.perf_counter() - t0
-    result = {"times": times, "work_cpu": cpu_seconds() - c0, "vmhwm_before_compare_mb": vmhwm_mb(),
-              "write_settings": {k: GTIFF_PROFILE.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
+    result = {
+        "times": times,
+        "work_cpu": cpu_seconds() - c0,
+        "vmhwm_before_compare_mb": vmhwm_mb(),
+        "write_settings": {k: GTIFF_PROFILE.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")},
+    }
     if cfg.get("compare_dir"):
         result["compare"] = compare({"npp": npp, "rh": rh, "nep": nep}, Path(cfg["compare_dir"]))
     return result
@@ -326,8 +353,16 @@ def run_floor(cfg: dict) -> dict:
     def write(item: tuple[str, str]) -> None:
         name, key = item
         data, crs, transform = got[key]
-        p = dict(prof, count=data.shape[0], dtype="float32", nodata=-9999.0, crs=crs, transform=transform,
-                 width=data.shape[2], height=data.shape[1])
+        p = dict(
+            prof,
+            count=data.shape[0],
+            dtype="float32",
+            nodata=-9999.0,
+            crs=crs,
+            transform=transform,
+            width=data.shape[2],
+            height=data.shape[1],
+        )
         with rasterio.open(out / f"{name}.tif", "w", **p) as ds:
             ds.write(data)
 
@@ -336,8 +371,11 @@ def run_floor(cfg: dict) -> dict:
         list(ex.map(write, (("npp", "ndvi"), ("rh", "t"), ("nep", "p"))))
     times["write"] = time.perf_counter() - t1
     times["total"] = time.perf_counter() - t0
-    return {"times": times, "work_cpu": cpu_seconds() - c0,
-            "write_settings": {k: prof.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")}}
+    return {
+        "times": times,
+        "work_cpu": cpu_seconds() - c0,
+        "write_settings": {k: prof.get(k) for k in ("compress", "zstd_level", "zlevel", "predictor")},
+    }
 
 
 def compare(ref: dict[str, np.ndarray], folder: Path, bands: list[int] | None = None) -> dict:
@@ -405,19 +443,26 @@ def rastercalc_steps(months: list[int]) -> tuple[list, list]:
         te1 = f'if("temp@{m}" <= -10, 0, 0.8 + 0.02 * "topt@1" - 0.0005 * "topt@1" ^ 2)'
 
         def te2raw(tt: str) -> str:
-            return (f'1.1814 / ((1 + {E} ^ (0.2 * ("topt@1" - 10 - {tt}))) * '
-                    f'(1 + {E} ^ (0.3 * (-1 * "topt@1" - 10 + {tt}))))')
+            return (
+                f'1.1814 / ((1 + {E} ^ (0.2 * ("topt@1" - 10 - {tt}))) * '
+                f'(1 + {E} ^ (0.3 * (-1 * "topt@1" - 10 + {tt}))))'
+            )
 
-        te2 = (f'if("temp@{m}" > "topt@1" + 10 OR "temp@{m}" < "topt@1" - 13, '
-               f'{te2raw(chr(34) + "topt@1" + chr(34))} / 2, {te2raw(chr(34) + f"temp@{m}" + chr(34))})')
-        ep0 = (f'if("temp@{m}" <= 0, 0, if("temp@{m}" < 26.5, 16 * (10 * "temp@{m}" / "heat@1") ^ "aexp@1", '
-               f'-415.85 + 32.24 * "temp@{m}" - 0.43 * "temp@{m}" ^ 2))')
+        te2 = (
+            f'if("temp@{m}" > "topt@1" + 10 OR "temp@{m}" < "topt@1" - 13, '
+            f"{te2raw(chr(34) + 'topt@1' + chr(34))} / 2, {te2raw(chr(34) + f'temp@{m}' + chr(34))})"
+        )
+        ep0 = (
+            f'if("temp@{m}" <= 0, 0, if("temp@{m}" < 26.5, 16 * (10 * "temp@{m}" / "heat@1") ^ "aexp@1", '
+            f'-415.85 + 32.24 * "temp@{m}" - 0.43 * "temp@{m}" ^ 2))'
+        )
         ee = f'max("evap@{m}", 0)'
-        we = (f'if(({ee} + "ep0_{m}@1") / 2 <= 0, 1, '
-              f'min(max(0.5 + 0.5 * {ee} / (({ee} + "ep0_{m}@1") / 2), 0.5), 1))')
+        we = f'if(({ee} + "ep0_{m}@1") / 2 <= 0, 1, min(max(0.5 + 0.5 * {ee} / (({ee} + "ep0_{m}@1") / 2), 0.5), 1))'
         npp = f'"sol@{m}" * "fpar_{m}@1" * 0.5 * "te1_{m}@1" * "te2_{m}@1" * "we_{m}@1" * "eps@1"'
-        rh = (f'("eps@1" > 0) / ("eps@1" > 0) * 0.22 * ({E} ^ (0.0913 * "temp@{m}") + '
-              f'ln(0.3145 * max("prec@{m}", 0) + 1)) * 30 * 0.465')
+        rh = (
+            f'("eps@1" > 0) / ("eps@1" > 0) * 0.22 * ({E} ^ (0.0913 * "temp@{m}") + '
+            f'ln(0.3145 * max("prec@{m}", 0) + 1)) * 30 * 0.465'
+        )
         monthly += [
             (f"fpar_{m}", ["ndvi", "nmax"], fpar),
             (f"te1_{m}", ["temp", "topt"], te1),
@@ -458,18 +503,29 @@ def run_rastercalc(cfg: dict) -> dict:
     for kind, todo in (("per_year", year), ("per_month_subset", monthly)):
         for name, names, expr in todo:
             t = time.perf_counter()
-            res = processing.run("qgis:rastercalculator", {
-                "EXPRESSION": expr, "LAYERS": [layers[k] for k in names], "CELLSIZE": ref.rasterUnitsPerPixelX(),
-                "EXTENT": ref.extent(), "CRS": ref.crs(), "OUTPUT": str(out / f"{name}.tif"),
-            })
+            res = processing.run(
+                "qgis:rastercalculator",
+                {
+                    "EXPRESSION": expr,
+                    "LAYERS": [layers[k] for k in names],
+                    "CELLSIZE": ref.rasterUnitsPerPixelX(),
+                    "EXTENT": ref.extent(),
+                    "CRS": ref.crs(),
+                    "OUTPUT": str(out / f"{name}.tif"),
+                },
+            )
             dt = time.perf_counter() - t
             times[kind] += dt
             steps[name] = dt
             layers[name] = QgsRasterLayer(res["OUTPUT"], name)
     times["extrapolated_12_months"] = times["per_year"] + times["per_month_subset"] * 12 / len(months)
-    result = {"times": times, "steps": steps, "vmhwm_before_compare_mb": vmhwm_mb(),
-              "n_calls_subset": len(year) + len(monthly),
-              "n_calls_full": len(year) + len(monthly) * 12 // len(months)}
+    result = {
+        "times": times,
+        "steps": steps,
+        "vmhwm_before_compare_mb": vmhwm_mb(),
+        "n_calls_subset": len(year) + len(monthly),
+        "n_calls_full": len(year) + len(monthly) * 12 // len(months),
+    }
     if cfg.get("compare_dir"):
         ref_arrays = {}
         for q in ("npp", "rh", "nep"):
@@ -495,8 +551,11 @@ def main() -> None:
     elif variant == "generate_grid":
         from _inputs import make_grid_inputs
 
-        result = {"inputs": make_grid_inputs(Path(cfg["out"]), int(cfg["size"]), int(cfg["months"]),
-                                             int(cfg["factor"]), cfg["layouts"])}
+        result = {
+            "inputs": make_grid_inputs(
+                Path(cfg["out"]), int(cfg["size"]), int(cfg["months"]), int(cfg["factor"]), cfg["layouts"]
+            )
+        }
     else:
         fn = {"plugin": run_plugin, "fused": run_fused, "rastercalc": run_rastercalc, "floor": run_floor}[variant]
         result = fn(cfg)

@@ -65,8 +65,9 @@ def _child_env(v: Variant) -> dict:
     env = {k: x for k, x in os.environ.items() if not k.startswith("CASANEP_") or k == "CASANEP_SHARED_DATA"}
     env.update({k: str(x) for k, x in v.env.items()})
     paths = [p for p in (v.pythonpath, str(ROOT), str(HERE)) if p]
-    env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-                                                  if p and p not in paths])
+    env["PYTHONPATH"] = os.pathsep.join(
+        paths + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in paths]
+    )
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env.setdefault("PROJ_DATA", "/usr/share/proj")
     return env
@@ -84,8 +85,9 @@ def run_child(v: Variant, log_dir: Path, tag: str, timeout: float = 3600.0) -> d
     out_path, err_path = log_dir / f"{tag}.out", log_dir / f"{tag}.err"
     with open(out_path, "w") as out, open(err_path, "w") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(v.worker), json.dumps(cfg)], stdout=out, stderr=err,
-                                env=_child_env(v))
+        proc = subprocess.Popen(
+            [sys.executable, str(v.worker), json.dumps(cfg)], stdout=out, stderr=err, env=_child_env(v)
+        )
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -100,7 +102,7 @@ def run_child(v: Variant, log_dir: Path, tag: str, timeout: float = 3600.0) -> d
         sys.stderr.write(err_text[-4000:])
         last = [ln for ln in err_text.splitlines() if ln.strip()][-1:] or ["no error output"]
         raise RuntimeError(f"{v.name} failed (exit {proc.returncode}): {last[0].strip()}")
-    res = json.loads(lines[-1][len("RESULT "):])
+    res = json.loads(lines[-1][len("RESULT ") :])
     res["process_wall"] = wall
     res["process_cpu"] = usage.ru_utime + usage.ru_stime
     res["peak_mb"] = res.get("vmhwm_before_compare_mb", res.get("vmhwm_mb", float("nan")))
@@ -108,8 +110,14 @@ def run_child(v: Variant, log_dir: Path, tag: str, timeout: float = 3600.0) -> d
     return res
 
 
-def round_robin(variants: list[Variant], rounds: int, log_dir: Path, say: Callable[[str], None],
-                warmup: list[Variant] | None = None, failures: dict[str, str] | None = None) -> dict[str, list[dict]]:
+def round_robin(
+    variants: list[Variant],
+    rounds: int,
+    log_dir: Path,
+    say: Callable[[str], None],
+    warmup: list[Variant] | None = None,
+    failures: dict[str, str] | None = None,
+) -> dict[str, list[dict]]:
     """Run the variants A, B, C, A, B, C, ... ``rounds`` times; every run's result per variant name.
 
     ``warmup`` variants run once, untimed, first (numba's compile cache, the page cache).
@@ -135,8 +143,10 @@ def round_robin(variants: list[Variant], rounds: int, log_dir: Path, say: Callab
                     shutil.rmtree(v.out, ignore_errors=True)
                 continue
             runs[v.name].append(res)
-            say(f"round {r + 1}/{rounds} {v.name}: {res['work']:.2f} s (process {res['process_wall']:.2f} s, "
-                f"CPU {cpu_pct(res):.0f} %, work CPU {work_cpu_pct(res):.0f} %, peak {res['peak_mb']:.0f} MB)")
+            say(
+                f"round {r + 1}/{rounds} {v.name}: {res['work']:.2f} s (process {res['process_wall']:.2f} s, "
+                f"CPU {cpu_pct(res):.0f} %, work CPU {work_cpu_pct(res):.0f} %, peak {res['peak_mb']:.0f} MB)"
+            )
             if v.out is not None and not (v.keep_last and r == rounds - 1):
                 shutil.rmtree(v.out, ignore_errors=True)
     return runs
@@ -184,7 +194,8 @@ def summarize(runs: list[dict]) -> Summary:
         peak_median=statistics.median(peaks),
         peak_max=max(peaks),
         all_work=work,
-        work_cpu_s=statistics.median(r["work_cpu"] for r in runs) if all("work_cpu" in r for r in runs)
+        work_cpu_s=statistics.median(r["work_cpu"] for r in runs)
+        if all("work_cpu" in r for r in runs)
         else float("nan"),
     )
 
@@ -225,11 +236,14 @@ def _mem_gb() -> float:
         return float("nan")
 
 
-def variant_table(rows: list[tuple[str, Summary]], mpx_months: float | None = None,
-                  ref: tuple[str, float] | None = None) -> list[str]:
+def variant_table(
+    rows: list[tuple[str, Summary]], mpx_months: float | None = None, ref: tuple[str, float] | None = None
+) -> list[str]:
     """Markdown table: one row per variant (label, summary); ``ref`` = (name, seconds) for a ratio column."""
-    head = ("| variant | time median (s) | time min (s) | process median (s) | CPU % | work CPU % | work CPU-s "
-            "| peak RSS median / max (MB) |")
+    head = (
+        "| variant | time median (s) | time min (s) | process median (s) | CPU % | work CPU % | work CPU-s "
+        "| peak RSS median / max (MB) |"
+    )
     sep = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if mpx_months:
         head += " Mpx-months/s (median) |"
@@ -241,8 +255,10 @@ def variant_table(rows: list[tuple[str, Summary]], mpx_months: float | None = No
     sep += "---|"
     lines = [head, sep]
     for label, s in rows:
-        line = (f"| {label} | {fmt(s.median)} | {fmt(s.best)} | {fmt(s.process_median)} | {fmt(s.cpu, 0)} | "
-                f"{fmt(s.work_cpu, 0)} | {fmt(s.work_cpu_s)} | {fmt(s.peak_median, 0)} / {fmt(s.peak_max, 0)} |")
+        line = (
+            f"| {label} | {fmt(s.median)} | {fmt(s.best)} | {fmt(s.process_median)} | {fmt(s.cpu, 0)} | "
+            f"{fmt(s.work_cpu, 0)} | {fmt(s.work_cpu_s)} | {fmt(s.peak_median, 0)} / {fmt(s.peak_max, 0)} |"
+        )
         if mpx_months:
             line += f" {fmt(mpx_months / s.median)} |"
         if ref:
@@ -283,4 +299,5 @@ def tmp_root() -> Path:
 def make_say(t_start: float) -> Callable[[str], None]:
     def say(msg: str) -> None:
         print(f"[{time.perf_counter() - t_start:6.0f} s] {msg}", flush=True)
+
     return say

@@ -57,9 +57,20 @@ def make_landcover(path: Path, size: int, seed: int = SEED) -> np.ndarray:
         r1 = min(size, r0 + STRIP)
         scatter = rng.random((r1 - r0, size)) < 0.02
         lc[r0:r1][scatter] = rng.choice(LC_CODES, size=int(scatter.sum()), p=LC_SHARES)
-    prof = dict(driver="GTiff", width=size, height=size, count=1, dtype="uint8", nodata=0, crs=CRS,
-                transform=from_origin(*ORIGIN, CELL, CELL), tiled=True, blockxsize=256, blockysize=256,
-                compress="deflate")
+    prof = dict(
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=1,
+        dtype="uint8",
+        nodata=0,
+        crs=CRS,
+        transform=from_origin(*ORIGIN, CELL, CELL),
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
+    )
     with rasterio.open(path, "w", **prof) as ds:
         ds.write(lc, 1)
     return lc
@@ -72,8 +83,11 @@ def ndvi_strip(m: int, r0: int, r1: int, size: int, water: np.ndarray, seed: int
     base = f32(0.40) + f32(0.15) * np.sin(4 * gx) * np.cos(3 * gy)
     amp = f32(0.20) + f32(0.10) * np.cos(5 * gx + gy)
     peak = f32(6.5) + f32(2.0) * np.sin(2 * gx + gy)
-    ndvi = base + amp * np.cos(f32(2 * np.pi / 12) * (m % 12 - peak)) \
+    ndvi = (
+        base
+        + amp * np.cos(f32(2 * np.pi / 12) * (m % 12 - peak))
         + f32(0.03) * rng.standard_normal((r1 - r0, size), dtype=f32)
+    )
     ndvi[water] = f32(-0.1)
     ndvi = np.clip(ndvi, f32(-0.2), f32(0.95))
     ndvi[rng.random((r1 - r0, size)) < 0.002] = f32(-9999)
@@ -88,8 +102,18 @@ def make_climate(folder: Path, size: int, months: int, factor: int, seed: int = 
     gy = np.linspace(-1, 1, n, dtype=f32)[:, None]
     gx = np.linspace(-1, 1, n, dtype=f32)[None, :]
     relief = (6.0 * np.sin(3 * gx) * np.sin(2 * gy)).astype(f32)
-    prof = dict(driver="GTiff", width=n, height=n, count=months, dtype="float32", nodata=-9999.0, crs=CRS,
-                transform=from_origin(*ORIGIN, cell, cell), tiled=n >= 256, interleave="band")
+    prof = dict(
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=months,
+        dtype="float32",
+        nodata=-9999.0,
+        crs=CRS,
+        transform=from_origin(*ORIGIN, cell, cell),
+        tiled=n >= 256,
+        interleave="band",
+    )
     if n >= 256:
         prof.update(blockxsize=256, blockysize=256)
     units = {"sol": "MJ m-2 month-1", "t": "degC", "p": "mm month-1", "e": "mm month-1"}
@@ -101,10 +125,10 @@ def make_climate(folder: Path, size: int, months: int, factor: int, seed: int = 
             season = f32(-np.cos(2 * np.pi * (m % 12) / 12))
             noise = rng.standard_normal((4, n, n), dtype=f32)
             dsets["t"].write(f32(12) + f32(13) * season - f32(9) * gy - relief + f32(1.5) * noise[0], m + 1)
-            dsets["sol"].write(np.maximum(f32(330) + f32(170) * season + f32(40) * gx + f32(15) * noise[1], f32(20)),
-                               m + 1)
-            dsets["p"].write(np.maximum(f32(90) + f32(110) * season + f32(70) * gx + f32(45) * noise[2], f32(0)),
-                             m + 1)
+            dsets["sol"].write(
+                np.maximum(f32(330) + f32(170) * season + f32(40) * gx + f32(15) * noise[1], f32(20)), m + 1
+            )
+            dsets["p"].write(np.maximum(f32(90) + f32(110) * season + f32(70) * gx + f32(45) * noise[2], f32(0)), m + 1)
             dsets["e"].write((f32(45) + f32(40) * season + f32(15) * gx + f32(15) * noise[3]).astype(f32), m + 1)
         labels = tuple(month_labels(months))
         for k, ds in dsets.items():
@@ -116,13 +140,23 @@ def make_climate(folder: Path, size: int, months: int, factor: int, seed: int = 
     return paths
 
 
-def make_ndvi(folder: Path, size: int, months: int, water: np.ndarray, layouts: dict[str, dict],
-              seed: int = SEED) -> dict[str, str]:
+def make_ndvi(
+    folder: Path, size: int, months: int, water: np.ndarray, layouts: dict[str, dict], seed: int = SEED
+) -> dict[str, str]:
     """NDVI stacks, one per layout (name -> GeoTIFF creation options: interleave, blocksize, compress)."""
     paths = {}
     band_like, pixel_like = {}, {}
-    base = dict(driver="GTiff", width=size, height=size, count=months, dtype="float32", nodata=-9999.0, crs=CRS,
-                transform=from_origin(*ORIGIN, CELL, CELL), num_threads="ALL_CPUS")
+    base = dict(
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=months,
+        dtype="float32",
+        nodata=-9999.0,
+        crs=CRS,
+        transform=from_origin(*ORIGIN, CELL, CELL),
+        num_threads="ALL_CPUS",
+    )
     try:
         for name, opts in layouts.items():
             paths[name] = str(folder / f"{name}.tif")
@@ -156,8 +190,9 @@ def make_ndvi(folder: Path, size: int, months: int, water: np.ndarray, layouts: 
     return paths
 
 
-def make_grid_inputs(folder: Path, size: int, months: int, factor: int, layouts: dict[str, dict],
-                     seed: int = SEED) -> dict[str, str]:
+def make_grid_inputs(
+    folder: Path, size: int, months: int, factor: int, layouts: dict[str, dict], seed: int = SEED
+) -> dict[str, str]:
     """Land cover and NDVI layouts at size^2, climate at (size // factor)^2; paths by key."""
     folder.mkdir(parents=True, exist_ok=True)
     lc = make_landcover(folder / "landcover.tif", size, seed)

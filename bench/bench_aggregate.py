@@ -54,8 +54,15 @@ WIDTH, HEIGHT, BANDS = 1400, 1220, 24
 CELL_DEG = 1 / 480
 #: The issue's reference figures (seconds, same kind of machine, whole-process medians).
 REF = {
-    "qgis": 10.0, "exactextract": 2.3, "rasterstats": 48.6, "bincount": 2.3, "decompress": 1.1,
-    "gdalwarp_class": 17.0, "gdalwarp_9": 230.0, "numpy_fractions": 8.0, "numpy_fractions_2t": 5.0,
+    "qgis": 10.0,
+    "exactextract": 2.3,
+    "rasterstats": 48.6,
+    "bincount": 2.3,
+    "decompress": 1.1,
+    "gdalwarp_class": 17.0,
+    "gdalwarp_9": 230.0,
+    "numpy_fractions": 8.0,
+    "numpy_fractions_2t": 5.0,
     "read_tile": 1.4,
 }
 #: WorldCover codes of the "forest" class in worldcover_study6.csv.
@@ -120,8 +127,11 @@ def worker(task: str, args: list[str]) -> None:
 
         t = zonal_statistics(zones, {"npp": stack}, weighting=mode)
         cols = [c for c in t.columns if c.endswith("_mean") and c.count("_") == 3]
-        print(json.dumps({"cells": t["cells"].tolist(), "means": t[cols].to_numpy().tolist(),
-                          "names": t["name_en"].tolist()}))
+        print(
+            json.dumps(
+                {"cells": t["cells"].tolist(), "means": t[cols].to_numpy().tolist(), "names": t["name_en"].tolist()}
+            )
+        )
     elif task == "read":
         import rasterio
 
@@ -149,9 +159,17 @@ def worker(task: str, args: list[str]) -> None:
         counts, means = [], []
         t1 = time.perf_counter()
         for band in range(1, BANDS + 1):
-            res = processing.run("native:zonalstatisticsfb", {
-                "INPUT": zones, "INPUT_RASTER": stack, "RASTER_BAND": band, "COLUMN_PREFIX": "q_",
-                "STATISTICS": [0, 2], "OUTPUT": "TEMPORARY_OUTPUT"})
+            res = processing.run(
+                "native:zonalstatisticsfb",
+                {
+                    "INPUT": zones,
+                    "INPUT_RASTER": stack,
+                    "RASTER_BAND": band,
+                    "COLUMN_PREFIX": "q_",
+                    "STATISTICS": [0, 2],
+                    "OUTPUT": "TEMPORARY_OUTPUT",
+                },
+            )
             feats = list(res["OUTPUT"].getFeatures())
             counts.append([f["q_count"] for f in feats])
             means.append([f["q_mean"] for f in feats])
@@ -162,8 +180,9 @@ def worker(task: str, args: list[str]) -> None:
         tile, out = args
         from casa_nep_plugin.core.fractions import landcover_fractions
 
-        landcover_fractions(tile, out, "worldcover", cell_size=CELL_DEG,
-                            majority_output=out.replace(".tif", "_maj.tif"))
+        landcover_fractions(
+            tile, out, "worldcover", cell_size=CELL_DEG, majority_output=out.replace(".tif", "_maj.tif")
+        )
     elif task == "readtile":
         import rasterio
         from rasterio.windows import Window
@@ -207,8 +226,11 @@ def worker_json(cfg: dict) -> None:
         total = time.perf_counter() - t0
         means = [c for c in df.columns if c.endswith("_mean")]
         means.sort(key=lambda c: int(c.split("_")[1]))
-        out = {"cells": df["band_1_count"].tolist(), "means": df[means].to_numpy().tolist(),
-               "names": df["name_en"].tolist()}
+        out = {
+            "cells": df["band_1_count"].tolist(),
+            "means": df[means].to_numpy().tolist(),
+            "names": df["name_en"].tolist(),
+        }
     elif task == "read":
         import rasterio
 
@@ -237,8 +259,10 @@ def exactextract_status() -> str | None:
     log = Path(sys.prefix) / "exactextract-install.log"  # written by bench/setup_venv.sh into its venv
     if log.exists() and log.read_text().strip():
         why += f"; `pip install --no-deps exactextract` said: {log.read_text().strip().splitlines()[-1]}"
-    return f"exactextract is not importable by {sys.executable} ({why}); run the benchmark with `make bench`, which " \
-           "installs it into .venv-bench"
+    return (
+        f"exactextract is not importable by {sys.executable} ({why}); run the benchmark with `make bench`, which "
+        "installs it into .venv-bench"
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -254,8 +278,16 @@ def make_stack(path: Path) -> str:
 
     rng = np.random.default_rng(4)
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    prof = dict(GTIFF_PROFILE, width=WIDTH, height=HEIGHT, count=BANDS, dtype="float32", crs="EPSG:32649",
-                transform=from_origin(600000, 2700000, 250, 250), nodata=-9999.0)
+    prof = dict(
+        GTIFF_PROFILE,
+        width=WIDTH,
+        height=HEIGHT,
+        count=BANDS,
+        dtype="float32",
+        crs="EPSG:32649",
+        transform=from_origin(600000, 2700000, 250, 250),
+        nodata=-9999.0,
+    )
     with rasterio.open(path, "w", **prof) as ds:
         for b in range(BANDS):
             season = 30 + 25 * np.sin(2 * np.pi * (b % 12 - 3) / 12)
@@ -274,9 +306,22 @@ def make_mixed_map(path: Path, size: int = 12000) -> str:
 
     rng = np.random.default_rng(9)
     codes = np.array([10, 20, 30, 40, 50, 60, 80, 90, 95], np.uint8)
-    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=1, dtype="uint8",
-                       crs="EPSG:4326", transform=from_origin(6, 3, 1 / 12000, 1 / 12000), nodata=0, tiled=True,
-                       blockxsize=1024, blockysize=1024, compress="deflate") as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(6, 3, 1 / 12000, 1 / 12000),
+        nodata=0,
+        tiled=True,
+        blockxsize=1024,
+        blockysize=1024,
+        compress="deflate",
+    ) as ds:
         for r in range(0, size, 1200):
             patch = rng.choice(codes, (400, size // 3))
             ds.write(np.repeat(np.repeat(patch, 3, 0), 3, 1), 1, window=rasterio.windows.Window(0, r, size, 1200))
@@ -324,8 +369,9 @@ def main() -> int:
     ap.add_argument("--qgis-reps", type=int, default=1)
     ap.add_argument("--skip-gdalwarp", action="store_true")
     ap.add_argument("--quick", action="store_true", help="zonal statistics only (no land-cover fractions)")
-    ap.add_argument("--frac-reps", type=int, default=0, help="runs of each land-cover fraction variant "
-                    "(default --reps; medians)")
+    ap.add_argument(
+        "--frac-reps", type=int, default=0, help="runs of each land-cover fraction variant (default --reps; medians)"
+    )
     if len(sys.argv) == 2 and sys.argv[1].startswith("{"):
         worker_json(json.loads(sys.argv[1]))
         return 0
@@ -357,17 +403,32 @@ def main() -> int:
         ee_missing = exactextract_status()
         common = {"stack": stack, "zones": zones}
         variants = [
-            Variant("centre", "casanep:zonalstatistics (core), centre (all bands, one pass)",
-                    {"task": "zonal", "mode": "centre", **common}, worker=me),
-            Variant("exact", "casanep:zonalstatistics (core), exact (coverage fractions)",
-                    {"task": "zonal", "mode": "exact", **common}, worker=me),
+            Variant(
+                "centre",
+                "casanep:zonalstatistics (core), centre (all bands, one pass)",
+                {"task": "zonal", "mode": "centre", **common},
+                worker=me,
+            ),
+            Variant(
+                "exact",
+                "casanep:zonalstatistics (core), exact (coverage fractions)",
+                {"task": "zonal", "mode": "exact", **common},
+                worker=me,
+            ),
         ]
         if not ee_missing:
-            variants.append(Variant("exactextract", "exactextract (Python package): `exact_extract(stack, zones "
-                                    "reprojected with geopandas, ['count', 'mean'])`",
-                                    {"task": "exactextract", **common}, worker=me))
-        variants.append(Variant("read", f"reading (decompressing) the {BANDS} bands alone",
-                                {"task": "read", **common}, worker=me))
+            variants.append(
+                Variant(
+                    "exactextract",
+                    "exactextract (Python package): `exact_extract(stack, zones "
+                    "reprojected with geopandas, ['count', 'mean'])`",
+                    {"task": "exactextract", **common},
+                    worker=me,
+                )
+            )
+        variants.append(
+            Variant("read", f"reading (decompressing) the {BANDS} bands alone", {"task": "read", **common}, worker=me)
+        )
         logs = tmp / "logs"
         logs.mkdir()
         failures: dict[str, str] = {}
@@ -413,8 +474,10 @@ def main() -> int:
             "",
             *method_text(a.reps),
             "",
-            *variant_table([(v.label, sums[v.name]) for v in variants],
-                           ref=("exactextract", sums["exactextract"].median) if "exactextract" in sums else None),
+            *variant_table(
+                [(v.label, sums[v.name]) for v in variants],
+                ref=("exactextract", sums["exactextract"].median) if "exactextract" in sums else None,
+            ),
             "",
             *ee_notes,
             f"QGIS `native:zonalstatisticsfb` x {BANDS} bands in one QGIS process ({a.qgis_reps} run(s), after the "
@@ -426,8 +489,13 @@ def main() -> int:
             f"largest relative difference of the means {mean_diff:.1e}. Zhaoqing, cut by the raster's west edge: "
             f"{int(cnt[zq])} cells (centre), {exact['cells'][zq]:.1f} (exact).",
         ]
-        targets = [("centre at least 4x faster than QGIS per band (whole processes)", f"{t_q / c.process_median:.1f}x",
-                    t_q / c.process_median >= 4)]
+        targets = [
+            (
+                "centre at least 4x faster than QGIS per band (whole processes)",
+                f"{t_q / c.process_median:.1f}x",
+                t_q / c.process_median >= 4,
+            )
+        ]
         if ee_missing:
             lines += ["", f"**exactextract was not measured**: {ee_missing}.", ""]
             targets.append(("exact within 1.5x of exactextract", "not measured (see above)", None))
@@ -441,22 +509,39 @@ def main() -> int:
             ex_mean = np.array(exact["means"], float)[:, :BANDS]
             cell_rel = float(np.nanmax(np.abs(np.array(exact["cells"], float) - ee_cells) / np.maximum(ee_cells, 1)))
             mean_rel = float(np.nanmax(np.abs(ex_mean - ee_mean) / np.abs(ee_mean)))
-            lines += ["", f"Agreement exact against exactextract: coverage (cells) largest relative difference "
-                      f"{cell_rel:.1e}, means {mean_rel:.1e} (the plugin densifies the WGS 84 boundaries before "
-                      "reprojecting them; geopandas reprojects the vertices only).", ""]
-            targets += [
-                ("exact within 1.5x of exactextract (timed calls)", f"{e.median / ee.median:.2f}x (medians "
-                 f"{fmt(e.median)} / {fmt(ee.median)}; whole processes {e.process_median / ee.process_median:.2f}x)",
-                 e.median <= 1.5 * ee.median),
-                ("centre no slower than exactextract (timed calls)", f"{c.median / ee.median:.2f}x",
-                 c.median <= ee.median),
+            lines += [
+                "",
+                f"Agreement exact against exactextract: coverage (cells) largest relative difference "
+                f"{cell_rel:.1e}, means {mean_rel:.1e} (the plugin densifies the WGS 84 boundaries before "
+                "reprojecting them; geopandas reprojects the vertices only).",
+                "",
             ]
-        lines += ["## Targets", "", *target_table(targets), "",
-                  f"(This machine vs the issue's: QGIS {t_q:.1f} s here vs {REF['qgis']} s, decompression "
-                  f"{r.process_median:.2f} s (whole process) vs {REF['decompress']} s.)", ""]
+            targets += [
+                (
+                    "exact within 1.5x of exactextract (timed calls)",
+                    f"{e.median / ee.median:.2f}x (medians "
+                    f"{fmt(e.median)} / {fmt(ee.median)}; whole processes {e.process_median / ee.process_median:.2f}x)",
+                    e.median <= 1.5 * ee.median,
+                ),
+                (
+                    "centre no slower than exactextract (timed calls)",
+                    f"{c.median / ee.median:.2f}x",
+                    c.median <= ee.median,
+                ),
+            ]
+        lines += [
+            "## Targets",
+            "",
+            *target_table(targets),
+            "",
+            f"(This machine vs the issue's: QGIS {t_q:.1f} s here vs {REF['qgis']} s, decompression "
+            f"{r.process_median:.2f} s (whole process) vs {REF['decompress']} s.)",
+            "",
+        ]
         if a.quick:
-            lines.append(f"Benchmark wall time: {time.perf_counter() - t_start:.0f} s (`--quick`: no land-cover "
-                         "fractions).")
+            lines.append(
+                f"Benchmark wall time: {time.perf_counter() - t_start:.0f} s (`--quick`: no land-cover fractions)."
+            )
             text = "\n".join(lines) + "\n"
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(text)
@@ -476,9 +561,29 @@ def main() -> int:
         err = err_ovr = float("nan")
         if not a.skip_gdalwarp:
             vrt = class_vrt(TILE, FOREST, tmp / "forest.vrt")
-            cmd = ["gdalwarp", "-q", "-overwrite", "-r", "average", "-tr", repr(CELL_DEG), repr(CELL_DEG),
-                   "-te", "6", "0", "9", "3", "-ot", "Float32", "-dstnodata", "-9999", "--config", "GDAL_CACHEMAX",
-                   "128", vrt]
+            cmd = [
+                "gdalwarp",
+                "-q",
+                "-overwrite",
+                "-r",
+                "average",
+                "-tr",
+                repr(CELL_DEG),
+                repr(CELL_DEG),
+                "-te",
+                "6",
+                "0",
+                "9",
+                "3",
+                "-ot",
+                "Float32",
+                "-dstnodata",
+                "-9999",
+                "--config",
+                "GDAL_CACHEMAX",
+                "128",
+                vrt,
+            ]
             gw = measured_child(cmd[:5] + ["-ovr", "NONE"] + cmd[5:] + [str(tmp / "gw.tif")])
             gw_ovr = measured_child(cmd + [str(tmp / "gw_ovr.tif")])
             with rasterio.open(tmp / "gw.tif") as ds:
@@ -518,8 +623,11 @@ def main() -> int:
             f"| {fmt(gw_ovr[1], 'MB')} | - |",
             "",
             f"Forest fraction, largest difference from casanep: gdalwarp -ovr NONE {err:.2g}; gdalwarp reading "
-            + ("overviews: every cell nodata (the class VRT's implicit overviews hold no data)."
-               if err_ovr == float("inf") else f"overviews {err_ovr:.2g}."),
+            + (
+                "overviews: every cell nodata (the class VRT's implicit overviews hold no data)."
+                if err_ovr == float("inf")
+                else f"overviews {err_ovr:.2g}."
+            ),
             "",
             "| target | value | met |",
             "|---|---|---|",

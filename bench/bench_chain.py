@@ -98,8 +98,17 @@ def make_inputs(folder: Path, size: int, seed: int = SEED) -> dict[str, str]:
     rng = np.random.default_rng(seed)
     h = w = size
     transform = from_origin(500000.0, 2700000.0, 250.0, 250.0)
-    prof = dict(driver="GTiff", width=w, height=h, crs="EPSG:32649", transform=transform, tiled=True,
-                blockxsize=256, blockysize=256, interleave="band")
+    prof = dict(
+        driver="GTiff",
+        width=w,
+        height=h,
+        crs="EPSG:32649",
+        transform=transform,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        interleave="band",
+    )
     gy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
     gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
     f32 = np.float32
@@ -223,8 +232,11 @@ def checkout(commit: str, dest: Path) -> str | None:
     """``casa_nep_plugin`` as of ``commit`` extracted into ``dest`` (git archive); None and a reason on failure."""
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        arch = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, "casa_nep_plugin"],
-                              check=True, capture_output=True)
+        arch = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "casa_nep_plugin"],
+            check=True,
+            capture_output=True,
+        )
         subprocess.run(["tar", "-x", "-C", str(dest)], input=arch.stdout, check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         err = getattr(exc, "stderr", b"") or b""
@@ -237,8 +249,15 @@ def checkout(commit: str, dest: Path) -> str | None:
 # --------------------------------------------------------------------------- #
 # Projection (issue 8: China at 250 m for 20 years on 16 cores)
 # --------------------------------------------------------------------------- #
-def projection(mpx_months: float, t1: float, t2: float, cores_measured: int, extra_factor: float = 1.0,
-               extra_note: str = "", one_core: bool = False) -> dict:
+def projection(
+    mpx_months: float,
+    t1: float,
+    t2: float,
+    cores_measured: int,
+    extra_factor: float = 1.0,
+    extra_note: str = "",
+    one_core: bool = False,
+) -> dict:
     """Hours for CHINA_PX_MONTHS on PROJ_CORES cores from the 1-thread time ``t1`` and the all-core time ``t2``.
 
     Per-core throughput = Mpx-months / t1; ``one_core``: t1 is the run pinned to one
@@ -257,12 +276,21 @@ def projection(mpx_months: float, t1: float, t2: float, cores_measured: int, ext
     hours_linear = CHINA_PX_MONTHS / (per_core * PROJ_CORES) / 3600
     # every core as productive as each of the measured cores at full load
     hours_eff = CHINA_PX_MONTHS / (mpx_months * 1e6 / t2 / extra_factor * PROJ_CORES / n) / 3600
-    return {"per_core_mpxm_s": per_core / 1e6, "speedup": speedup, "cores_measured": n, "serial": serial,
-            "s16": s16, "hours_amdahl": hours_amdahl, "hours_linear": hours_linear, "hours_eff": hours_eff,
-            "extra_factor": extra_factor, "one_core": one_core,
-            "extra_note": extra_note,
-            # bytes moved: NDVI read (float32) + 3 float32 outputs written, before compression
-            "io_gb_s_amdahl": CHINA_PX_MONTHS * 4 * 4 / (hours_amdahl * 3600) / 1e9}
+    return {
+        "per_core_mpxm_s": per_core / 1e6,
+        "speedup": speedup,
+        "cores_measured": n,
+        "serial": serial,
+        "s16": s16,
+        "hours_amdahl": hours_amdahl,
+        "hours_linear": hours_linear,
+        "hours_eff": hours_eff,
+        "extra_factor": extra_factor,
+        "one_core": one_core,
+        "extra_note": extra_note,
+        # bytes moved: NDVI read (float32) + 3 float32 outputs written, before compression
+        "io_gb_s_amdahl": CHINA_PX_MONTHS * 4 * 4 / (hours_amdahl * 3600) / 1e9,
+    }
 
 
 def projection_lines(p: dict) -> list[str]:
@@ -270,8 +298,13 @@ def projection_lines(p: dict) -> list[str]:
     return [
         f"- Per-core throughput (one-pass chain, {'pinned to one core' if p.get('one_core') else '`threads=1`'}, "
         f"measured): {p['per_core_mpxm_s']:.2f} Mpx-months/s"
-        + (f" (the chain's {p['per_core_mpxm_s'] * p['extra_factor']:.2f} divided by {p['extra_factor']:.2f}: "
-           f"{p['extra_note']})" if p["extra_factor"] != 1.0 else "") + ".",
+        + (
+            f" (the chain's {p['per_core_mpxm_s'] * p['extra_factor']:.2f} divided by {p['extra_factor']:.2f}: "
+            f"{p['extra_note']})"
+            if p["extra_factor"] != 1.0
+            else ""
+        )
+        + ".",
         f"- Measured scaling 1 -> {p['cores_measured']} {'cores' if p.get('one_core') else 'threads'}: "
         f"{p['speedup']:.2f}x; Amdahl's serial fraction "
         f"fitting it: {p['serial']:.2f}; hence {p['s16']:.1f}x on {PROJ_CORES} cores.",
@@ -292,7 +325,16 @@ def projection_lines(p: dict) -> list[str]:
 # Main
 # --------------------------------------------------------------------------- #
 ALL_VARIANTS = (
-    "new", "new_1t", "new_1core", "new_numpy", "new_kernel", "old", "fused", "floor_zstd", "floor_none", "rastercalc",
+    "new",
+    "new_1t",
+    "new_1core",
+    "new_numpy",
+    "new_kernel",
+    "old",
+    "fused",
+    "floor_zstd",
+    "floor_none",
+    "rastercalc",
 )
 
 
@@ -300,8 +342,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--rc-months", default="1", help="months the raster calculator runs (the rest extrapolated "
-                    "linearly); 0 skips it")
+    ap.add_argument(
+        "--rc-months",
+        default="1",
+        help="months the raster calculator runs (the rest extrapolated linearly); 0 skips it",
+    )
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ALL_VARIANTS)}")
     ap.add_argument("--old-commit", default=OLD_COMMIT)
     ap.add_argument("--quick", action="store_true", help="500^2, calculator on month 1 (a check that all runs)")
@@ -340,37 +385,60 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
 
         cores = os.cpu_count() or 1
         catalogue = {
-            "new": plugin("new", f"plugin, this tree, one pass, default threads ({cores} = all cores), ZSTD",
-                          keep_last=True),
+            "new": plugin(
+                "new", f"plugin, this tree, one pass, default threads ({cores} = all cores), ZSTD", keep_last=True
+            ),
             "new_1t": plugin("new_1t", "plugin, this tree, one pass, `threads=1`", threads=1),
-            "new_1core": plugin("new_1core", "plugin, this tree, one pass, pinned to one core (CPU affinity)",
-                                cpus=[0]),
-            "new_numpy": plugin("new_numpy", "plugin, this tree, one pass, `CASANEP_NUMBA=0` (numpy path)",
-                                env={"CASANEP_NUMBA": "0"}),
-            "new_kernel": plugin("new_kernel", "plugin, this tree, one pass, `CASANEP_NUMBA=1` (fused numba kernel)",
-                                 env={"CASANEP_NUMBA": "1"}),
-            "old": plugin("old", f"plugin as of {args.old_commit}, one pass", pythonpath=str(old_tree),
-                          keep_last=True),
-            "fused": Variant("fused", "fused in-memory numpy (whole arrays) + ZSTD write (`GTIFF_PROFILE`)",
-                             {"variant": "fused", "inputs": inputs}, out=tmp / "fused", keep_last=True),
-            "floor_zstd": Variant("floor_zstd", "floor: read all inputs + write 3 outputs, ZSTD (`GTIFF_PROFILE`), "
-                                  "no compute", {"variant": "floor", "inputs": inputs, "compress": "zstd"},
-                                  out=tmp / "floor_zstd"),
-            "floor_none": Variant("floor_none", "floor: read all inputs + write 3 outputs, uncompressed, no compute",
-                                  {"variant": "floor", "inputs": inputs, "compress": "none"}, out=tmp / "floor_none"),
-            "rastercalc": Variant("rastercalc", "QGIS raster calculator chain (`qgis:rastercalculator`), "
-                                  f"extrapolated to 12 months from month(s) {','.join(map(str, rc_months))}",
-                                  {"variant": "rastercalc", "inputs": inputs, "months": rc_months},
-                                  out=tmp / "rastercalc", keep_last=True,
-                                  work_time=lambda r: r["times"]["extrapolated_12_months"]),
+            "new_1core": plugin(
+                "new_1core", "plugin, this tree, one pass, pinned to one core (CPU affinity)", cpus=[0]
+            ),
+            "new_numpy": plugin(
+                "new_numpy", "plugin, this tree, one pass, `CASANEP_NUMBA=0` (numpy path)", env={"CASANEP_NUMBA": "0"}
+            ),
+            "new_kernel": plugin(
+                "new_kernel",
+                "plugin, this tree, one pass, `CASANEP_NUMBA=1` (fused numba kernel)",
+                env={"CASANEP_NUMBA": "1"},
+            ),
+            "old": plugin("old", f"plugin as of {args.old_commit}, one pass", pythonpath=str(old_tree), keep_last=True),
+            "fused": Variant(
+                "fused",
+                "fused in-memory numpy (whole arrays) + ZSTD write (`GTIFF_PROFILE`)",
+                {"variant": "fused", "inputs": inputs},
+                out=tmp / "fused",
+                keep_last=True,
+            ),
+            "floor_zstd": Variant(
+                "floor_zstd",
+                "floor: read all inputs + write 3 outputs, ZSTD (`GTIFF_PROFILE`), no compute",
+                {"variant": "floor", "inputs": inputs, "compress": "zstd"},
+                out=tmp / "floor_zstd",
+            ),
+            "floor_none": Variant(
+                "floor_none",
+                "floor: read all inputs + write 3 outputs, uncompressed, no compute",
+                {"variant": "floor", "inputs": inputs, "compress": "none"},
+                out=tmp / "floor_none",
+            ),
+            "rastercalc": Variant(
+                "rastercalc",
+                "QGIS raster calculator chain (`qgis:rastercalculator`), "
+                f"extrapolated to 12 months from month(s) {','.join(map(str, rc_months))}",
+                {"variant": "rastercalc", "inputs": inputs, "months": rc_months},
+                out=tmp / "rastercalc",
+                keep_last=True,
+                work_time=lambda r: r["times"]["extrapolated_12_months"],
+            ),
         }
         variants = [catalogue[v] for v in chosen]
         warm = [plugin("warmup", "plugin, this tree (numba compile cache, page cache)")] if "new" in chosen else []
         failures: dict[str, str] = {}
         runs = round_robin(variants, args.rounds, logs, say, warmup=warm, failures=failures)
         for name, err in failures.items():
-            notes.append(f"**{name} failed** in {args.rounds - len(runs[name])} of {args.rounds} rounds: {err} "
-                         "(its figures, if any, are from the runs that succeeded).")
+            notes.append(
+                f"**{name} failed** in {args.rounds - len(runs[name])} of {args.rounds} rounds: {err} "
+                "(its figures, if any, are from the runs that succeeded)."
+            )
         runs = {k: v for k, v in runs.items() if v}
         sums = {k: summarize(v) for k, v in runs.items()}
         # -- agreement of the last round's outputs ------------------------------------------------
@@ -378,8 +446,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
         comparisons = [
             ("old", f"plugin as of {args.old_commit}", lambda: compare_outputs(tmp / "new", tmp / "old")),
             ("fused", "fused numpy", lambda: compare_outputs(tmp / "new", tmp / "fused", b_prefix="fused_")),
-            ("rastercalc", f"raster calculator (month(s) {','.join(map(str, rc_months))})",
-             lambda: compare_rastercalc(tmp / "new", tmp / "rastercalc", rc_months)),
+            (
+                "rastercalc",
+                f"raster calculator (month(s) {','.join(map(str, rc_months))})",
+                lambda: compare_rastercalc(tmp / "new", tmp / "rastercalc", rc_months),
+            ),
         ]
         for key, ref_name, fn in comparisons:
             if "new" in sums and key in sums:
@@ -395,8 +466,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
         for name, want_numba in (("new", default), ("new_1t", default), ("new_numpy", False), ("new_kernel", True)):
             got = {r.get("numba") for r in runs.get(name, [])}
             if runs.get(name) and got != {want_numba}:
-                notes.append(f"Check: {name} ran with the numba kernel {'on' if True in got else 'off'} "
-                             f"(expected {'on' if want_numba else 'off'}).")
+                notes.append(
+                    f"Check: {name} ran with the numba kernel {'on' if True in got else 'off'} "
+                    f"(expected {'on' if want_numba else 'off'})."
+                )
         for name in ("new", "new_1t", "new_1core"):
             used = sorted({r.get("threads_used") for r in runs.get(name, [])} - {None})
             if used:
@@ -406,9 +479,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
             raise RuntimeError(f"the {args.old_commit} runs imported the plugin from {old_files}, not {old_tree}")
         text, data_out = report(args, sums, agree, settings, notes, rc_months, mpxm, cores)
         text += f"\nWhole benchmark: {time.perf_counter() - t_start:.0f} s.\n"
-        data_out["runs"] = {k: [{kk: r.get(kk) for kk in ("work", "process_wall", "process_cpu", "work_cpu",
-                                                             "peak_mb", "times")} for r in v]
-                            for k, v in runs.items()}
+        data_out["runs"] = {
+            k: [
+                {kk: r.get(kk) for kk in ("work", "process_wall", "process_cpu", "work_cpu", "peak_mb", "times")}
+                for r in v
+            ]
+            for k, v in runs.items()
+        }
         path = write_results("chain", text, data_out)
         print()
         print(text)
@@ -445,8 +522,11 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
         f"(level {settings.get('zstd_level')}, predictor {settings.get('predictor')}) as the engine writes them "
         "by default.",
         "",
-        *method_text(args.rounds, "A warm-up run of the plugin (this tree) precedes round 1, untimed (numba's "
-                     "compile cache, the page cache)."),
+        *method_text(
+            args.rounds,
+            "A warm-up run of the plugin (this tree) precedes round 1, untimed (numba's "
+            "compile cache, the page cache).",
+        ),
         "",
         "The floor variants read the six inputs whole (unmasked, on one thread per core) and then write NDVI, T "
         "and P as the three outputs, each output on its own thread, with the plugin's `GTIFF_PROFILE` and the "
@@ -460,43 +540,76 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
     lines += variant_table([(labels[k], sums[k]) for k in order], mpx_months=mpxm, ref=ref)
     lines += [""]
     targets = []
-    data: dict = {"size": size, "mpx_months": mpxm, "cores": cores,
-                  "summary": {k: vars(s) for k, s in sums.items()}}
+    data: dict = {"size": size, "mpx_months": mpxm, "cores": cores, "summary": {k: vars(s) for k, s in sums.items()}}
     if "new" in sums:
         n = sums["new"]
         if "old" in sums:
             o = sums["old"]
-            targets.append((f">= {TARGET_VS_OLD:g}x faster than commit {args.old_commit}",
-                            f"{o.median / n.median:.2f}x (medians {fmt(o.median)} / {fmt(n.median)} s; minima "
-                            f"{o.best / n.best:.2f}x)", o.median / n.median >= TARGET_VS_OLD))
+            targets.append(
+                (
+                    f">= {TARGET_VS_OLD:g}x faster than commit {args.old_commit}",
+                    f"{o.median / n.median:.2f}x (medians {fmt(o.median)} / {fmt(n.median)} s; minima "
+                    f"{o.best / n.best:.2f}x)",
+                    o.median / n.median >= TARGET_VS_OLD,
+                )
+            )
         if "fused" in sums:
             f = sums["fused"]
-            targets.append((f">= {TARGET_VS_FUSED:g}x faster than fused numpy + ZSTD",
-                            f"{f.median / n.median:.2f}x (medians {fmt(f.median)} / {fmt(n.median)} s; minima "
-                            f"{f.best / n.best:.2f}x)", f.median / n.median >= TARGET_VS_FUSED))
+            targets.append(
+                (
+                    f">= {TARGET_VS_FUSED:g}x faster than fused numpy + ZSTD",
+                    f"{f.median / n.median:.2f}x (medians {fmt(f.median)} / {fmt(n.median)} s; minima "
+                    f"{f.best / n.best:.2f}x)",
+                    f.median / n.median >= TARGET_VS_FUSED,
+                )
+            )
         if "floor_zstd" in sums:
             fl = sums["floor_zstd"]
-            targets.append((f"<= {TARGET_VS_FLOOR:g}x the physical floor with the same compression (ZSTD)",
-                            f"{n.median / fl.median:.2f}x (medians {fmt(n.median)} / {fmt(fl.median)} s; minima "
-                            f"{n.best / fl.best:.2f}x)", n.median / fl.median <= TARGET_VS_FLOOR))
+            targets.append(
+                (
+                    f"<= {TARGET_VS_FLOOR:g}x the physical floor with the same compression (ZSTD)",
+                    f"{n.median / fl.median:.2f}x (medians {fmt(n.median)} / {fmt(fl.median)} s; minima "
+                    f"{n.best / fl.best:.2f}x)",
+                    n.median / fl.median <= TARGET_VS_FLOOR,
+                )
+            )
         if "floor_none" in sums:
             fl = sums["floor_none"]
             targets.append(("(for reference) against the uncompressed floor", f"{n.median / fl.median:.2f}x", None))
-        targets.append((f"CPU >= {TARGET_CPU:g} % of one core (the `run_npp` call; whole process in brackets)",
-                        f"{fmt(n.work_cpu, 0)} % ({fmt(n.cpu, 0)} %)", n.work_cpu >= TARGET_CPU))
+        targets.append(
+            (
+                f"CPU >= {TARGET_CPU:g} % of one core (the `run_npp` call; whole process in brackets)",
+                f"{fmt(n.work_cpu, 0)} % ({fmt(n.cpu, 0)} %)",
+                n.work_cpu >= TARGET_CPU,
+            )
+        )
         if "new_1t" in sums:
             s1 = sums["new_1t"]
-            targets.append((f"scaling 1 -> {cores} threads (measured)", f"{s1.median / n.median:.2f}x "
-                            f"(medians {fmt(s1.median)} / {fmt(n.median)} s)", None))
+            targets.append(
+                (
+                    f"scaling 1 -> {cores} threads (measured)",
+                    f"{s1.median / n.median:.2f}x (medians {fmt(s1.median)} / {fmt(n.median)} s)",
+                    None,
+                )
+            )
         if "new_1core" in sums:
             c1 = sums["new_1core"]
-            targets.append((f"scaling 1 -> {cores} cores (measured, CPU affinity)", f"{c1.median / n.median:.2f}x "
-                            f"(medians {fmt(c1.median)} / {fmt(n.median)} s)", None))
+            targets.append(
+                (
+                    f"scaling 1 -> {cores} cores (measured, CPU affinity)",
+                    f"{c1.median / n.median:.2f}x (medians {fmt(c1.median)} / {fmt(n.median)} s)",
+                    None,
+                )
+            )
         if "new_numpy" in sums and "new_kernel" in sums:
             nn, nk = sums["new_numpy"], sums["new_kernel"]
-            targets.append(("fused numba kernel against the numpy path (same engine, medians)",
-                            f"{nk.median:.2f} s against {nn.median:.2f} s: speed-up {nn.median / nk.median:.2f}x",
-                            None))
+            targets.append(
+                (
+                    "fused numba kernel against the numpy path (same engine, medians)",
+                    f"{nk.median:.2f} s against {nn.median:.2f} s: speed-up {nn.median / nk.median:.2f}x",
+                    None,
+                )
+            )
         if "rastercalc" in sums:
             rc = sums["rastercalc"]
             targets.append(("against the QGIS raster-calculator chain", f"speed-up {rc.median / n.median:.1f}x", None))
@@ -504,27 +617,46 @@ def report(args, sums, agree, settings, notes, rc_months, mpxm, cores) -> tuple[
     old_key = f"plugin as of {args.old_commit}"
     if old_key in agree:
         comp = agree[old_key]
-        ok = all(c["mask_mismatch"] == 0 and c["max_abs"] <= ULPS * np.finfo(np.float32).eps * c["max_value"]
-                 for c in comp.values())
+        ok = all(
+            c["mask_mismatch"] == 0 and c["max_abs"] <= ULPS * np.finfo(np.float32).eps * c["max_value"]
+            for c in comp.values()
+        )
         worst = max(c["max_abs"] for c in comp.values())
-        targets.append((f"outputs equal to {args.old_commit}'s within float32 tolerance ({ULPS} units in the "
-                        "last place of the largest value, same nodata)", f"max abs diff {worst:.3g} gC m-2 "
-                        f"month-1; nodata mismatches {sum(c['mask_mismatch'] for c in comp.values())}", ok))
+        targets.append(
+            (
+                f"outputs equal to {args.old_commit}'s within float32 tolerance ({ULPS} units in the "
+                "last place of the largest value, same nodata)",
+                f"max abs diff {worst:.3g} gC m-2 "
+                f"month-1; nodata mismatches {sum(c['mask_mismatch'] for c in comp.values())}",
+                ok,
+            )
+        )
     lines += ["## Targets (issue 8)", "", *target_table(targets), ""]
     data["targets"] = targets
     if agree:
-        lines += ["## Agreement of the outputs (last round)", "",
-                  "This tree's NPP, RH and NEP against each reference, band by band, as read back from the files.",
-                  "", "| reference | quantity | max abs diff (gC m-2 month-1) | max abs value | cells compared | "
-                  "nodata mask mismatches |", "|---|---|---|---|---|---|"]
+        lines += [
+            "## Agreement of the outputs (last round)",
+            "",
+            "This tree's NPP, RH and NEP against each reference, band by band, as read back from the files.",
+            "",
+            "| reference | quantity | max abs diff (gC m-2 month-1) | max abs value | cells compared | "
+            "nodata mask mismatches |",
+            "|---|---|---|---|---|---|",
+        ]
         for ref_name, comp in agree.items():
             for q, c in comp.items():
-                lines.append(f"| {ref_name} | {q.upper()} | {c['max_abs']:.3g} | {fmt(c['max_value'], 1)} | "
-                             f"{c['compared']:,} | {c['mask_mismatch']:,} |")
-        lines += ["", "float32 carries about 7 significant digits: with values up to the max abs value, "
-                  "differences of a few 1e-5 x that value are rounding. Raster-calculator mask mismatches are "
-                  "expected: the calculator carries one month's NDVI nodata into Topt and so into every month of "
-                  "that cell, where the plugin (METHOD.md) takes Topt from the valid months.", ""]
+                lines.append(
+                    f"| {ref_name} | {q.upper()} | {c['max_abs']:.3g} | {fmt(c['max_value'], 1)} | "
+                    f"{c['compared']:,} | {c['mask_mismatch']:,} |"
+                )
+        lines += [
+            "",
+            "float32 carries about 7 significant digits: with values up to the max abs value, "
+            "differences of a few 1e-5 x that value are rounding. Raster-calculator mask mismatches are "
+            "expected: the calculator carries one month's NDVI nodata into Topt and so into every month of "
+            "that cell, where the plugin (METHOD.md) takes Topt from the valid months.",
+            "",
+        ]
         data["agree"] = agree
     one = "new_1core" if "new_1core" in sums else "new_1t"
     if "new" in sums and one in sums:

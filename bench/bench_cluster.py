@@ -54,9 +54,18 @@ def chain(inputs: dict[str, str], out: Path, threads: int | None = None) -> floa
         shutil.rmtree(out)
     out.mkdir(parents=True)
     t0 = time.perf_counter()
-    model.run_npp(inputs["ndvi"], inputs["lc"], inputs["sol"], inputs["t"], inputs["p"], str(out / "npp.tif"),
-                  evapotranspiration=inputs["e"], rh_output=str(out / "rh.tif"), nep_output=str(out / "nep.tif"),
-                  threads=threads)
+    model.run_npp(
+        inputs["ndvi"],
+        inputs["lc"],
+        inputs["sol"],
+        inputs["t"],
+        inputs["p"],
+        str(out / "npp.tif"),
+        evapotranspiration=inputs["e"],
+        rh_output=str(out / "rh.tif"),
+        nep_output=str(out / "nep.tif"),
+        threads=threads,
+    )
     return time.perf_counter() - t0
 
 
@@ -109,8 +118,9 @@ def main() -> int:
         start: dict[int, float] = {}
         for n in (1, 2):
             t0 = time.perf_counter()
-            lc = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                          host="127.0.0.1", dashboard_address=None)
+            lc = distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            )
             address = lc.scheduler_address
 
             def run(where: str, n: int = n, address: str = address) -> float:
@@ -134,20 +144,35 @@ def main() -> int:
                     chain(warm, work / "w", n if where == "local" else None)
                 os.environ.pop(cluster.ENV, None)
                 start[n] = time.perf_counter() - t0
-                times[n] = round_robin({w: (lambda w=w: run(w)) for w in ("local", "staging", "transfer")},
-                                       args.repeats)
+                times[n] = round_robin(
+                    {w: (lambda w=w: run(w)) for w in ("local", "staging", "transfer")}, args.repeats
+                )
                 for where in ("staging", "transfer"):
                     equal &= same_cells(work / f"{where}{n}", work / f"local{n}")
             finally:
                 cluster.close_clients()
                 lc.close()
             med = {k: statistics.median(v) for k, v in times[n].items()}
-            print(f"{n} core(s): " + ", ".join(f"{k} {med[k]:.2f} s" for k in med)
-                  + f" (cluster start and warm-up {start[n]:.1f} s)", flush=True)
+            print(
+                f"{n} core(s): "
+                + ", ".join(f"{k} {med[k]:.2f} s" for k in med)
+                + f" (cluster start and warm-up {start[n]:.1f} s)",
+                flush=True,
+            )
             for where in ("staging", "transfer"):
                 lo, re = times[n]["local"], times[n][where]
-                rows.append((n, where, statistics.median(lo), statistics.median(re),
-                             statistics.median(re) / statistics.median(lo), min(lo), min(re), min(re) / min(lo)))
+                rows.append(
+                    (
+                        n,
+                        where,
+                        statistics.median(lo),
+                        statistics.median(re),
+                        statistics.median(re) / statistics.median(lo),
+                        min(lo),
+                        min(re),
+                        min(re) / min(lo),
+                    )
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     speedup = statistics.median(times[1]["staging"]) / statistics.median(times[2]["staging"])
@@ -169,8 +194,10 @@ def main() -> int:
         "| cores | results | local engine median / min (s) | Dask cluster median / min (s) "
         "| cluster / local, median (target <= 1.3) / min |",
         "|---|---|---|---|---|",
-        *[f"| {n} | {w} | {lo:.2f} / {lomin:.2f} | {re:.2f} / {remin:.2f} | {ratio:.2f} / {rmin:.2f} |"
-          for n, w, lo, re, ratio, lomin, remin, rmin in rows],
+        *[
+            f"| {n} | {w} | {lo:.2f} / {lomin:.2f} | {re:.2f} / {remin:.2f} | {ratio:.2f} / {rmin:.2f} |"
+            for n, w, lo, re, ratio, lomin, remin, rmin in rows
+        ],
         "",
         f"1 against 2 workers (staging, medians): {statistics.median(times[1]['staging']):.2f} s against "
         f"{statistics.median(times[2]['staging']):.2f} s, speed-up {speedup:.2f}x.",

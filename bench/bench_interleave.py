@@ -53,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=6000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1500^2 (a check that all runs)")
-    ap.add_argument("--climate-factor", type=int, default=FACTOR,
-                    help="climate cell size / NDVI cell size (1: climate on the NDVI grid, a stricter test of the "
-                    "NDVI reading, ~7 GB more input at 6000^2)")
+    ap.add_argument(
+        "--climate-factor",
+        type=int,
+        default=FACTOR,
+        help="climate cell size / NDVI cell size (1: climate on the NDVI grid, a stricter test of the "
+        "NDVI reading, ~7 GB more input at 6000^2)",
+    )
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
@@ -75,16 +79,24 @@ def main(argv: list[str] | None = None) -> int:
         data = tmp / "inputs"
         say(f"generating {size} x {size} x 12 NDVI (band- and pixel-interleaved), climate {size // factor}^2")
         layouts = {"ndvi_band": dict(LAYOUT, interleave="band"), "ndvi_pixel": dict(LAYOUT, interleave="pixel")}
-        gen = Variant("generate", "generate", {"variant": "generate_grid", "size": size, "months": 12,
-                                               "factor": factor, "layouts": layouts}, out=data)
+        gen = Variant(
+            "generate",
+            "generate",
+            {"variant": "generate_grid", "size": size, "months": 12, "factor": factor, "layouts": layouts},
+            out=data,
+        )
         g = run_child(gen, logs, "generate")
         inputs = g["inputs"]
-        say(f"  generated in {g['process_wall']:.0f} s; NDVI files "
+        say(
+            f"  generated in {g['process_wall']:.0f} s; NDVI files "
             f"{Path(inputs['ndvi_band']).stat().st_size / 1e9:.2f} GB (band), "
-            f"{Path(inputs['ndvi_pixel']).stat().st_size / 1e9:.2f} GB (pixel)")
+            f"{Path(inputs['ndvi_pixel']).stat().st_size / 1e9:.2f} GB (pixel)"
+        )
         variants = []
-        for name, key, label in (("pixel", "ndvi_pixel", "NDVI pixel-interleaved"),
-                                 ("band", "ndvi_band", "NDVI band-interleaved")):
+        for name, key, label in (
+            ("pixel", "ndvi_pixel", "NDVI pixel-interleaved"),
+            ("band", "ndvi_band", "NDVI band-interleaved"),
+        ):
             cfg = {"variant": "plugin", "chain": "onepass", "inputs": dict(inputs, ndvi=inputs[key])}
             variants.append(Variant(name, f"one-pass chain, {label}", cfg, out=tmp / name, keep_last=True))
         runs = round_robin(variants, args.rounds, logs, say)
@@ -96,14 +108,22 @@ def main(argv: list[str] | None = None) -> int:
         p, b = sums["pixel"], sums["band"]
         ratio = p.median / b.median
         targets = [
-            (f"pixel-interleaved within {TARGET_RATIO:g}x of band-interleaved",
-             f"{ratio:.2f}x (medians {fmt(p.median)} / {fmt(b.median)} s; minima {p.best / b.best:.2f}x)",
-             ratio <= TARGET_RATIO),
-            ("peak RSS < 1 GB at 12 months, any raster size",
-             f"{fmt(max(p.peak_max, b.peak_max), 0)} MB at {size}^2", max(p.peak_max, b.peak_max) < TARGET_PEAK_MB),
-            ("NEP equal in both layouts", f"max abs diff {agree['max_abs']:.3g}, nodata mismatches "
-             f"{agree['mask_mismatch']:,}, {agree['compared']:,} cells", agree["max_abs"] == 0
-             and agree["mask_mismatch"] == 0),
+            (
+                f"pixel-interleaved within {TARGET_RATIO:g}x of band-interleaved",
+                f"{ratio:.2f}x (medians {fmt(p.median)} / {fmt(b.median)} s; minima {p.best / b.best:.2f}x)",
+                ratio <= TARGET_RATIO,
+            ),
+            (
+                "peak RSS < 1 GB at 12 months, any raster size",
+                f"{fmt(max(p.peak_max, b.peak_max), 0)} MB at {size}^2",
+                max(p.peak_max, b.peak_max) < TARGET_PEAK_MB,
+            ),
+            (
+                "NEP equal in both layouts",
+                f"max abs diff {agree['max_abs']:.3g}, nodata mismatches "
+                f"{agree['mask_mismatch']:,}, {agree['compared']:,} cells",
+                agree["max_abs"] == 0 and agree["mask_mismatch"] == 0,
+            ),
         ]
         lines = [
             "# Pixel- against band-interleaved NDVI input",
@@ -111,16 +131,21 @@ def main(argv: list[str] | None = None) -> int:
             f"NDVI {size} x {size} x 12 float32 (250 m, UTM 49N), tiled 512 x 512, deflate (no predictor), the same "
             "values written band-interleaved and pixel-interleaved (`bench/_inputs.py`); land cover "
             f"{size} x {size} uint8; SOL, T, P, E "
-            + (f"{size // factor} x {size // factor} at {250 * factor} m (same CRS and extent: the plugin resamples "
-               "them bilinearly onto the NDVI grid)" if factor > 1 else "on the NDVI grid (uncompressed)")
+            + (
+                f"{size // factor} x {size // factor} at {250 * factor} m (same CRS and extent: the plugin resamples "
+                "them bilinearly onto the NDVI grid)"
+                if factor > 1
+                else "on the NDVI grid (uncompressed)"
+            )
             + ". One-pass chain (`run_npp` with "
             "`rh_output` and `nep_output`), default threads and compression. "
             f"{mpxm:,.0f} Mpx-months per run.",
             "",
             *method_text(args.rounds),
             "",
-            *variant_table([(v.label, sums[v.name]) for v in variants], mpx_months=mpxm,
-                           ref=("band-interleaved", b.median)),
+            *variant_table(
+                [(v.label, sums[v.name]) for v in variants], mpx_months=mpxm, ref=("band-interleaved", b.median)
+            ),
             "",
             "## Targets (issue 8)",
             "",
@@ -130,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
         text = "\n".join(lines)
-        path = write_results("interleave", text, {"size": size, "mpx_months": mpxm, "targets": targets,
-                                                  "summary": {k: vars(s) for k, s in sums.items()}})
+        path = write_results(
+            "interleave",
+            text,
+            {"size": size, "mpx_months": mpxm, "targets": targets, "summary": {k: vars(s) for k, s in sums.items()}},
+        )
         print()
         print(text)
         print(f"written: {path}")

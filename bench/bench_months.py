@@ -90,17 +90,24 @@ def main(argv: list[str] | None = None) -> int:
         inputs, gen_s = {}, 0.0
         for n in (months, 12):
             say(f"generating {size} x {size} x {n} NDVI, climate {size // FACTOR}^2 x {n}")
-            gen = Variant(f"gen{n}", "generate", {"variant": "generate_grid", "size": size, "months": n,
-                                                  "factor": FACTOR, "layouts": {"ndvi": LAYOUT}},
-                          out=tmp / f"in{n}")
+            gen = Variant(
+                f"gen{n}",
+                "generate",
+                {"variant": "generate_grid", "size": size, "months": n, "factor": FACTOR, "layouts": {"ndvi": LAYOUT}},
+                out=tmp / f"in{n}",
+            )
             g = run_child(gen, logs, f"generate{n}")
             inputs[n] = g["inputs"]
             gen_s += g["process_wall"]
             say(f"  {g['process_wall']:.0f} s")
         variants = [
-            Variant(f"m{n}", f"one-pass chain, {n} months ({n // 12} year{'s' if n > 12 else ''})",
-                    {"variant": "plugin", "chain": "onepass", "inputs": inputs[n]}, out=tmp / f"m{n}",
-                    keep_last=True)
+            Variant(
+                f"m{n}",
+                f"one-pass chain, {n} months ({n // 12} year{'s' if n > 12 else ''})",
+                {"variant": "plugin", "chain": "onepass", "inputs": inputs[n]},
+                out=tmp / f"m{n}",
+                keep_last=True,
+            )
             for n in (months, 12)
         ]
         runs = round_robin(variants, args.rounds, logs, say)
@@ -113,14 +120,23 @@ def main(argv: list[str] | None = None) -> int:
         per_short = short.median / (px * 12) * 1e9
         ratio = per_long / per_short
         targets = [
-            (f"peak RSS < 1 GB at {months} months", f"{fmt(long_.peak_max, 0)} MB (12 months: "
-             f"{fmt(short.peak_max, 0)} MB)", long_.peak_max < TARGET_PEAK_MB),
-            (f"time per pixel-month within {TARGET_PER_PXM:g}x of the 12-month run's",
-             f"{ratio:.2f}x ({per_long:.1f} against {per_short:.1f} ns per pixel-month, medians; minima "
-             f"{(long_.best / months) / (short.best / 12):.2f}x)", ratio <= TARGET_PER_PXM),
-            ("first year of the long run equal to the 12-month run (NEP)",
-             f"max abs diff {agree['max_abs']:.3g}, nodata mismatches {agree['mask_mismatch']:,}, "
-             f"{agree['compared']:,} cells", agree["max_abs"] == 0 and agree["mask_mismatch"] == 0),
+            (
+                f"peak RSS < 1 GB at {months} months",
+                f"{fmt(long_.peak_max, 0)} MB (12 months: {fmt(short.peak_max, 0)} MB)",
+                long_.peak_max < TARGET_PEAK_MB,
+            ),
+            (
+                f"time per pixel-month within {TARGET_PER_PXM:g}x of the 12-month run's",
+                f"{ratio:.2f}x ({per_long:.1f} against {per_short:.1f} ns per pixel-month, medians; minima "
+                f"{(long_.best / months) / (short.best / 12):.2f}x)",
+                ratio <= TARGET_PER_PXM,
+            ),
+            (
+                "first year of the long run equal to the 12-month run (NEP)",
+                f"max abs diff {agree['max_abs']:.3g}, nodata mismatches {agree['mask_mismatch']:,}, "
+                f"{agree['compared']:,} cells",
+                agree["max_abs"] == 0 and agree["mask_mismatch"] == 0,
+            ),
         ]
         lines = [
             f"# {months} months against 12: memory and time per pixel-month",
@@ -148,9 +164,18 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
         text = "\n".join(lines)
-        path = write_results("months", text, {
-            "size": size, "months": months, "targets": targets, "ns_per_pxm": {"long": per_long, "short": per_short},
-            "mpxm_s_long": px * months / 1e6 / long_.median, "summary": {k: vars(s) for k, s in sums.items()}})
+        path = write_results(
+            "months",
+            text,
+            {
+                "size": size,
+                "months": months,
+                "targets": targets,
+                "ns_per_pxm": {"long": per_long, "short": per_short},
+                "mpxm_s_long": px * months / 1e6 / long_.median,
+                "summary": {k: vars(s) for k, s in sums.items()},
+            },
+        )
         print()
         print(text)
         print(f"written: {path}")

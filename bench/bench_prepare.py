@@ -48,8 +48,19 @@ def make_composites(folder: Path, size: int) -> list[str]:
     gy = np.linspace(-1, 1, size, dtype=np.float32)[:, None]
     gx = np.linspace(-1, 1, size, dtype=np.float32)[None, :]
     base = 4000 + 2000 * np.sin(3 * gx) * np.cos(2 * gy)
-    prof = dict(driver="GTiff", width=size, height=size, count=1, dtype="int16", nodata=-3000, crs=SINU,
-                transform=Affine(cell, 0, X0, 0, -cell, Y0), tiled=True, blockxsize=256, blockysize=256)
+    prof = dict(
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=1,
+        dtype="int16",
+        nodata=-3000,
+        crs=SINU,
+        transform=Affine(cell, 0, X0, 0, -cell, Y0),
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+    )
     paths = []
     for k in range(23):
         doy = 1 + 16 * k
@@ -98,8 +109,12 @@ def main() -> int:
     ap.add_argument("--size", type=int, default=4800, help="tile and grid side in cells (default 4800)")
     args = ap.parse_args()
     size = args.size
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               PROJ_DATA=os.environ.get("PROJ_DATA", "/usr/share/proj"), GDAL_CACHEMAX="128")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        PROJ_DATA=os.environ.get("PROJ_DATA", "/usr/share/proj"),
+        GDAL_CACHEMAX="128",
+    )
     tmp = Path(tempfile.mkdtemp(prefix="casanep-bench-prepare-"))
     try:
         t0 = time.perf_counter()
@@ -116,10 +131,30 @@ def main() -> int:
         ours, ours_mb = timed([sys.executable, "-c", script], env)
         with rasterio.open(tmp / "monthly_ndvi.tif") as ds:
             assert (ds.width, ds.height, ds.count) == (size, size, 12), (ds.width, ds.height, ds.count)
-            sample = ds.read(7, window=((size // 2 - 128, size // 2 + 128), (size // 2 - 128, size // 2 + 128)),
-                             masked=True)
-        warp = ["gdalwarp", "-q", "-overwrite", "-r", "bilinear", "-t_srs", crs, "-te", str(xmin), str(ymin),
-                str(xmax), str(ymax), "-ts", str(size), str(size), "-ot", "Float32", "-dstnodata", "nan"]
+            sample = ds.read(
+                7, window=((size // 2 - 128, size // 2 + 128), (size // 2 - 128, size // 2 + 128)), masked=True
+            )
+        warp = [
+            "gdalwarp",
+            "-q",
+            "-overwrite",
+            "-r",
+            "bilinear",
+            "-t_srs",
+            crs,
+            "-te",
+            str(xmin),
+            str(ymin),
+            str(xmax),
+            str(ymax),
+            "-ts",
+            str(size),
+            str(size),
+            "-ot",
+            "Float32",
+            "-dstnodata",
+            "nan",
+        ]
         for co in CO:
             warp += ["-co", co]
         # gdalwarp alone, once per composite
@@ -169,4 +204,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

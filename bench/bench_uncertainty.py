@@ -63,8 +63,9 @@ print(json.dumps(dict(seconds=time.perf_counter() - t0, peak_mb=peak, **extra)))
 def child(variant: str, inputs: dict, out: Path, members: int) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     cfg = json.dumps({"variant": variant, "inputs": inputs, "out": str(out), "members": members})
-    res = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), cfg], capture_output=True, text=True,
-                         check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD.format(root=str(ROOT)), cfg], capture_output=True, text=True, check=True
+    )
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -89,8 +90,11 @@ def main() -> int:
             det = child("deterministic", inputs, tmp / f"det{r}", 1)
             ens = child("ensemble", inputs, tmp / f"ens{r}", args.members)
             rounds.append((det, ens))
-            print(f"round {r + 1}: deterministic {det['seconds']:.1f} s, ensemble {ens['seconds']:.1f} s, "
-                  f"{ens['seconds'] / det['seconds']:.1f}x", flush=True)
+            print(
+                f"round {r + 1}: deterministic {det['seconds']:.1f} s, ensemble {ens['seconds']:.1f} s, "
+                f"{ens['seconds'] / det['seconds']:.1f}x",
+                flush=True,
+            )
     finally:
         if not args.keep:
             import shutil
@@ -104,8 +108,9 @@ def main() -> int:
     cores = Path("/proc/cpuinfo").read_text().count("processor")
     det_time = f"{det['seconds']:.1f} (run_npp {det['npp_pass_s']:.1f})"
     at_target = args.size == 2000 and args.members == 100
-    verdict = ("met" if ratio <= TARGET_RATIO else "NOT met") + ("" if at_target else
-                                                                 " (not at the target size: indicative only)")
+    verdict = ("met" if ratio <= TARGET_RATIO else "NOT met") + (
+        "" if at_target else " (not at the target size: indicative only)"
+    )
     text = f"""# casanep:uncertainty benchmark
 
 {args.size} x {args.size} x 12 months ({mpx:.0f} Mpx-months), synthetic inputs of bench_chain.py (prepared in
@@ -113,14 +118,14 @@ def main() -> int:
 
 | run | time (s) | peak memory (MB) |
 |---|---|---|
-| deterministic: run_npp (NPP, RH, NEP in one pass) + run_annual | {det_time} | {det['peak_mb']:.0f} |
-| ensemble, {args.members} members (sd(NEP), P(NEP > 0), zone table) | {ens['seconds']:.1f} | {ens['peak_mb']:.0f} |
+| deterministic: run_npp (NPP, RH, NEP in one pass) + run_annual | {det_time} | {det["peak_mb"]:.0f} |
+| ensemble, {args.members} members (sd(NEP), P(NEP > 0), zone table) | {ens["seconds"]:.1f} | {ens["peak_mb"]:.0f} |
 
 The table shows the median round. Ensemble / deterministic, median of {len(rounds)} round-robin rounds:
 **{ratio:.1f}x** (rounds: {", ".join(f"{x:.1f}" for x in ratios)};
 against run_npp alone {ratio_npp:.1f}x); target <= {TARGET_RATIO:g}x
 for 100 members at 2000^2 x 12: {verdict}.
-Per member: {(ens['seconds'] - det['seconds']) / max(args.members, 1):.2f} s beyond one deterministic run.
+Per member: {(ens["seconds"] - det["seconds"]) / max(args.members, 1):.2f} s beyond one deterministic run.
 """
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)

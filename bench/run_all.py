@@ -90,9 +90,15 @@ def forecast(a: argparse.Namespace, chosen: list[str]) -> str | None:
 
 
 def summary(elapsed: dict[str, float], failed: list[str]) -> str:
-    lines = ["# Benchmark summary", "", f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, load average "
-             f"at the start {LOAD[0]:.2f}; each benchmark's method and tables are in its own file beside this one.", "",
-             "| benchmark | wall time (s) | result |", "|---|---:|---|"]
+    lines = [
+        "# Benchmark summary",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, load average "
+        f"at the start {LOAD[0]:.2f}; each benchmark's method and tables are in its own file beside this one.",
+        "",
+        "| benchmark | wall time (s) | result |",
+        "|---|---:|---|",
+    ]
     for name, sec in elapsed.items():
         lines.append(f"| {name} | {sec:.0f} | {'FAILED' if name in failed else f'[{name}.md]({name}.md)'} |")
     lines += ["", "## Targets", "", "| benchmark | target | measured | met |", "|---|---|---|---|"]
@@ -107,21 +113,37 @@ def summary(elapsed: dict[str, float], failed: list[str]) -> str:
     if "projection" in chain:
         from bench_chain import projection, projection_lines
 
-        lines += ["", "## Projection: China at 250 m for 20 years on 16 cores", "",
-                  "From the chain benchmark (climate on the model grid, 12 months):", "",
-                  *projection_lines(chain["projection"])]
+        lines += [
+            "",
+            "## Projection: China at 250 m for 20 years on 16 cores",
+            "",
+            "From the chain benchmark (climate on the model grid, 12 months):",
+            "",
+            *projection_lines(chain["projection"]),
+        ]
         months = data.get("months")
         summ = chain.get("summary", {})
         one = "new_1core" if "new_1core" in summ else "new_1t"
         if months and "new" in summ and one in summ and months.get("size") == chain.get("size"):
             chain_ns = summ["new"]["median"] / (chain["mpx_months"] * 1e6) * 1e9
             factor = months["ns_per_pxm"]["long"] / chain_ns
-            p = projection(chain["mpx_months"], summ[one]["median"], summ["new"]["median"], chain["cores"],
-                           one_core=one == "new_1core",
-                           extra_factor=factor, extra_note="climate on a 10x coarser grid over 240 months costs "
-                           f"{factor:.2f}x the chain's per-pixel-month time, measured in bench_months")
-            lines += ["", "With the per-pixel-month cost of the 240-month run with climate on a 10x coarser grid "
-                      "(what ERA5-Land against 250 m NDVI looks like):", "", *projection_lines(p)]
+            p = projection(
+                chain["mpx_months"],
+                summ[one]["median"],
+                summ["new"]["median"],
+                chain["cores"],
+                one_core=one == "new_1core",
+                extra_factor=factor,
+                extra_note="climate on a 10x coarser grid over 240 months costs "
+                f"{factor:.2f}x the chain's per-pixel-month time, measured in bench_months",
+            )
+            lines += [
+                "",
+                "With the per-pixel-month cost of the 240-month run with climate on a 10x coarser grid "
+                "(what ERA5-Land against 250 m NDVI looks like):",
+                "",
+                *projection_lines(p),
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -62,7 +62,8 @@ def register(group: str) -> None:
     config, setting = _config()
     if config is not None:
         text = QCoreApplication.translate(
-            "casanep", f"{LABEL} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)")
+            "casanep", f"{LABEL} (e.g. tcp://10.0.0.5:8786; empty = this machine's cores)"
+        )
         config.addSetting(setting(group, NAME, text, "", valuetype=setting.STRING))
         config.readSettings()
     engine, cluster = _core()

@@ -73,10 +73,14 @@ def install_hint(names: list[str], platform: str | None = None) -> str:
     key = platform_key(platform)
     head = f"casa-nep needs the Python package(s) {', '.join(names)}, missing in this QGIS. "
     if key == "windows":
-        return head + (f"Open the OSGeo4W Shell (Start menu, QGIS folder) and run: {cmd['windows']} "
-                       "- then restart QGIS.")
+        return head + (
+            f"Open the OSGeo4W Shell (Start menu, QGIS folder) and run: {cmd['windows']} - then restart QGIS."
+        )
     if key == "macos":
-        return head + (f"In Terminal run: {cmd['macos']} (QGIS-LTR: /Applications/QGIS-LTR.app/...) "
-                       "- then restart QGIS.")
-    return head + (f"On Debian/Ubuntu: {cmd['linux']} - then restart QGIS. Elsewhere install them into "
-                   f"QGIS's Python: python3 -m pip install {' '.join(names)}.")
+        return head + (
+            f"In Terminal run: {cmd['macos']} (QGIS-LTR: /Applications/QGIS-LTR.app/...) - then restart QGIS."
+        )
+    return head + (
+        f"On Debian/Ubuntu: {cmd['linux']} - then restart QGIS. Elsewhere install them into "
+        f"QGIS's Python: python3 -m pip install {' '.join(names)}."
+    )

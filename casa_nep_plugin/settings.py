@@ -37,10 +37,19 @@ def register(group: str, icon=None) -> None:
         return
     if icon is not None:
         config.settingIcons[group] = icon
-    config.addSetting(setting(group, THREADS, _tr("Worker threads of the block engine (0 = all cores)"), 0,
-                              valuetype=setting.INT))
-    config.addSetting(setting(group, COMPRESSION, _tr("Output GeoTIFF compression"), "zstd",
-                              valuetype=setting.SELECTION, options=COMPRESSIONS))
+    config.addSetting(
+        setting(group, THREADS, _tr("Worker threads of the block engine (0 = all cores)"), 0, valuetype=setting.INT)
+    )
+    config.addSetting(
+        setting(
+            group,
+            COMPRESSION,
+            _tr("Output GeoTIFF compression"),
+            "zstd",
+            valuetype=setting.SELECTION,
+            options=COMPRESSIONS,
+        )
+    )
     config.addSetting(setting(group, COG, _tr("Write Cloud-Optimized GeoTIFF outputs"), False))
     config.readSettings()
 

@@ -32,8 +32,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 MAX_BYTES = 25_000_000
-REQUIRED = ("name", "description", "version", "qgisMinimumVersion", "author", "email", "about", "tracker",
-            "repository")
+REQUIRED = ("name", "description", "version", "qgisMinimumVersion", "author", "email", "about", "tracker", "repository")
 FORBIDDEN_DIRS = ("__MACOSX", ".git", "__pycache__")
 FORBIDDEN_URLS = {"tracker": "http://bugs", "repository": "http://repo", "homepage": "http://homepage"}
 PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-_]+$")
@@ -51,8 +50,12 @@ def placeholder_warnings(meta: dict[str, str]) -> list[str]:
     for key in ("email", "homepage", "tracker", "repository"):
         value = meta.get(key, "").strip()
         host = value.rsplit("@", 1)[-1] if key == "email" else (urlparse(value).hostname or "")
-        if value in PROJECT_PLACEHOLDERS or host.endswith((".invalid", ".example", ".test")) \
-                or host in ("example.com", "example.org", "localhost") or host.startswith("example."):
+        if (
+            value in PROJECT_PLACEHOLDERS
+            or host.endswith((".invalid", ".example", ".test"))
+            or host in ("example.com", "example.org", "localhost")
+            or host.startswith("example.")
+        ):
             out.append(f"metadata {key}={value} is a placeholder: set the real value in metadata.txt")
     return out
 
@@ -149,9 +152,11 @@ def main(argv: list[str]) -> int:
         print(f"WARNING: {w}", file=sys.stderr)
     if any("placeholder" in w for w in warnings):
         bar = "!" * 78
-        print(f"{bar}\n!!! PLACEHOLDERS in metadata.txt: this zip is not ready for the plugin repository.\n"
-              f"!!! Set email, homepage, tracker and repository in casa_nep_plugin/metadata.txt.\n{bar}",
-              file=sys.stderr)
+        print(
+            f"{bar}\n!!! PLACEHOLDERS in metadata.txt: this zip is not ready for the plugin repository.\n"
+            f"!!! Set email, homepage, tracker and repository in casa_nep_plugin/metadata.txt.\n{bar}",
+            file=sys.stderr,
+        )
     for e in errors:
         print(f"ERROR: {e}", file=sys.stderr)
     if errors or ("--strict" in argv and warnings):

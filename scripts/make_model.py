@@ -39,25 +39,42 @@ def build():
     from casa_nep_plugin.algorithms.compat import NUMBER_DOUBLE, SOURCE_POLYGON
 
     model = QgsProcessingModelAlgorithm("casa_nep_workflow", "Workflow")
-    model.setHelpContent({
-        "ALG_DESC": "The casa-nep study as a graphical model: monthly NPP (CASA), soil heterotrophic respiration "
-                    "and NEP, annual budget and sink/source map, zonal statistics per zone, land-cover fractions "
-                    "and the land-cover budget. Open it in the modeler to change it; casanep:workflow runs the "
-                    "same steps and adds charts and a report.",
-        "ALG_CREATOR": "casa-nep",
-    })
+    model.setHelpContent(
+        {
+            "ALG_DESC": "The casa-nep study as a graphical model: monthly NPP (CASA), soil heterotrophic respiration "
+            "and NEP, annual budget and sink/source map, zonal statistics per zone, land-cover fractions "
+            "and the land-cover budget. Open it in the modeler to change it; casanep:workflow runs the "
+            "same steps and adds charts and a report.",
+            "ALG_CREATOR": "casa-nep",
+        }
+    )
     inputs = [
         ("ndvi", QgsProcessingParameterRasterLayer("ndvi", "NDVI (monthly stack)")),
         ("landcover", QgsProcessingParameterRasterLayer("landcover", "Land cover (GLC_FCS30 codes)")),
         ("solar", QgsProcessingParameterRasterLayer("solar", "Solar radiation (MJ m-2 month-1)")),
         ("temperature", QgsProcessingParameterRasterLayer("temperature", "Temperature (degC)")),
         ("precipitation", QgsProcessingParameterRasterLayer("precipitation", "Precipitation (mm month-1)")),
-        ("evapotranspiration", QgsProcessingParameterRasterLayer(
-            "evapotranspiration", "Evapotranspiration (mm month-1)", optional=True)),
-        ("ndvi_scale", QgsProcessingParameterNumber("ndvi_scale", "NDVI scale factor", type=NUMBER_DOUBLE,
-                                                    defaultValue=1.0, minValue=0.0)),
-        ("threshold", QgsProcessingParameterNumber("threshold", "RH/NPP warning threshold (percent)",
-                                                   type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1, maxValue=100)),
+        (
+            "evapotranspiration",
+            QgsProcessingParameterRasterLayer("evapotranspiration", "Evapotranspiration (mm month-1)", optional=True),
+        ),
+        (
+            "ndvi_scale",
+            QgsProcessingParameterNumber(
+                "ndvi_scale", "NDVI scale factor", type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0
+            ),
+        ),
+        (
+            "threshold",
+            QgsProcessingParameterNumber(
+                "threshold",
+                "RH/NPP warning threshold (percent)",
+                type=NUMBER_DOUBLE,
+                defaultValue=80.0,
+                minValue=1,
+                maxValue=100,
+            ),
+        ),
         ("zones", QgsProcessingParameterFeatureSource("zones", "Zones", [SOURCE_POLYGON])),
         ("fine_landcover", QgsProcessingParameterRasterLayer("fine_landcover", "Fine land cover (ESA WorldCover)")),
     ]
@@ -87,9 +104,12 @@ def build():
         for pname, s in sources.items():
             c.addParameterSources(pname, [s])
         # a mandatory parameter the model leaves alone gets its default, as the modeler's dialog does
-        for definition in (alg.parameterDefinitions() if alg is not None else []):
-            if (definition.name() in sources or isinstance(definition, QgsProcessingDestinationParameter)
-                    or definition.defaultValue() is None):
+        for definition in alg.parameterDefinitions() if alg is not None else []:
+            if (
+                definition.name() in sources
+                or isinstance(definition, QgsProcessingDestinationParameter)
+                or definition.defaultValue() is None
+            ):
                 continue
             c.addParameterSources(definition.name(), [fixed(definition.defaultValue())])
         outs = {}
@@ -106,29 +126,72 @@ def build():
 
     p = src.fromModelParameter
     o = src.fromChildOutput
-    child("casanep:npp", "npp", {
-        "NDVI": p("ndvi"), "LANDCOVER": p("landcover"), "SOLAR_RADIATION": p("solar"), "TEMPERATURE": p("temperature"),
-        "PRECIPITATION": p("precipitation"), "EVAPOTRANSPIRATION": p("evapotranspiration"),
-        "NDVI_SCALE": p("ndvi_scale")}, {"OUTPUT": ("npp_monthly", "Monthly NPP")})
-    child("casanep:rh", "rh", {
-        "TEMPERATURE": p("temperature"), "PRECIPITATION": p("precipitation"), "LANDCOVER": p("landcover")},
-        {"OUTPUT": ("rh_monthly", "Monthly soil respiration (RH)")})
-    child("casanep:nep", "nep", {"NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT")},
-          {"OUTPUT": ("nep_monthly", "Monthly NEP")})
-    child("casanep:annual", "annual", {
-        "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "THRESHOLD": p("threshold")},
-        {"NEP_OUTPUT": ("nep_annual", "Annual NEP"), "RATIO_OUTPUT": ("rh_npp_ratio", "Annual RH/NPP ratio"),
-         "CLASS_OUTPUT": ("sink_source", "Sink / source classes")})
-    child("casanep:zonalstatistics", "zonal", {
-        "ZONES": p("zones"), "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "NEP": o("nep", "OUTPUT"),
-        "WEIGHTING": fixed("centre")}, {"OUTPUT": ("zone_statistics", "Statistics by zone")})
-    child("casanep:landcoverfractions", "fractions", {
-        "LANDCOVER": p("fine_landcover"), "CLASS_TABLE": fixed("worldcover"), "REFERENCE": o("npp", "OUTPUT")},
-        {"OUTPUT": ("landcover_fractions", "Land-cover fractions")})
-    child("casanep:landcoverbudget", "budget", {
-        "NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "NEP": o("nep", "OUTPUT"),
-        "FRACTIONS": o("fractions", "OUTPUT"), "WEIGHTING": fixed("centre")},
-        {"OUTPUT": ("landcover_budget", "Budget by land-cover type")})
+    child(
+        "casanep:npp",
+        "npp",
+        {
+            "NDVI": p("ndvi"),
+            "LANDCOVER": p("landcover"),
+            "SOLAR_RADIATION": p("solar"),
+            "TEMPERATURE": p("temperature"),
+            "PRECIPITATION": p("precipitation"),
+            "EVAPOTRANSPIRATION": p("evapotranspiration"),
+            "NDVI_SCALE": p("ndvi_scale"),
+        },
+        {"OUTPUT": ("npp_monthly", "Monthly NPP")},
+    )
+    child(
+        "casanep:rh",
+        "rh",
+        {"TEMPERATURE": p("temperature"), "PRECIPITATION": p("precipitation"), "LANDCOVER": p("landcover")},
+        {"OUTPUT": ("rh_monthly", "Monthly soil respiration (RH)")},
+    )
+    child(
+        "casanep:nep",
+        "nep",
+        {"NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT")},
+        {"OUTPUT": ("nep_monthly", "Monthly NEP")},
+    )
+    child(
+        "casanep:annual",
+        "annual",
+        {"NPP": o("npp", "OUTPUT"), "RH": o("rh", "OUTPUT"), "THRESHOLD": p("threshold")},
+        {
+            "NEP_OUTPUT": ("nep_annual", "Annual NEP"),
+            "RATIO_OUTPUT": ("rh_npp_ratio", "Annual RH/NPP ratio"),
+            "CLASS_OUTPUT": ("sink_source", "Sink / source classes"),
+        },
+    )
+    child(
+        "casanep:zonalstatistics",
+        "zonal",
+        {
+            "ZONES": p("zones"),
+            "NPP": o("npp", "OUTPUT"),
+            "RH": o("rh", "OUTPUT"),
+            "NEP": o("nep", "OUTPUT"),
+            "WEIGHTING": fixed("centre"),
+        },
+        {"OUTPUT": ("zone_statistics", "Statistics by zone")},
+    )
+    child(
+        "casanep:landcoverfractions",
+        "fractions",
+        {"LANDCOVER": p("fine_landcover"), "CLASS_TABLE": fixed("worldcover"), "REFERENCE": o("npp", "OUTPUT")},
+        {"OUTPUT": ("landcover_fractions", "Land-cover fractions")},
+    )
+    child(
+        "casanep:landcoverbudget",
+        "budget",
+        {
+            "NPP": o("npp", "OUTPUT"),
+            "RH": o("rh", "OUTPUT"),
+            "NEP": o("nep", "OUTPUT"),
+            "FRACTIONS": o("fractions", "OUTPUT"),
+            "WEIGHTING": fixed("centre"),
+        },
+        {"OUTPUT": ("landcover_budget", "Budget by land-cover type")},
+    )
     model.updateDestinationParameters()
     return model
 
@@ -153,8 +216,10 @@ def main() -> int:
     if not model.toFile(str(TARGET)):
         print(f"cannot write {TARGET}", file=sys.stderr)
         return 1
-    print(f"{TARGET}: {len(model.childAlgorithms())} steps, outputs "
-          f"{sorted(d.name() for d in model.destinationParameterDefinitions())}")
+    print(
+        f"{TARGET}: {len(model.childAlgorithms())} steps, outputs "
+        f"{sorted(d.name() for d in model.destinationParameterDefinitions())}"
+    )
     return 0
 
 

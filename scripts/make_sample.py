@@ -48,8 +48,17 @@ def _landscape(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _write(path: Path, data: np.ndarray, crs: str, transform, nodata, descriptions, units: str) -> None:
-    profile = dict(driver="GTiff", count=data.shape[0], height=data.shape[1], width=data.shape[2],
-                   dtype=data.dtype, crs=crs, transform=transform, nodata=nodata, compress="deflate")
+    profile = dict(
+        driver="GTiff",
+        count=data.shape[0],
+        height=data.shape[1],
+        width=data.shape[2],
+        dtype=data.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+        compress="deflate",
+    )
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(data)
         for i, d in enumerate(descriptions, start=1):
@@ -60,7 +69,7 @@ def _write(path: Path, data: np.ndarray, crs: str, transform, nodata, descriptio
 def _fine_landcover(out: Path, rng: np.random.Generator, k: int = 10) -> None:
     """ESA WorldCover-like codes at 25 m (k x finer than the model grid): the same landscape
     with sub-cell detail (trees in the city, built-up speckle in farmland, grass edges)."""
-    yy, xx = np.mgrid[0:H * k, 0:W * k].astype(float) / k
+    yy, xx = np.mgrid[0 : H * k, 0 : W * k].astype(float) / k
     elev = 400 * np.exp(-(((xx - 62) / 14) ** 2 + ((yy - 14) / 11) ** 2))
     elev += 250 * np.exp(-(((xx - 12) / 9) ** 2 + ((yy - 48) / 8) ** 2))
     elev += rng.normal(0, 25, elev.shape)
@@ -90,8 +99,14 @@ def main(out: Path) -> None:
     m = np.arange(24) % 12  # 0 = January
     season = np.sin(2 * np.pi * (m - 3) / 12)  # peaks in July
     # NDVI: forests high and steady, crops with two rice seasons, city low, water negative
-    base = {FOREST_BL: (0.72, 0.06), FOREST_NL: (0.62, 0.05), CROP: (0.45, 0.2), GRASS: (0.5, 0.12),
-            URBAN: (0.15, 0.03), WATER: (-0.1, 0.02)}
+    base = {
+        FOREST_BL: (0.72, 0.06),
+        FOREST_NL: (0.62, 0.05),
+        CROP: (0.45, 0.2),
+        GRASS: (0.5, 0.12),
+        URBAN: (0.15, 0.03),
+        WATER: (-0.1, 0.02),
+    }
     ndvi = np.zeros((24, H, W), np.float32)
     rice = 0.5 * (np.sin(2 * np.pi * (m - 4) / 6) + 1)
     for code, (mean, amp) in base.items():
@@ -129,20 +144,38 @@ def main(out: Path) -> None:
 
     # Zones: three districts as polygons in EPSG:32649
     def box(x0, y0, x1, y1):
-        return [[[X0 + x0 * CELL, Y0 - y0 * CELL], [X0 + x1 * CELL, Y0 - y0 * CELL],
-                 [X0 + x1 * CELL, Y0 - y1 * CELL], [X0 + x0 * CELL, Y0 - y1 * CELL],
-                 [X0 + x0 * CELL, Y0 - y0 * CELL]]]
+        return [
+            [
+                [X0 + x0 * CELL, Y0 - y0 * CELL],
+                [X0 + x1 * CELL, Y0 - y0 * CELL],
+                [X0 + x1 * CELL, Y0 - y1 * CELL],
+                [X0 + x0 * CELL, Y0 - y1 * CELL],
+                [X0 + x0 * CELL, Y0 - y0 * CELL],
+            ]
+        ]
 
-    zones = {"type": "FeatureCollection", "name": "sample_zones",
-             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}},
-             "features": [
-                 {"type": "Feature", "properties": {"zone": "Hills", "zone_id": 1},
-                  "geometry": {"type": "Polygon", "coordinates": box(44.5, 0, 80, 30.3)}},
-                 {"type": "Feature", "properties": {"zone": "City", "zone_id": 2},
-                  "geometry": {"type": "Polygon", "coordinates": box(20, 20, 48.7, 40.5)}},
-                 {"type": "Feature", "properties": {"zone": "Farmland", "zone_id": 3},
-                  "geometry": {"type": "Polygon", "coordinates": box(0, 30, 44, 60)}},
-             ]}
+    zones = {
+        "type": "FeatureCollection",
+        "name": "sample_zones",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"zone": "Hills", "zone_id": 1},
+                "geometry": {"type": "Polygon", "coordinates": box(44.5, 0, 80, 30.3)},
+            },
+            {
+                "type": "Feature",
+                "properties": {"zone": "City", "zone_id": 2},
+                "geometry": {"type": "Polygon", "coordinates": box(20, 20, 48.7, 40.5)},
+            },
+            {
+                "type": "Feature",
+                "properties": {"zone": "Farmland", "zone_id": 3},
+                "geometry": {"type": "Polygon", "coordinates": box(0, 30, 44, 60)},
+            },
+        ],
+    }
     (out / "zones.geojson").write_text(json.dumps(zones, indent=1))
     _fine_landcover(out, np.random.default_rng(SEED + 1))
     (out / "README.md").write_text(
@@ -157,5 +190,8 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
-         / "casa_nep_plugin" / "resources" / "sample")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent / "casa_nep_plugin" / "resources" / "sample"
+    )

@@ -71,8 +71,13 @@ def build() -> str:
             entries.setdefault(text, []).append((rel.as_posix(), line))
     for file, line, text in class_texts():
         entries.setdefault(text, []).append((file, line))
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<!DOCTYPE TS>", '<TS version="2.1">', "<context>",
-             f"    <name>{CONTEXT}</name>"]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<!DOCTYPE TS>",
+        '<TS version="2.1">',
+        "<context>",
+        f"    <name>{CONTEXT}</name>",
+    ]
     for text, where in entries.items():
         lines.append("    <message>")
         for file, line in sorted(set(where)):

@@ -15,8 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "casa_nep_plugin"
 EXCLUDE_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 EXCLUDE_SUFFIXES = {".pyc", ".pyo", ".aux.xml", ".part.tif"}
-REQUIRED_METADATA = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
-                     "repository", "tracker", "hasProcessingProvider")
+REQUIRED_METADATA = (
+    "name",
+    "qgisMinimumVersion",
+    "description",
+    "about",
+    "version",
+    "author",
+    "email",
+    "repository",
+    "tracker",
+    "hasProcessingProvider",
+)
 
 
 def main() -> int:

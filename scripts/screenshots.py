@@ -108,13 +108,23 @@ def map_image(app, tmp: str, path: str, failed: list[str]) -> None:
 
     from casa_nep_plugin.algorithms.styles import fit_to_data, style_path
 
-    files = {"NDVI": "ndvi", "LANDCOVER": None, "SOLAR_RADIATION": "solar_radiation", "TEMPERATURE": "temperature",
-             "PRECIPITATION": "precipitation", "EVAPOTRANSPIRATION": "evapotranspiration"}
+    files = {
+        "NDVI": "ndvi",
+        "LANDCOVER": None,
+        "SOLAR_RADIATION": "solar_radiation",
+        "TEMPERATURE": "temperature",
+        "PRECIPITATION": "precipitation",
+        "EVAPOTRANSPIRATION": "evapotranspiration",
+    }
     s = {k: str(SAMPLE / (f"{v}_2021_2022.tif" if v else "landcover_glcfcs30.tif")) for k, v in files.items()}
-    res = processing.run("casanep:npp", dict(s, NDVI_SCALE=0.0001, OUTPUT=os.path.join(tmp, "npp.tif"),
-                                             RH_OUTPUT=os.path.join(tmp, "rh.tif")))
-    annual = processing.run("casanep:annual", {"NPP": res["OUTPUT"], "RH": res["RH_OUTPUT"],
-                                               "NEP_OUTPUT": os.path.join(tmp, "nep_annual.tif")})
+    res = processing.run(
+        "casanep:npp",
+        dict(s, NDVI_SCALE=0.0001, OUTPUT=os.path.join(tmp, "npp.tif"), RH_OUTPUT=os.path.join(tmp, "rh.tif")),
+    )
+    annual = processing.run(
+        "casanep:annual",
+        {"NPP": res["OUTPUT"], "RH": res["RH_OUTPUT"], "NEP_OUTPUT": os.path.join(tmp, "nep_annual.tif")},
+    )
     layer = QgsRasterLayer(annual["NEP_OUTPUT"], "NEP annual")
     layer.loadNamedStyle(style_path("nep_annual"))
     fit_to_data(layer, "nep_annual")

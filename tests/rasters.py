@@ -16,8 +16,15 @@ def months_of(years: list[int]) -> list[str]:
     return [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
 
 
-def write(path: Path | str, data: np.ndarray, descriptions: list[str] | None = None, crs: str | None = UTM,
-          transform=None, nodata: float | None = -9999.0, **layout) -> str:
+def write(
+    path: Path | str,
+    data: np.ndarray,
+    descriptions: list[str] | None = None,
+    crs: str | None = UTM,
+    transform=None,
+    nodata: float | None = -9999.0,
+    **layout,
+) -> str:
     """Write (bands, rows, cols) or (rows, cols) to a GeoTIFF; returns the path.
 
     ``layout``: extra creation options (``tiled``, ``blockxsize``, ``interleave``, ...);
@@ -26,8 +33,17 @@ def write(path: Path | str, data: np.ndarray, descriptions: list[str] | None = N
     if data.ndim == 2:
         data = data[None]
     transform = transform or from_origin(730000, 2565000, 250, 250)
-    profile = dict(driver="GTiff", count=data.shape[0], height=data.shape[1], width=data.shape[2],
-                   dtype=data.dtype, crs=crs, transform=transform, nodata=nodata, **layout)
+    profile = dict(
+        driver="GTiff",
+        count=data.shape[0],
+        height=data.shape[1],
+        width=data.shape[2],
+        dtype=data.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+        **layout,
+    )
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(data)
         for i, d in enumerate(descriptions or [], start=1):

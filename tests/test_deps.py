@@ -18,11 +18,14 @@ def test_requirements_file_is_the_one_list():
     assert deps.OPTIONAL == {"geopandas": "python3-geopandas"}
 
 
-@pytest.mark.parametrize(("platform", "expected"), [
-    ("linux", "sudo apt install python3-rasterio python3-geopandas"),
-    ("win32", "OSGeo4W Shell (Start menu, QGIS folder) and run: python -m pip install rasterio geopandas"),
-    ("darwin", "/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install rasterio geopandas"),
-])
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("linux", "sudo apt install python3-rasterio python3-geopandas"),
+        ("win32", "OSGeo4W Shell (Start menu, QGIS folder) and run: python -m pip install rasterio geopandas"),
+        ("darwin", "/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install rasterio geopandas"),
+    ],
+)
 def test_install_message_per_platform(platform, expected):
     text = deps.install_hint(["rasterio", "geopandas"], platform)
     assert text.startswith("casa-nep needs the Python package(s) rasterio, geopandas")

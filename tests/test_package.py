@@ -16,8 +16,18 @@ def test_metadata_for_the_plugin_repository():
     meta = configparser.ConfigParser()
     meta.read(ROOT / "casa_nep_plugin" / "metadata.txt")
     g = meta["general"]
-    for key in ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
-                "repository", "tracker", "icon"):
+    for key in (
+        "name",
+        "qgisMinimumVersion",
+        "description",
+        "about",
+        "version",
+        "author",
+        "email",
+        "repository",
+        "tracker",
+        "icon",
+    ):
         assert g.get(key, "").strip(), key
     assert g["hasProcessingProvider"] == "yes"
     assert (ROOT / "casa_nep_plugin" / g["icon"]).exists()
@@ -27,8 +37,9 @@ def test_metadata_for_the_plugin_repository():
 
 
 def test_package_zip_is_clean():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "package.py")], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package.py")], capture_output=True, text=True, check=True
+    ).stdout
     path = Path(out.split(" (")[0].strip())
     names = zipfile.ZipFile(path).namelist()
     assert "casa_nep_plugin/metadata.txt" in names and "casa_nep_plugin/__init__.py" in names
@@ -66,8 +77,9 @@ def test_metadata_category_and_tags():
 
 
 def test_shipped_zip_passes_the_repository_rules(tmp_path):
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "package.py")], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package.py")], capture_output=True, text=True, check=True
+    ).stdout
     errors, warnings = _check_zip().check(Path(out.split(" (")[0].strip()))
     assert errors == []
     assert "casa_nep_plugin/LICENSE" in zipfile.ZipFile(out.split(" (")[0].strip()).namelist()
@@ -82,11 +94,20 @@ def test_zip_check_refuses_what_the_repository_refuses(tmp_path):
         zf.writestr("my plugin/metadata.txt", "[general]\nname=x\nauthor=a/b\ntracker=http://bugs\n")
     errors, _ = check(bad)
     text = "\n".join(errors)
-    for expected in (".pyc", "__pycache__", "top folder name", "LICENSE missing", "metadata email missing",
-                     "author contains a slash", "tracker='http://bugs' is not a full URL"):
+    for expected in (
+        ".pyc",
+        "__pycache__",
+        "top folder name",
+        "LICENSE missing",
+        "metadata email missing",
+        "author contains a slash",
+        "tracker='http://bugs' is not a full URL",
+    ):
         assert expected in text, expected
-    good_meta = ("[general]\nname=x\ndescription=d\nversion=1\nqgisMinimumVersion=3.22\nauthor=a\nemail=a@b.invalid\n"
-                 "about=t\ntracker=https://example.org/t\nrepository=https://github.com/casa-nep/casa-nep\n")
+    good_meta = (
+        "[general]\nname=x\ndescription=d\nversion=1\nqgisMinimumVersion=3.22\nauthor=a\nemail=a@b.invalid\n"
+        "about=t\ntracker=https://example.org/t\nrepository=https://github.com/casa-nep/casa-nep\n"
+    )
     ok = tmp_path / "ok.zip"
     with zipfile.ZipFile(ok, "w") as zf:
         for name, data in (("__init__.py", ""), ("metadata.txt", good_meta), ("LICENSE", "GPL")):
@@ -105,7 +126,10 @@ def test_pyproject_describes_the_plugin_as_metadata_txt_does():
     assert project["version"] == meta["general"]["version"]  # the version is written twice: they must agree
     assert project["license"]["text"] == "GPL-2.0-or-later"
     assert "GPL-2.0-or-later" in (ROOT / "LICENSE").read_text()
-    required = [line.split("#")[0].strip() for line in (ROOT / "casa_nep_plugin" / "requirements.txt").open()
-                if line.split("#")[0].strip() and "optional" not in line.split("#", 1)[-1]]
+    required = [
+        line.split("#")[0].strip()
+        for line in (ROOT / "casa_nep_plugin" / "requirements.txt").open()
+        if line.split("#")[0].strip() and "optional" not in line.split("#", 1)[-1]
+    ]
     assert sorted(project["dependencies"]) == sorted(required) == ["numpy", "rasterio"]
     assert "geopandas" in project["optional-dependencies"]["zones"]  # requirements.txt: optional, for zones

@@ -35,8 +35,12 @@ def test_enums_only_through_compat():
     found = []
     for path, tree in _sources():
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id.startswith(("Qgs", "Qgis", "Qt")) and node.attr[:1].isupper()
-                    and (node.value.id, node.attr) not in ALLOWED):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id.startswith(("Qgs", "Qgis", "Qt"))
+                and node.attr[:1].isupper()
+                and (node.value.id, node.attr) not in ALLOWED
+            ):
                 found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
     assert found == []

@@ -16,8 +16,17 @@ from .workflow import WorkflowAlgorithm
 from .zonalstatistics import ZonalStatisticsAlgorithm
 
 ALGORITHMS = [
-    Era5LandAlgorithm, NdviCompositeAlgorithm, LandcoverClassesAlgorithm,
-    NppAlgorithm, RhAlgorithm, NepAlgorithm, AnnualAlgorithm, ValidateAlgorithm, WorkflowAlgorithm,
-    ZonalStatisticsAlgorithm, LandcoverFractionsAlgorithm, LandcoverBudgetAlgorithm,
+    Era5LandAlgorithm,
+    NdviCompositeAlgorithm,
+    LandcoverClassesAlgorithm,
+    NppAlgorithm,
+    RhAlgorithm,
+    NepAlgorithm,
+    AnnualAlgorithm,
+    ValidateAlgorithm,
+    WorkflowAlgorithm,
+    ZonalStatisticsAlgorithm,
+    LandcoverFractionsAlgorithm,
+    LandcoverBudgetAlgorithm,
 ]
 ALGORITHMS += [CalibrateAlgorithm, UncertaintyAlgorithm]

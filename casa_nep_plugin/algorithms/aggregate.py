@@ -25,7 +25,6 @@ chosen by the file extension. As a vector-layer output it chains in the graphica
 taking a vector layer or table (join, refactor fields, charts) and loads into the project when the run ends.</p>"""
 
 
-
 class AggregateAlgorithm(CasaAlgorithm):
     """Base of the "Aggregation" algorithms: flux stacks, zones, weighting, table output."""
 
@@ -51,8 +50,9 @@ class AggregateAlgorithm(CasaAlgorithm):
     def add_zone_parameters(self, optional: bool = False) -> None:
         """Add the polygon zones and the fields to carry into the table."""
         if optional:
-            self.addParameter(zones(self.tr("Zones (polygons, any CRS; optional: a table per zone and class)"),
-                                    optional=True))
+            self.addParameter(
+                zones(self.tr("Zones (polygons, any CRS; optional: a table per zone and class)"), optional=True)
+            )
         else:
             self.addParameter(zones(self.tr("Zones (polygons, any CRS)")))
         self.addParameter(zone_fields(self))

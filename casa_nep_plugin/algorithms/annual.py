@@ -52,8 +52,11 @@ is nodata;</li>
         written = run_annual(
             npp=self.raster_path(parameters, self.NPP, context),
             rh=self.raster_path(parameters, self.RH, context),
-            npp_output=paths["npp"], rh_output=paths["rh"], nep_output=paths["nep"],
-            ratio_output=paths["ratio"], class_output=paths["class"],
+            npp_output=paths["npp"],
+            rh_output=paths["rh"],
+            nep_output=paths["nep"],
+            ratio_output=paths["ratio"],
+            class_output=paths["class"],
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             callbacks=self.callbacks(feedback),
         )

@@ -56,7 +56,11 @@ def references_html(keys) -> str:
 
 
 def static_enum(
-    name: str, description: str, options: list[str], default: str, optional: bool = False,
+    name: str,
+    description: str,
+    options: list[str],
+    default: str,
+    optional: bool = False,
 ) -> QgsProcessingParameterEnum:
     """Return an enum whose values are its option strings (stable in models and on the command line)."""
     param = QgsProcessingParameterEnum(name, description, options=options, defaultValue=default, optional=optional)
@@ -185,8 +189,9 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
                     inputs[name] = self.raster_path(parameters, name, context)
                 elif d.type() in ("source", "vector"):
                     layer = self.parameterAsVectorLayer(parameters, name, context)
-                    inputs[name] = layer.source() if layer is not None else self.parameterAsString(
-                        parameters, name, context)
+                    inputs[name] = (
+                        layer.source() if layer is not None else self.parameterAsString(parameters, name, context)
+                    )
                 elif d.type() in ("file", "multilayer"):
                     inputs[name] = self.parameterAsString(parameters, name, context) or None
             except Exception:  # noqa: BLE001 - best effort: a parameter we cannot read is skipped
@@ -203,8 +208,13 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
 
         inputs, outputs = self.paths(parameters, context)
         kinds = {d.name(): d.type() for d in self.destinationParameterDefinitions()}
-        files = {k: v for k, v in outputs.items() if v and kinds.get(k) != "folderDestination"
-                 and not str(v).startswith(("memory:", "ogr:", "postgres:", "postgis:"))}
+        files = {
+            k: v
+            for k, v in outputs.items()
+            if v
+            and kinds.get(k) != "folderDestination"
+            and not str(v).startswith(("memory:", "ogr:", "postgres:", "postgis:"))
+        }
         for name, folder in outputs.items():
             if folder and kinds.get(name) == "folderDestination":
                 check_output_folder(folder, name)
@@ -226,8 +236,10 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         known = explain_exception(exc, inputs, outputs)
         if known is not None:
             return str(known)
-        return (f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-                "nothing was written. Please report it with the QGIS log (casa-nep tab).")
+        return (
+            f"unexpected error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+            "nothing was written. Please report it with the QGIS log (casa-nep tab)."
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Run the algorithm's body: parameters to a core call, result to outputs."""
@@ -262,7 +274,8 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
         if layer is None:
             if parameters.get(name):
                 raise QgsProcessingException(
-                    self.tr("{name}: cannot load '{value}' as a raster.").format(name=name, value=parameters.get(name)))
+                    self.tr("{name}: cannot load '{value}' as a raster.").format(name=name, value=parameters.get(name))
+                )
             return None
         return layer.source()
 
@@ -300,8 +313,11 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
     def add_raster_outputs(self) -> None:
         """Declare the raster destinations of :attr:`OUTPUTS`."""
         for name, out in self.OUTPUTS.items():
-            self.addParameter(QgsProcessingParameterRasterDestination(
-                name, self.tr(out.label), optional=out.optional, createByDefault=out.by_default))
+            self.addParameter(
+                QgsProcessingParameterRasterDestination(
+                    name, self.tr(out.label), optional=out.optional, createByDefault=out.by_default
+                )
+            )
 
     def raster_outputs(self, parameters, context) -> dict[str, str | None]:
         """Return the destination path of each output of :attr:`OUTPUTS` by its core key (None: skipped)."""

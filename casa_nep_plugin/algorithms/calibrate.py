@@ -78,33 +78,75 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         add(npp)
         add(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land cover (class codes)")))
         add(class_table_file(self))
-        add(csv_file(self.VEGETATION_TABLE,
-                     self.tr("Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)")))
+        add(
+            csv_file(
+                self.VEGETATION_TABLE,
+                self.tr("Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)"),
+            )
+        )
         add(reference)
         add(year)
-        add(QgsProcessingParameterNumber(self.PURITY, self.tr("Purity: least share of one class in a reference cell"),
-                                         type=NUMBER_DOUBLE, defaultValue=0.8, minValue=0.01, maxValue=1.0))
-        add(QgsProcessingParameterNumber(self.FOLDS, self.tr("Cross-validation folds"), type=NUMBER_INTEGER,
-                                         defaultValue=5, minValue=2))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.BLOCK_SIZE, self.tr("Spatial block side for cross-validation (reference cells)"),
-            type=NUMBER_INTEGER, defaultValue=16, minValue=1)))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.MIN_CELLS, self.tr("Fewest pure cells to calibrate a class"), type=NUMBER_INTEGER, defaultValue=30,
-            minValue=2)))
-        add(set_advanced(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed (folds)"), type=NUMBER_INTEGER,
-                                                      defaultValue=42, minValue=0)))
+        add(
+            QgsProcessingParameterNumber(
+                self.PURITY,
+                self.tr("Purity: least share of one class in a reference cell"),
+                type=NUMBER_DOUBLE,
+                defaultValue=0.8,
+                minValue=0.01,
+                maxValue=1.0,
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                self.FOLDS, self.tr("Cross-validation folds"), type=NUMBER_INTEGER, defaultValue=5, minValue=2
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.BLOCK_SIZE,
+                    self.tr("Spatial block side for cross-validation (reference cells)"),
+                    type=NUMBER_INTEGER,
+                    defaultValue=16,
+                    minValue=1,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.MIN_CELLS,
+                    self.tr("Fewest pure cells to calibrate a class"),
+                    type=NUMBER_INTEGER,
+                    defaultValue=30,
+                    minValue=2,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.SEED, self.tr("Random seed (folds)"), type=NUMBER_INTEGER, defaultValue=42, minValue=0
+                )
+            )
+        )
         for param in reference_scaling(self):
             add(param)
-        add(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Calibrated vegetation table"),
-                                                  "CSV files (*.csv)"))
+        add(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, self.tr("Calibrated vegetation table"), "CSV files (*.csv)"
+            )
+        )
         add(QgsProcessingParameterFileDestination(self.FACTORS, self.tr("Factors per class"), "CSV files (*.csv)"))
-        add(QgsProcessingParameterFileDestination(self.METRICS, self.tr("Skill before and after"),
-                                                  "CSV files (*.csv)"))
+        add(QgsProcessingParameterFileDestination(self.METRICS, self.tr("Skill before and after"), "CSV files (*.csv)"))
         add(QgsProcessingParameterFileDestination(self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"))
-        for name, label in (("N", "Pure reference cells"), ("R2_BEFORE", "R2 before"),
-                            ("R2_AFTER", "R2 after (cross-validated)"), ("RMSE_BEFORE", "RMSE before (gC m-2 a-1)"),
-                            ("RMSE_AFTER", "RMSE after, cross-validated (gC m-2 a-1)")):
+        for name, label in (
+            ("N", "Pure reference cells"),
+            ("R2_BEFORE", "R2 before"),
+            ("R2_AFTER", "R2 after (cross-validated)"),
+            ("RMSE_BEFORE", "RMSE before (gC m-2 a-1)"),
+            ("RMSE_AFTER", "RMSE after, cross-validated (gC m-2 a-1)"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def execute(self, parameters, context, feedback) -> dict:
@@ -112,8 +154,10 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         from ..core.calibrate import calibrate_epsilon
         from ..core.outputs import check_writable
 
-        paths = {name: self.parameterAsFileOutput(parameters, name, context)
-                 for name in (self.OUTPUT, self.FACTORS, self.METRICS, self.PLOT)}
+        paths = {
+            name: self.parameterAsFileOutput(parameters, name, context)
+            for name in (self.OUTPUT, self.FACTORS, self.METRICS, self.PLOT)
+        }
         for name, path in paths.items():
             check_writable(path, name)
         vegetation = self.file_path(parameters, self.VEGETATION_TABLE, context)
@@ -135,8 +179,14 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         self.write(result, paths, vegetation, reference)
         self.report(result, feedback)
         b, a = result.before, result.after
-        return {**paths, "N": b["n"], "R2_BEFORE": b["r2"], "R2_AFTER": a["r2"], "RMSE_BEFORE": b["rmse"],
-                "RMSE_AFTER": a["rmse"]}
+        return {
+            **paths,
+            "N": b["n"],
+            "R2_BEFORE": b["r2"],
+            "R2_AFTER": a["r2"],
+            "RMSE_BEFORE": b["rmse"],
+            "RMSE_AFTER": a["rmse"],
+        }
 
     def write(self, result, paths: dict[str, str], vegetation: str | None, reference: str) -> None:
         """Write the calibrated vegetation table, the factors, the skill and the scatter plot."""
@@ -152,10 +202,14 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         """Write the factors and the skill before and after to the log."""
         for c in result.factors:
             if c.cells:
-                feedback.pushInfo(f"{c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} pure cells)"
-                                  f"{'' if c.calibrated else ', kept'}; eps_max {c.epsilon_before:.4g} -> "
-                                  f"{c.epsilon_after:.4g} gC MJ-1")
+                feedback.pushInfo(
+                    f"{c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} pure cells)"
+                    f"{'' if c.calibrated else ', kept'}; eps_max {c.epsilon_before:.4g} -> "
+                    f"{c.epsilon_after:.4g} gC MJ-1"
+                )
         b, a = result.before, result.after
-        feedback.pushInfo(f"before: R2 {b['r2']:.3f}, RMSE {b['rmse']:.1f}, bias {b['bias']:.1f}; after "
-                          f"({result.folds}-fold spatial-block CV): R2 {a['r2']:.3f}, RMSE {a['rmse']:.1f}, "
-                          f"bias {a['bias']:.1f} (N = {b['n']})")
+        feedback.pushInfo(
+            f"before: R2 {b['r2']:.3f}, RMSE {b['rmse']:.1f}, bias {b['bias']:.1f}; after "
+            f"({result.folds}-fold spatial-block CV): R2 {a['r2']:.3f}, RMSE {a['rmse']:.1f}, "
+            f"bias {a['bias']:.1f} (N = {b['n']})"
+        )

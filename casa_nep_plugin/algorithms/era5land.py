@@ -57,16 +57,27 @@ levels or daily sums) become the mean daily accumulation of the days covered. ER
 with a reference raster or CRS + cell size, the model grid, resampled bilinearly (sea cells of ERA5-Land are empty:
 coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format(
         default="Without a reference or CRS and cell size, the native grid is kept, cut to the extent when one "
-                "is given.")
+        "is given."
+    )
 
     def initAlgorithm(self, config=None):
         """Declare parameters."""
-        self.addParameter(QgsProcessingParameterFile(
-            self.INPUT, self.tr("ERA5-Land monthly means (NetCDF or GRIB)"), behavior=FILE_BEHAVIOR_FILE,
-            fileFilter="NetCDF / GRIB (*.nc *.nc4 *.netcdf *.grib *.grb *.grib2 *.grb2);;All files (*.*)"))
-        self.addParameter(static_enum(self.AGGREGATION, self.tr(
-            "Hourly/daily input: none = refuse (download monthly means), mean = average steps into months"),
-            AGGREGATIONS, "none"))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.INPUT,
+                self.tr("ERA5-Land monthly means (NetCDF or GRIB)"),
+                behavior=FILE_BEHAVIOR_FILE,
+                fileFilter="NetCDF / GRIB (*.nc *.nc4 *.netcdf *.grib *.grb *.grib2 *.grb2);;All files (*.*)",
+            )
+        )
+        self.addParameter(
+            static_enum(
+                self.AGGREGATION,
+                self.tr("Hourly/daily input: none = refuse (download monthly means), mean = average steps into months"),
+                AGGREGATIONS,
+                "none",
+            )
+        )
         add_grid_parameters(self)
         self.add_raster_outputs()
 
@@ -78,8 +89,11 @@ coastal model cells take the neighbouring land cells).</p>""" + GRID_HELP.format
         grid, extent, extent_crs = grid_from_parameters(self, parameters, context, feedback)
         written = run_era5land(
             self.parameterAsFile(parameters, self.INPUT, context),
-            {out.key: self.output_path(parameters, name, context) for name, out in self.OUTPUTS.items()
-             if parameters.get(name) not in (None, "")},
+            {
+                out.key: self.output_path(parameters, name, context)
+                for name, out in self.OUTPUTS.items()
+                if parameters.get(name) not in (None, "")
+            },
             grid=grid,
             extent=extent if grid is None else None,
             extent_crs=extent_crs,

@@ -33,8 +33,10 @@ def _rows(params) -> str:
     out = []
     for p in params:
         kind = "optional" if p.flags() & FLAG_OPTIONAL else "required"
-        out.append(f"<tr><td><code>{html.escape(p.name())}</code></td><td>{html.escape(p.description())}</td>"
-                   f"<td>{kind}</td></tr>")
+        out.append(
+            f"<tr><td><code>{html.escape(p.name())}</code></td><td>{html.escape(p.description())}</td>"
+            f"<td>{kind}</td></tr>"
+        )
     return "\n".join(out)
 
 

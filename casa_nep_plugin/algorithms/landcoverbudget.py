@@ -17,7 +17,8 @@ class LandcoverBudgetAlgorithm(AggregateAlgorithm):
     TAGS = ("land cover", "landcover", "carbon budget", "npp", "nep", "share")
     FRACTIONS = "FRACTIONS"
 
-    HELP = """<p>Totals and shares of NPP, RH and NEP per land-cover class, for every month and calendar year,
+    HELP = (
+        """<p>Totals and shares of NPP, RH and NEP per land-cover class, for every month and calendar year,
 by fractional cover weighting and by majority class side by side:</p>
 <p><code>total<sub>c</sub> = &Sigma;<sub>x</sub> flux(x) &times; area(x) &times; f<sub>c</sub>(x)</code>,
 <code>share<sub>c</sub> = total<sub>c</sub> / &Sigma;<sub>c'</sub> total<sub>c'</sub></code>; the majority
@@ -26,21 +27,31 @@ model grid</i>, which must be on the fluxes' grid (use the NPP stack as its refe
 never a silent resampling. Cells with fluxes but no fractions go to an <code>unclassified</code> row outside
 the shares; an <code>all</code> row sums the classes.</p>
 <p>With zones, one block of rows per zone (city &times; class), cells weighted as in zonal statistics.</p>
-""" + WEIGHTING_HELP + OUTPUT_HELP + """<p><b>Columns</b>: the zone fields and <code>zone_index</code> (with
+"""
+        + WEIGHTING_HELP
+        + OUTPUT_HELP
+        + """<p><b>Columns</b>: the zone fields and <code>zone_index</code> (with
 zones); <code>class</code>; <code>area_km2</code>; per stack and period (month <code>2021_01</code>, year
 <code>2021</code>) <code>npp_2021_mean</code> (gC m<sup>-2</sup>), <code>npp_2021_total_tC</code>,
 <code>npp_2021_total_ktC</code>, <code>npp_2021_share_pct</code>; <code>rh_npp_2021_ratio_pct</code>; every
 column followed by its <code>_majority</code> twin.</p>"""
+    )
 
     def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.add_stack_parameters()
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.FRACTIONS, self.tr("Class fractions (from Land-cover fractions, on the fluxes' grid)")))
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.FRACTIONS, self.tr("Class fractions (from Land-cover fractions, on the fluxes' grid)")
+            )
+        )
         self.add_zone_parameters(optional=True)
         self.add_weighting_parameter()
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Land-cover budget table (.gpkg or .csv)"), type=SOURCE_TABLE))
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT, self.tr("Land-cover budget table (.gpkg or .csv)"), type=SOURCE_TABLE
+            )
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.budget.landcover_budget`."""

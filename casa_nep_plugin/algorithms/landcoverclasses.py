@@ -17,9 +17,7 @@ class LandcoverClassesAlgorithm(CasaAlgorithm):
 
     ALG_ID = "landcoverclasses"
     DISPLAY = "Vegetation classes from a land-cover product"
-    SHORT = (
-        "Maps the codes of a land-cover product (GLC_FCS30, ESA WorldCover, MODIS IGBP) to CASA vegetation classes."
-    )
+    SHORT = "Maps the codes of a land-cover product (GLC_FCS30, ESA WorldCover, MODIS IGBP) to CASA vegetation classes."
     TAGS = ("land cover", "landcover", "glc_fcs30", "worldcover", "igbp", "vegetation class", "reclassify")
     GROUP = "Input preparation"
     GROUP_ID = "prepare"
@@ -45,7 +43,8 @@ shrub 120, grass 130, other 140, water 210, ice 220; nodata 0), which casanep:np
 default class table. With your own class table for the model, give it as OUTPUT_CLASS_TABLE and its codes are
 written instead. For an HDF4 product (MCD12Q1) give its land-cover layer, as QGIS offers it when the file is
 added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</p>""" + GRID_HELP.format(
-        default="Without a model grid the product's own grid is kept, cut to the extent when one is given.")
+        default="Without a model grid the product's own grid is kept, cut to the extent when one is given."
+    )
 
     def initAlgorithm(self, config=None):
         """Declare parameters."""
@@ -54,8 +53,11 @@ added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</
         add(static_enum(self.PRODUCT, self.tr("Product (shipped lookup table)"), PRODUCTS, "glc_fcs30"))
         add(csv_file(self.CLASS_LOOKUP, self.tr("Own lookup table (CSV code,class; replaces PRODUCT)")))
         add_grid_parameters(self)
-        add(set_advanced(csv_file(
-            self.OUTPUT_CLASS_TABLE, self.tr("Class table of the model (output codes; default GLC_FCS30)"))))
+        add(
+            set_advanced(
+                csv_file(self.OUTPUT_CLASS_TABLE, self.tr("Class table of the model (output codes; default GLC_FCS30)"))
+            )
+        )
         add(vegetation_table(self))
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("CASA vegetation classes")))
 
@@ -65,7 +67,8 @@ added (e.g. <code>HDF4_EOS:EOS_GRID:"MCD12Q1....hdf":MCD12Q1:LC_Type1</code>).</
 
         grid, extent, extent_crs = grid_from_parameters(self, parameters, context, feedback)
         lookup = self.file_path(parameters, self.CLASS_LOOKUP, context) or self.enum_string(
-            parameters, self.PRODUCT, context)
+            parameters, self.PRODUCT, context
+        )
         written = run_landcover_classes(
             self.raster_path(parameters, self.INPUT, context),
             self.output_path(parameters, self.OUTPUT, context),

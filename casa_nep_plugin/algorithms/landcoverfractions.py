@@ -51,27 +51,47 @@ pass, so a 10 m map of a whole region runs in bounded memory.</p>"""
     def initAlgorithm(self, config=None):
         """Declare parameters."""
         self.addParameter(QgsProcessingParameterRasterLayer(self.LANDCOVER, self.tr("Land-cover map (class codes)")))
-        self.addParameter(static_enum(
-            self.CLASS_TABLE, self.tr("Class table (product codes to the study's six classes)"), TABLE_OPTIONS,
-            "worldcover"))
-        self.addParameter(csv_file(
-            self.CLASS_TABLE_FILE, self.tr("Own class table (CSV code,class; replaces the one above)")))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.REFERENCE, self.tr("Model grid from this raster (e.g. the NPP stack)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, self.tr("Or: model cell size (land-cover CRS units)"), type=NUMBER_DOUBLE,
-            optional=True, minValue=0.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT, self.tr("Class fractions (one band per class)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.MAJORITY_OUTPUT, self.tr("Majority class"), optional=True, createByDefault=True))
+        self.addParameter(
+            static_enum(
+                self.CLASS_TABLE,
+                self.tr("Class table (product codes to the study's six classes)"),
+                TABLE_OPTIONS,
+                "worldcover",
+            )
+        )
+        self.addParameter(
+            csv_file(self.CLASS_TABLE_FILE, self.tr("Own class table (CSV code,class; replaces the one above)"))
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.REFERENCE, self.tr("Model grid from this raster (e.g. the NPP stack)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CELL_SIZE,
+                self.tr("Or: model cell size (land-cover CRS units)"),
+                type=NUMBER_DOUBLE,
+                optional=True,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Class fractions (one band per class)"))
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.MAJORITY_OUTPUT, self.tr("Majority class"), optional=True, createByDefault=True
+            )
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.fractions.landcover_fractions`."""
         from ..core.fractions import landcover_fractions
 
-        table = self.file_path(parameters, self.CLASS_TABLE_FILE, context) or \
-            self.enum_string(parameters, self.CLASS_TABLE, context)
+        table = self.file_path(parameters, self.CLASS_TABLE_FILE, context) or self.enum_string(
+            parameters, self.CLASS_TABLE, context
+        )
         written = landcover_fractions(
             landcover=self.raster_path(parameters, self.LANDCOVER, context),
             output=self.output_path(parameters, self.OUTPUT, context),

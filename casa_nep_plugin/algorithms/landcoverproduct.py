@@ -23,11 +23,16 @@ DEFAULT = DEFAULT_PRODUCT.name
 
 def product_parameters(alg, class_table: str = "CLASS_TABLE") -> list:
     """Return the product enum and the own-table file parameter, in dialog order."""
-    product = static_enum(PRODUCT, alg.tr("Land-cover product (its shipped code table maps the codes)"),
-                          list(PRODUCTS), DEFAULT)
+    product = static_enum(
+        PRODUCT, alg.tr("Land-cover product (its shipped code table maps the codes)"), list(PRODUCTS), DEFAULT
+    )
     own = QgsProcessingParameterFile(
-        class_table, alg.tr("Or own class table (CSV code,class; replaces the product's table)"),
-        behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)
+        class_table,
+        alg.tr("Or own class table (CSV code,class; replaces the product's table)"),
+        behavior=FILE_BEHAVIOR_FILE,
+        extension="csv",
+        optional=True,
+    )
     return [product, own]
 
 
@@ -45,5 +50,7 @@ def product_hint(message: str) -> str:
     if "not in the class table" not in message:
         return message
     tables = "; ".join(f"{p.name}: {p.casa_table}" for p in CORE_PRODUCTS)
-    return (f"{message} If the land cover is another product, choose it in LANDCOVER_PRODUCT "
-            f"({', '.join(PRODUCTS)}); the shipped tables are {tables}.")
+    return (
+        f"{message} If the land cover is another product, choose it in LANDCOVER_PRODUCT "
+        f"({', '.join(PRODUCTS)}); the shipped tables are {tables}."
+    )

@@ -50,7 +50,8 @@ class NdviCompositeAlgorithm(CasaAlgorithm):
     MAX_GAP = "MAX_GAP"
     FILLED_OUTPUT = "FILLED_OUTPUT"
 
-    HELP = """<p>Monthly NDVI by <b>maximum-value compositing</b> of MODIS vegetation-index composites (MOD13Q1
+    HELP = (
+        """<p>Monthly NDVI by <b>maximum-value compositing</b> of MODIS vegetation-index composites (MOD13Q1
 16-day 250 m, or MYD13Q1, MOD13A1, MOD13A3, ...): for every cell and month,</p>
 <p><code>NDVI(month) = max over the valid composites dated in the month of (stored value &times; SCALE)</code></p>
 <p>A value is valid when it is not the file's nodata nor FILL (-3000), lies within VALID_MIN..VALID_MAX
@@ -67,42 +68,104 @@ composite comes from the file name (<code>A2021017</code>, <code>doy2021017</cod
 says "reliability" (among the inputs, the folder or RELIABILITY) are paired with the NDVI of the same date and
 grid.</p>
 <p>Composites are masked and composited on their own grid (per MODIS tile, sinusoidal), then resampled onto the
-model grid (RESAMPLING, bilinear by default) block by block; several tiles are merged by the same maximum.</p>""" + \
-        GAP_FILL_HELP + \
-        GRID_HELP.format(default="Without a model grid the composites' own grid is kept (they must share one), cut to "
-                         "the extent when one is given.")
+model grid (RESAMPLING, bilinear by default) block by block; several tiles are merged by the same maximum.</p>"""
+        + GAP_FILL_HELP
+        + GRID_HELP.format(
+            default="Without a model grid the composites' own grid is kept (they must share one), cut to "
+            "the extent when one is given."
+        )
+    )
 
     def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
-        add(QgsProcessingParameterMultipleLayers(self.INPUT, self.tr("VI composites (files, stacks or HDF4 granules)"),
-                                                 layerType=SOURCE_FILE, optional=True))
-        add(QgsProcessingParameterFile(self.INPUT_FOLDER, self.tr("Folder of VI composites"),
-                                       behavior=FILE_BEHAVIOR_FOLDER, optional=True))
-        add(QgsProcessingParameterMultipleLayers(
-            self.RELIABILITY, self.tr("Pixel reliability rasters (paired by date; optional)"),
-            layerType=SOURCE_FILE, optional=True))
-        add(static_enum(self.RELIABILITY_MODE, self.tr("Pixel reliability kept (good = 0, marginal = 1)"),
-                        RELIABILITY_MODES, "good_marginal"))
+        add(
+            QgsProcessingParameterMultipleLayers(
+                self.INPUT,
+                self.tr("VI composites (files, stacks or HDF4 granules)"),
+                layerType=SOURCE_FILE,
+                optional=True,
+            )
+        )
+        add(
+            QgsProcessingParameterFile(
+                self.INPUT_FOLDER, self.tr("Folder of VI composites"), behavior=FILE_BEHAVIOR_FOLDER, optional=True
+            )
+        )
+        add(
+            QgsProcessingParameterMultipleLayers(
+                self.RELIABILITY,
+                self.tr("Pixel reliability rasters (paired by date; optional)"),
+                layerType=SOURCE_FILE,
+                optional=True,
+            )
+        )
+        add(
+            static_enum(
+                self.RELIABILITY_MODE,
+                self.tr("Pixel reliability kept (good = 0, marginal = 1)"),
+                RELIABILITY_MODES,
+                "good_marginal",
+            )
+        )
         add_grid_parameters(self)
         add(static_enum(self.RESAMPLING, self.tr("Resampling onto the model grid"), RESAMPLINGS, "bilinear"))
-        add(set_advanced(QgsProcessingParameterString(self.INDEX, self.tr("Layer of HDF4 granules (index name)"),
-                                                      defaultValue="NDVI")))
-        add(set_advanced(QgsProcessingParameterNumber(self.SCALE, self.tr("Scale factor (MODIS: 0.0001)"),
-                                                      type=NUMBER_DOUBLE, defaultValue=0.0001, minValue=0.0)))
-        add(set_advanced(QgsProcessingParameterNumber(self.FILL, self.tr("Fill value (stored units; MODIS: -3000)"),
-                                                      type=NUMBER_DOUBLE, defaultValue=-3000, optional=True)))
-        add(set_advanced(QgsProcessingParameterNumber(self.VALID_MIN, self.tr("Valid minimum (stored units)"),
-                                                      type=NUMBER_DOUBLE, defaultValue=-2000)))
-        add(set_advanced(QgsProcessingParameterNumber(self.VALID_MAX, self.tr("Valid maximum (stored units)"),
-                                                      type=NUMBER_DOUBLE, defaultValue=10000)))
+        add(
+            set_advanced(
+                QgsProcessingParameterString(
+                    self.INDEX, self.tr("Layer of HDF4 granules (index name)"), defaultValue="NDVI"
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.SCALE,
+                    self.tr("Scale factor (MODIS: 0.0001)"),
+                    type=NUMBER_DOUBLE,
+                    defaultValue=0.0001,
+                    minValue=0.0,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.FILL,
+                    self.tr("Fill value (stored units; MODIS: -3000)"),
+                    type=NUMBER_DOUBLE,
+                    defaultValue=-3000,
+                    optional=True,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.VALID_MIN, self.tr("Valid minimum (stored units)"), type=NUMBER_DOUBLE, defaultValue=-2000
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.VALID_MAX, self.tr("Valid maximum (stored units)"), type=NUMBER_DOUBLE, defaultValue=10000
+                )
+            )
+        )
         for param in gap_fill(self, "none"):
             add(param)
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Monthly NDVI (maximum-value composite)")))
-        add(QgsProcessingParameterRasterDestination(self.COUNT_OUTPUT, self.tr("Valid composites per month"),
-                                                    optional=True, createByDefault=False))
-        add(QgsProcessingParameterRasterDestination(self.FILLED_OUTPUT, self.tr("Filled months per cell and year"),
-                                                    optional=True, createByDefault=False))
+        add(
+            QgsProcessingParameterRasterDestination(
+                self.COUNT_OUTPUT, self.tr("Valid composites per month"), optional=True, createByDefault=False
+            )
+        )
+        add(
+            QgsProcessingParameterRasterDestination(
+                self.FILLED_OUTPUT, self.tr("Filled months per cell and year"), optional=True, createByDefault=False
+            )
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.ndvi.run_ndvi_composite`."""
@@ -140,5 +203,8 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
             max_gap=max_gap,
             filled_output=self.output_path(parameters, self.FILLED_OUTPUT, context),
         )
-        return {self.OUTPUT: written["ndvi"], self.COUNT_OUTPUT: written.get("count"),
-                self.FILLED_OUTPUT: written.get("filled")}
+        return {
+            self.OUTPUT: written["ndvi"],
+            self.COUNT_OUTPUT: written.get("count"),
+            self.FILLED_OUTPUT: written.get("filled"),
+        }

@@ -83,16 +83,41 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
         add = self.addParameter
         for param in model_inputs(self):
             add(param)
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.OPTIMAL_TEMPERATURE_VALUE, self.tr("Optimal temperature as one value (degC)"),
-            type=NUMBER_DOUBLE, optional=True, minValue=-30, maxValue=50)))
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.OPTIMAL_TEMPERATURE_VALUE,
+                    self.tr("Optimal temperature as one value (degC)"),
+                    type=NUMBER_DOUBLE,
+                    optional=True,
+                    minValue=-30,
+                    maxValue=50,
+                )
+            )
+        )
         add(ndvi_scale(self))
-        add(set_advanced(QgsProcessingParameterNumber(
-            self.EPSILON_MAX, self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
-            type=NUMBER_DOUBLE, optional=True, minValue=0.0, maxValue=5.0)))
-        add(set_advanced(static_enum(
-            self.NDVI_BOUNDS, self.tr("Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input"),
-            self.BOUNDS_OPTIONS, "table")))
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    self.EPSILON_MAX,
+                    self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
+                    type=NUMBER_DOUBLE,
+                    optional=True,
+                    minValue=0.0,
+                    maxValue=5.0,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                static_enum(
+                    self.NDVI_BOUNDS,
+                    self.tr("Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input"),
+                    self.BOUNDS_OPTIONS,
+                    "table",
+                )
+            )
+        )
         add(vegetation_table(self))
         for param in gap_fill(self, "none"):
             add(param)

@@ -42,8 +42,9 @@ WEIGHTINGS = list(choices.WEIGHTINGS)
 
 def csv_file(name: str, description: str, optional: bool = True) -> QgsProcessingParameterFile:
     """Return a CSV file parameter."""
-    return QgsProcessingParameterFile(name, description, behavior=FILE_BEHAVIOR_FILE, extension="csv",
-                                      optional=optional)
+    return QgsProcessingParameterFile(
+        name, description, behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=optional
+    )
 
 
 # -- the carbon model -----------------------------------------------------------------------
@@ -81,19 +82,26 @@ def model_inputs(alg: CasaAlgorithm) -> list:
         temperature(alg),
         precipitation(alg),
         QgsProcessingParameterRasterLayer(
-            "EVAPOTRANSPIRATION", tr("Actual evapotranspiration (mm month-1; Zhou & Zhang when empty)"),
-            optional=True),
+            "EVAPOTRANSPIRATION", tr("Actual evapotranspiration (mm month-1; Zhou & Zhang when empty)"), optional=True
+        ),
         QgsProcessingParameterRasterLayer(
-            "POTENTIAL_ET", tr("Potential evapotranspiration (mm month-1; Thornthwaite when empty)"), optional=True),
+            "POTENTIAL_ET", tr("Potential evapotranspiration (mm month-1; Thornthwaite when empty)"), optional=True
+        ),
         QgsProcessingParameterRasterLayer(
-            "OPTIMAL_TEMPERATURE", tr("Optimal temperature Topt (degC; NDVI-peak month when empty)"), optional=True),
+            "OPTIMAL_TEMPERATURE", tr("Optimal temperature Topt (degC; NDVI-peak month when empty)"), optional=True
+        ),
     ]
 
 
 def ndvi_scale(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
     """Return the NDVI scale factor (1, or 0.0001 for MODIS integers)."""
-    return QgsProcessingParameterNumber("NDVI_SCALE", alg.tr("NDVI scale factor (0.0001 for MODIS integers)"),
-                                        type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0)
+    return QgsProcessingParameterNumber(
+        "NDVI_SCALE",
+        alg.tr("NDVI scale factor (0.0001 for MODIS integers)"),
+        type=NUMBER_DOUBLE,
+        defaultValue=1.0,
+        minValue=0.0,
+    )
 
 
 def model_input_values(alg: CasaAlgorithm, parameters, context) -> dict:
@@ -108,8 +116,9 @@ def gap_fill(alg: CasaAlgorithm, default: str) -> list:
     """Return GAP_FILL (none or linear) and MAX_GAP (months)."""
     return [
         static_enum("GAP_FILL", alg.tr("Fill NDVI gaps in time"), GAP_FILLS, default),
-        QgsProcessingParameterNumber("MAX_GAP", alg.tr("Longest NDVI gap filled (months)"), type=NUMBER_INTEGER,
-                                     defaultValue=2, minValue=0),
+        QgsProcessingParameterNumber(
+            "MAX_GAP", alg.tr("Longest NDVI gap filled (months)"), type=NUMBER_INTEGER, defaultValue=2, minValue=0
+        ),
     ]
 
 
@@ -120,8 +129,11 @@ def gap_fill_values(alg: CasaAlgorithm, parameters, context) -> tuple[str, int]:
 
 def vegetation_table(alg: CasaAlgorithm, description: str = "") -> QgsProcessingParameterFile:
     """Return VEGETATION_TABLE, the class parameters (CSV; advanced)."""
-    return set_advanced(csv_file("VEGETATION_TABLE", description or alg.tr(
-        "Vegetation class parameters (CSV; default Zhu et al. 2006)")))
+    return set_advanced(
+        csv_file(
+            "VEGETATION_TABLE", description or alg.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)")
+        )
+    )
 
 
 def class_table_file(alg: CasaAlgorithm) -> QgsProcessingParameterFile:
@@ -131,8 +143,14 @@ def class_table_file(alg: CasaAlgorithm) -> QgsProcessingParameterFile:
 
 def threshold(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
     """Return THRESHOLD, the warning threshold of RH/NPP (percent)."""
-    return QgsProcessingParameterNumber("THRESHOLD", alg.tr("Warning threshold of RH/NPP (percent)"),
-                                        type=NUMBER_DOUBLE, defaultValue=80.0, minValue=1.0, maxValue=100.0)
+    return QgsProcessingParameterNumber(
+        "THRESHOLD",
+        alg.tr("Warning threshold of RH/NPP (percent)"),
+        type=NUMBER_DOUBLE,
+        defaultValue=80.0,
+        minValue=1.0,
+        maxValue=100.0,
+    )
 
 
 # -- aggregation: flux stacks, zones, weighting ----------------------------------------------
@@ -157,8 +175,13 @@ def zones(description: str, optional: bool = False) -> QgsProcessingParameterFea
 
 def zone_fields(alg: CasaAlgorithm) -> QgsProcessingParameterField:
     """Return FIELDS, the zone fields carried into a table (default: all)."""
-    return QgsProcessingParameterField("FIELDS", alg.tr("Zone fields to keep (default: all)"),
-                                       parentLayerParameterName="ZONES", allowMultiple=True, optional=True)
+    return QgsProcessingParameterField(
+        "FIELDS",
+        alg.tr("Zone fields to keep (default: all)"),
+        parentLayerParameterName="ZONES",
+        allowMultiple=True,
+        optional=True,
+    )
 
 
 def weighting(alg: CasaAlgorithm) -> QgsProcessingParameterEnum:
@@ -172,12 +195,16 @@ def zones_path(alg: CasaAlgorithm, parameters, context, feedback, formats: tuple
         return None
     source = alg.parameterAsSource(parameters, "ZONES", context)
     if source is not None and source.featureCount() == 0:
-        raise QgsProcessingException(alg.tr(
-            "ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon."))
+        raise QgsProcessingException(
+            alg.tr("ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon.")
+        )
     if source is not None and not source.sourceCrs().isValid():
-        raise QgsProcessingException(alg.tr(
-            "ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the "
-            "rasters. Assign one (Layer Properties > Source, or 'Assign projection')."))
+        raise QgsProcessingException(
+            alg.tr(
+                "ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the "
+                "rasters. Assign one (Layer Properties > Source, or 'Assign projection')."
+            )
+        )
     path = alg.parameterAsCompatibleSourceLayerPath(parameters, "ZONES", context, list(formats), "gpkg", feedback)
     if not path:
         raise QgsProcessingException(alg.tr("ZONES: cannot read the zone layer."))
@@ -191,24 +218,46 @@ def reference_inputs(alg: CasaAlgorithm) -> list:
     return [
         QgsProcessingParameterRasterLayer("NPP", tr("CASA NPP (annual, or monthly stack)")),
         QgsProcessingParameterRasterLayer("REFERENCE", tr("Reference NPP (e.g. MOD17A3HGF)")),
-        QgsProcessingParameterString("YEAR", tr("Year (of a monthly NPP stack; default first whole)"),
-                                     optional=True),
+        QgsProcessingParameterString("YEAR", tr("Year (of a monthly NPP stack; default first whole)"), optional=True),
     ]
 
 
 def reference_scaling(alg: CasaAlgorithm) -> list:
     """Return NPP_SCALE, REFERENCE_SCALE, REFERENCE_FILL_MIN and REFERENCE_FILL_MAX (advanced; MOD17 defaults)."""
     tr = alg.tr
-    return [set_advanced(p) for p in (
-        QgsProcessingParameterNumber("NPP_SCALE", tr("Scale of CASA NPP values to gC m-2"), type=NUMBER_DOUBLE,
-                                     defaultValue=1.0, minValue=0.0),
-        QgsProcessingParameterNumber("REFERENCE_SCALE", tr("Scale of reference values to gC m-2 a-1 (MOD17: 0.1)"),
-                                     type=NUMBER_DOUBLE, defaultValue=0.1, minValue=0.0),
-        QgsProcessingParameterNumber("REFERENCE_FILL_MIN", tr("Lowest reference fill code (MOD17: 32761)"),
-                                     type=NUMBER_DOUBLE, defaultValue=32761, optional=True),
-        QgsProcessingParameterNumber("REFERENCE_FILL_MAX", tr("Highest reference fill code (MOD17: 32767)"),
-                                     type=NUMBER_DOUBLE, defaultValue=32767, optional=True),
-    )]
+    return [
+        set_advanced(p)
+        for p in (
+            QgsProcessingParameterNumber(
+                "NPP_SCALE",
+                tr("Scale of CASA NPP values to gC m-2"),
+                type=NUMBER_DOUBLE,
+                defaultValue=1.0,
+                minValue=0.0,
+            ),
+            QgsProcessingParameterNumber(
+                "REFERENCE_SCALE",
+                tr("Scale of reference values to gC m-2 a-1 (MOD17: 0.1)"),
+                type=NUMBER_DOUBLE,
+                defaultValue=0.1,
+                minValue=0.0,
+            ),
+            QgsProcessingParameterNumber(
+                "REFERENCE_FILL_MIN",
+                tr("Lowest reference fill code (MOD17: 32761)"),
+                type=NUMBER_DOUBLE,
+                defaultValue=32761,
+                optional=True,
+            ),
+            QgsProcessingParameterNumber(
+                "REFERENCE_FILL_MAX",
+                tr("Highest reference fill code (MOD17: 32767)"),
+                type=NUMBER_DOUBLE,
+                defaultValue=32767,
+                optional=True,
+            ),
+        )
+    ]
 
 
 def reference_values(alg: CasaAlgorithm, parameters, context) -> dict:
@@ -247,16 +296,30 @@ without a CRS is read in the CRS of the grid it builds or cuts. {default}</p>"""
 def add_grid_parameters(alg: CasaAlgorithm) -> None:
     """Add GRID_REFERENCE, GRID_EXTENT, GRID_CRS and GRID_CELL_SIZE (all optional) to ``alg``."""
     tr = alg.tr
-    alg.addParameter(QgsProcessingParameterRasterLayer(
-        GRID_REFERENCE, tr("Model grid: reference raster (its CRS, cells and extent)"), optional=True))
-    alg.addParameter(QgsProcessingParameterExtent(
-        GRID_EXTENT, tr("Model grid: extent (cuts the reference, or the input's grid when no grid is given)"),
-        optional=True))
-    alg.addParameter(QgsProcessingParameterCrs(GRID_CRS, tr("Model grid: CRS (with extent and cell size)"),
-                                               optional=True))
-    alg.addParameter(QgsProcessingParameterNumber(
-        GRID_CELL_SIZE, tr("Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)"),
-        type=NUMBER_DOUBLE, optional=True, minValue=0.0))
+    alg.addParameter(
+        QgsProcessingParameterRasterLayer(
+            GRID_REFERENCE, tr("Model grid: reference raster (its CRS, cells and extent)"), optional=True
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterExtent(
+            GRID_EXTENT,
+            tr("Model grid: extent (cuts the reference, or the input's grid when no grid is given)"),
+            optional=True,
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterCrs(GRID_CRS, tr("Model grid: CRS (with extent and cell size)"), optional=True)
+    )
+    alg.addParameter(
+        QgsProcessingParameterNumber(
+            GRID_CELL_SIZE,
+            tr("Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)"),
+            type=NUMBER_DOUBLE,
+            optional=True,
+            minValue=0.0,
+        )
+    )
 
 
 def _crs_text(crs) -> str | None:
@@ -270,7 +333,9 @@ def _crs_text(crs) -> str | None:
 
 
 def extent_from_parameters(
-    alg: CasaAlgorithm, parameters, context,
+    alg: CasaAlgorithm,
+    parameters,
+    context,
 ) -> tuple[tuple[float, float, float, float] | None, str | None]:
     """Return (extent as xmin, ymin, xmax, ymax, its CRS as text or None) from GRID_EXTENT."""
     if parameters.get(GRID_EXTENT) in (None, ""):
@@ -301,8 +366,11 @@ def grid_from_parameters(alg: CasaAlgorithm, parameters, context, feedback=None)
     if crs or cell:
         missing = [n for n, v in ((GRID_EXTENT, extent), (GRID_CRS, crs), (GRID_CELL_SIZE, cell)) if not v]
         if missing:
-            raise QgsProcessingException(alg.tr(
-                "{names}: a model grid from a cell size needs an extent, a CRS and a cell size "
-                "(or give a reference raster).").format(names=", ".join(missing)))
+            raise QgsProcessingException(
+                alg.tr(
+                    "{names}: a model grid from a cell size needs an extent, a CRS and a cell size "
+                    "(or give a reference raster)."
+                ).format(names=", ".join(missing))
+            )
         return grid_from_extent(extent, crs, cell, extent_crs=extent_crs or crs), extent, extent_crs
     return None, extent, extent_crs

@@ -39,8 +39,11 @@ temperature grid.</p>"""
         """Declare parameters."""
         self.addParameter(temperature(self))
         self.addParameter(precipitation(self))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.LANDCOVER, self.tr("Land cover (class codes; masks water and ice, sets the grid)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.LANDCOVER, self.tr("Land cover (class codes; masks water and ice, sets the grid)"), optional=True
+            )
+        )
         for param in product_parameters(self, self.CLASS_TABLE):
             self.addParameter(set_advanced(param))
         self.add_raster_outputs()

@@ -13,9 +13,14 @@ STYLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 #: Styles whose ramp takes its range (and first band) from the data: name -> (diverging, monthly stack).
 #: The class maps (sink_source) and the ratio's fixed thresholds keep their style's values.
 DATA_RANGED = {
-    "npp_monthly": (False, True), "rh_monthly": (False, True), "nep_monthly": (True, True),
-    "npp_annual": (False, False), "rh_annual": (False, False), "nep_annual": (True, False),
-    "fpar": (False, True), "lue": (False, True),
+    "npp_monthly": (False, True),
+    "rh_monthly": (False, True),
+    "nep_monthly": (True, True),
+    "npp_annual": (False, False),
+    "rh_annual": (False, False),
+    "nep_annual": (True, False),
+    "fpar": (False, True),
+    "lue": (False, True),
 }
 
 

@@ -51,48 +51,120 @@ table only).</p>"""
         add = self.addParameter
         add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
         add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
-        add(QgsProcessingParameterFile("CLASS_TABLE", self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
+        add(
+            QgsProcessingParameterFile(
+                "CLASS_TABLE",
+                self.tr("Class table (CSV code,class; default GLC_FCS30)"),
+                behavior=FILE_BEHAVIOR_FILE,
+                extension="csv",
+                optional=True,
+            )
+        )
         add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
         add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
         add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
-        add(QgsProcessingParameterRasterLayer("EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"),
-                                              optional=True))
-        add(QgsProcessingParameterRasterLayer("POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"),
-                                              optional=True))
-        add(QgsProcessingParameterRasterLayer("OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"),
-                                              optional=True))
-        add(QgsProcessingParameterNumber("NDVI_SCALE", self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
-                                         type=NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0))
-        add(QgsProcessingParameterFeatureSource("ZONES", self.tr("Zones (e.g. cities; the whole grid when empty)"),
-                                                [SOURCE_POLYGON], optional=True))
+        add(
+            QgsProcessingParameterRasterLayer(
+                "EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"), optional=True
+            )
+        )
+        add(
+            QgsProcessingParameterRasterLayer(
+                "POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"), optional=True
+            )
+        )
+        add(
+            QgsProcessingParameterRasterLayer(
+                "OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"), optional=True
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                "NDVI_SCALE",
+                self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
+                type=NUMBER_DOUBLE,
+                defaultValue=1.0,
+                minValue=0.0,
+            )
+        )
+        add(
+            QgsProcessingParameterFeatureSource(
+                "ZONES", self.tr("Zones (e.g. cities; the whole grid when empty)"), [SOURCE_POLYGON], optional=True
+            )
+        )
         add(shared.weighting(self))
-        add(QgsProcessingParameterFile("UNCERTAINTY_TABLE", self.tr("Parameter distributions (CSV; default shipped)"),
-                                       behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True))
-        add(QgsProcessingParameterNumber("MEMBERS", self.tr("Members"), type=NUMBER_INTEGER, defaultValue=100,
-                                         minValue=2))
-        add(QgsProcessingParameterNumber("SEED", self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42,
-                                         minValue=0))
-        add(QgsProcessingParameterNumber("CONFIDENCE", self.tr("Interval (percent)"), type=NUMBER_DOUBLE,
-                                         defaultValue=90.0, minValue=1.0, maxValue=99.9))
-        add(set_advanced(QgsProcessingParameterNumber(
-            "EPSILON_MAX", self.tr("One maximum light-use efficiency for all classes (gC MJ-1)"), type=NUMBER_DOUBLE,
-            optional=True, minValue=0.0, maxValue=5.0)))
-        add(set_advanced(QgsProcessingParameterFile(
-            "VEGETATION_TABLE", self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
-            behavior=FILE_BEHAVIOR_FILE, extension="csv", optional=True)))
+        add(
+            QgsProcessingParameterFile(
+                "UNCERTAINTY_TABLE",
+                self.tr("Parameter distributions (CSV; default shipped)"),
+                behavior=FILE_BEHAVIOR_FILE,
+                extension="csv",
+                optional=True,
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                "MEMBERS", self.tr("Members"), type=NUMBER_INTEGER, defaultValue=100, minValue=2
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                "SEED", self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42, minValue=0
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                "CONFIDENCE",
+                self.tr("Interval (percent)"),
+                type=NUMBER_DOUBLE,
+                defaultValue=90.0,
+                minValue=1.0,
+                maxValue=99.9,
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterNumber(
+                    "EPSILON_MAX",
+                    self.tr("One maximum light-use efficiency for all classes (gC MJ-1)"),
+                    type=NUMBER_DOUBLE,
+                    optional=True,
+                    minValue=0.0,
+                    maxValue=5.0,
+                )
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterFile(
+                    "VEGETATION_TABLE",
+                    self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
+                    behavior=FILE_BEHAVIOR_FILE,
+                    extension="csv",
+                    optional=True,
+                )
+            )
+        )
         for p in shared.gap_fill(self, "none"):
             add(set_advanced(p))
-        add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"),
-                                                  "CSV files (*.csv)"))
+        add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"), "CSV files (*.csv)"))
         add(QgsProcessingParameterRasterDestination("SD_OUTPUT", self.tr("Standard deviation of annual NEP")))
         add(QgsProcessingParameterRasterDestination("PROBABILITY_OUTPUT", self.tr("P(annual NEP > 0)")))
-        add(QgsProcessingParameterRasterDestination("MEAN_OUTPUT", self.tr("Ensemble mean of annual NEP"),
-                                                    optional=True, createByDefault=False))
-        add(QgsProcessingParameterFileDestination("CHART", self.tr("Chart of zone totals with intervals"),
-                                                  "PNG files (*.png)"))
-        add(QgsProcessingParameterFileDestination("REPORT", self.tr("Report"), "HTML files (*.html)", optional=True,
-                                                  createByDefault=False))
+        add(
+            QgsProcessingParameterRasterDestination(
+                "MEAN_OUTPUT", self.tr("Ensemble mean of annual NEP"), optional=True, createByDefault=False
+            )
+        )
+        add(
+            QgsProcessingParameterFileDestination(
+                "CHART", self.tr("Chart of zone totals with intervals"), "PNG files (*.png)"
+            )
+        )
+        add(
+            QgsProcessingParameterFileDestination(
+                "REPORT", self.tr("Report"), "HTML files (*.html)", optional=True, createByDefault=False
+            )
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.uncertainty.run_uncertainty`."""
@@ -108,7 +180,8 @@ table only).</p>"""
         zones = None
         if parameters.get("ZONES"):
             zones = self.parameterAsCompatibleSourceLayerPath(
-                parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback)
+                parameters, "ZONES", context, ["gpkg", "geojson", "json", "shp"], "gpkg", feedback
+            )
         report = self.parameterAsFileOutput(parameters, "REPORT", context) or None
         gap_fill, max_gap = shared.gap_fill_values(self, parameters, context)
         result = run_uncertainty(
@@ -141,6 +214,11 @@ table only).</p>"""
         )
         if report:
             write_uncertainty_report(result, report)
-        return {"TABLE": result.paths.get("table"), "SD_OUTPUT": result.paths.get("sd"),
-                "PROBABILITY_OUTPUT": result.paths.get("prob"), "MEAN_OUTPUT": result.paths.get("mean"),
-                "CHART": result.paths.get("chart"), "REPORT": report}
+        return {
+            "TABLE": result.paths.get("table"),
+            "SD_OUTPUT": result.paths.get("sd"),
+            "PROBABILITY_OUTPUT": result.paths.get("prob"),
+            "MEAN_OUTPUT": result.paths.get("mean"),
+            "CHART": result.paths.get("chart"),
+            "REPORT": report,
+        }

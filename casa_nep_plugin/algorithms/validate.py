@@ -53,18 +53,33 @@ statistics (CSV).</p>"""
         add = self.addParameter
         for param in reference_inputs(self):
             add(param)
-        add(QgsProcessingParameterNumber(self.SAMPLE_SIZE, self.tr("Number of random cells"), type=NUMBER_INTEGER,
-                                         defaultValue=2395, minValue=2))
-        add(QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42,
-                                         minValue=0))
+        add(
+            QgsProcessingParameterNumber(
+                self.SAMPLE_SIZE, self.tr("Number of random cells"), type=NUMBER_INTEGER, defaultValue=2395, minValue=2
+            )
+        )
+        add(
+            QgsProcessingParameterNumber(
+                self.SEED, self.tr("Random seed"), type=NUMBER_INTEGER, defaultValue=42, minValue=0
+            )
+        )
         for param in reference_scaling(self):
             add(param)
         add(QgsProcessingParameterVectorDestination(self.POINTS, self.tr("Sample points")))
         add(QgsProcessingParameterFileDestination(self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"))
-        add(QgsProcessingParameterFileDestination(self.STATISTICS, self.tr("Statistics"), "CSV files (*.csv)",
-                                                  optional=True, createByDefault=False))
-        for name, label in (("N", "Number of cells"), ("R2", "R2"), ("RMSE", "RMSE (gC m-2 a-1)"),
-                            ("BIAS", "Bias (gC m-2 a-1)"), ("SLOPE", "Slope"), ("INTERCEPT", "Intercept (gC m-2 a-1)")):
+        add(
+            QgsProcessingParameterFileDestination(
+                self.STATISTICS, self.tr("Statistics"), "CSV files (*.csv)", optional=True, createByDefault=False
+            )
+        )
+        for name, label in (
+            ("N", "Number of cells"),
+            ("R2", "R2"),
+            ("RMSE", "RMSE (gC m-2 a-1)"),
+            ("BIAS", "Bias (gC m-2 a-1)"),
+            ("SLOPE", "Slope"),
+            ("INTERCEPT", "Intercept (gC m-2 a-1)"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def execute(self, parameters, context, feedback) -> dict:
@@ -87,10 +102,17 @@ statistics (CSV).</p>"""
         scatter_plot(result, plot)
         if statistics:
             write_statistics(result, statistics)
-        feedback.pushInfo(", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                                    for k, v in result.summary().items()))
+        feedback.pushInfo(
+            ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in result.summary().items())
+        )
         return {
-            self.POINTS: points, self.PLOT: plot, self.STATISTICS: statistics,
-            "N": result.n, "R2": result.r2, "RMSE": result.rmse, "BIAS": result.bias, "SLOPE": result.slope,
+            self.POINTS: points,
+            self.PLOT: plot,
+            self.STATISTICS: statistics,
+            "N": result.n,
+            "R2": result.r2,
+            "RMSE": result.rmse,
+            "BIAS": result.bias,
+            "SLOPE": result.slope,
             "INTERCEPT": result.intercept,
         }

@@ -95,21 +95,39 @@ zone's cells, per month and year) go with every number.</p>"""
             add(param)
         add(ndvi_scale(self))
         add(zones(self.tr("Zones (e.g. cities)"), optional=True))
-        add(QgsProcessingParameterField("ZONE_FIELD", self.tr("Zone name field"), parentLayerParameterName="ZONES",
-                                        optional=True))
+        add(
+            QgsProcessingParameterField(
+                "ZONE_FIELD", self.tr("Zone name field"), parentLayerParameterName="ZONES", optional=True
+            )
+        )
         add(weighting(self))
-        add(QgsProcessingParameterRasterLayer("FINE_LANDCOVER", self.tr("Fine land cover (e.g. WorldCover 10 m)"),
-                                              optional=True))
-        add(set_advanced(csv_file(
-            "FINE_CLASS_TABLE", self.tr("Fine land-cover mapping to the six classes (CSV; default WorldCover)"))))
+        add(
+            QgsProcessingParameterRasterLayer(
+                "FINE_LANDCOVER", self.tr("Fine land cover (e.g. WorldCover 10 m)"), optional=True
+            )
+        )
+        add(
+            set_advanced(
+                csv_file(
+                    "FINE_CLASS_TABLE", self.tr("Fine land-cover mapping to the six classes (CSV; default WorldCover)")
+                )
+            )
+        )
         add(threshold(self))
         for param in gap_fill(self, "linear"):
             add(param)
-        add(QgsProcessingParameterBoolean(
-            "LONG_TABLE", self.tr("Also one long table: zone, class, year, month, quantity, statistic, value, unit"),
-            defaultValue=True))
-        add(set_advanced(QgsProcessingParameterString("TITLE", self.tr("Report title"),
-                                                      defaultValue="casa-nep carbon budget")))
+        add(
+            QgsProcessingParameterBoolean(
+                "LONG_TABLE",
+                self.tr("Also one long table: zone, class, year, month, quantity, statistic, value, unit"),
+                defaultValue=True,
+            )
+        )
+        add(
+            set_advanced(
+                QgsProcessingParameterString("TITLE", self.tr("Report title"), defaultValue="casa-nep carbon budget")
+            )
+        )
         add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Output folder")))
         self.addOutput(QgsProcessingOutputHtml("REPORT", self.tr("Report")))
         for name, (_, label, _) in self.LOADED.items():
@@ -144,9 +162,13 @@ zone's cells, per month and year) go with every number.</p>"""
         from ..core.engine import Callbacks
 
         multi = QgsProcessingMultiStepFeedback(steps, feedback)
-        return Callbacks(progress=multi.setProgress, is_cancelled=multi.isCanceled, info=multi.pushInfo,
-                         warning=getattr(multi, "pushWarning", multi.pushInfo),
-                         step=lambda i, name: multi.setCurrentStep(i))
+        return Callbacks(
+            progress=multi.setProgress,
+            is_cancelled=multi.isCanceled,
+            info=multi.pushInfo,
+            warning=getattr(multi, "pushWarning", multi.pushInfo),
+            step=lambda i, name: multi.setCurrentStep(i),
+        )
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.workflow.run_workflow`, with one feedback step per workflow step."""
@@ -164,10 +186,15 @@ zone's cells, per month and year) go with every number.</p>"""
         if context.project() is not None:
             self.load_on_completion(files, context)
         feedback.pushInfo(f"Report: {os.path.abspath(files['report'])}")
-        return {"OUTPUT_FOLDER": folder, "REPORT": files["report"],
-                "ZONE_TABLE": files.get("zones_csv"), "LANDCOVER_BUDGET": files.get("budget"),
-                "ZONES_LAYER": files.get("zones"), "LONG_TABLE_OUTPUT": files.get("long"),
-                **{name: files.get(key) for name, (key, _, _) in self.LOADED.items()}}
+        return {
+            "OUTPUT_FOLDER": folder,
+            "REPORT": files["report"],
+            "ZONE_TABLE": files.get("zones_csv"),
+            "LANDCOVER_BUDGET": files.get("budget"),
+            "ZONES_LAYER": files.get("zones"),
+            "LONG_TABLE_OUTPUT": files.get("long"),
+            **{name: files.get(key) for name, (key, _, _) in self.LOADED.items()},
+        }
 
     def load_on_completion(self, files: dict[str, str], context) -> None:
         """Load the maps (styled), the zones coloured by annual NEP and the CSV tables into the project."""
@@ -183,5 +210,6 @@ zone's cells, per month and year) go with every number.</p>"""
             context.addLayerToLoadOnCompletion(files["zones"], details)
         for key, label, output in self.TABLES:
             if files.get(key):
-                context.addLayerToLoadOnCompletion(files[key], QgsProcessingContext.LayerDetails(
-                    self.tr(label), project, output))
+                context.addLayerToLoadOnCompletion(
+                    files[key], QgsProcessingContext.LayerDetails(self.tr(label), project, output)
+                )

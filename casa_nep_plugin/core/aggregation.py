@@ -47,7 +47,11 @@ class Aggregation:
     fields: list[str] = field(default_factory=list)  #: the zone fields carried into the table
 
     def place_zones(
-        self, zones: str | GeoDataFrame, weighting: str, fields: list[str] | None, columns: list[str],
+        self,
+        zones: str | GeoDataFrame,
+        weighting: str,
+        fields: list[str] | None,
+        columns: list[str],
     ) -> ZoneSet:
         """Place ``zones`` on the grid and pick the ``fields`` to carry (None: all).
 

@@ -118,8 +118,9 @@ def _refuse_flux_as_fractions(inp: RasterInput, names: list[str], path: str) -> 
         )
     # values: fractions lie in [0, 1] (a decimated read of the whole file; class codes or fluxes do not)
     f = max(1, -(-max(ds.width, ds.height) // 256))
-    sample = ds.read(out_shape=(ds.count, max(1, ds.height // f), max(1, ds.width // f)), masked=True,
-                     resampling=Resampling.nearest).compressed()
+    sample = ds.read(
+        out_shape=(ds.count, max(1, ds.height // f), max(1, ds.width // f)), masked=True, resampling=Resampling.nearest
+    ).compressed()
     if sample.size and (float(sample.min()) < -1e-6 or float(sample.max()) > 1 + 1e-6):
         raise CasaInputError(
             "FRACTIONS",
@@ -251,13 +252,17 @@ def landcover_budget(
             run.place_zones(zones, weighting, fields, ["zone_index", *_budget_columns(sts)])
         zs = run.zones
         sums = _ClassSums(zs, sts, len(classes), run.grid.row_cell_areas())
-        cb.info(f"Land-cover budget of {', '.join(s.name.upper() for s in sts)} over {len(classes)} classes "
-                f"({', '.join(classes)}){f' in {len(zs)} zones ({weighting})' if zs is not None else ''}.")
+        cb.info(
+            f"Land-cover budget of {', '.join(s.name.upper() for s in sts)} over {len(classes)} classes "
+            f"({', '.join(classes)}){f' in {len(zs)} zones ({weighting})' if zs is not None else ''}."
+        )
         run.scan(sums.visit, block_values, threads)
     unclassified = sums.area[0, :, len(classes)].sum()
     if unclassified > 0:
-        cb.warning(f"FRACTIONS: {unclassified / 1e6:.3g} km2 of cells have no land-cover fractions; "
-                   "their fluxes are in the 'unclassified' row, outside the shares.")
+        cb.warning(
+            f"FRACTIONS: {unclassified / 1e6:.3g} km2 of cells have no land-cover fractions; "
+            "their fluxes are in the 'unclassified' row, outside the shares."
+        )
     table = _assemble(sts, classes, sums, zs, run.fields)
     write_result(table, output, layer, cb, f"{len(table)} rows x {len(table.columns)} columns")
     return pd.DataFrame(table)
@@ -274,17 +279,14 @@ def _coverage(st: Stack, valid_m2: NDArray, area_m2: NDArray) -> NDArray:
     return np.hstack([pct, *years]) if years else pct
 
 
-def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSet | None,
-              attr: list[str]) -> DataFrame:
+def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSet | None, attr: list[str]) -> DataFrame:
     """Return the wide table: rows zone x (classes, unclassified, all)."""
     import pandas as pd
 
     area, total, valid = sums.area, sums.total, sums.valid
     nc = len(classes)
     nz = area.shape[1]
-    has_uncl = bool(area[0, :, nc].sum() > 0) or any(
-        np.any(valid[st.name][0, :, nc] > 0) for st in sts
-    )
+    has_uncl = bool(area[0, :, nc].sum() > 0) or any(np.any(valid[st.name][0, :, nc] > 0) for st in sts)
     names = [*classes, *([UNCLASSIFIED] if has_uncl else []), ALL]
     keep = list(range(nc)) + ([nc] if has_uncl else [])
     nrow = len(names)
@@ -304,8 +306,10 @@ def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSe
     for k, (_, suf) in enumerate(METHODS):
         cols[f"area_km2{suf}"] = rows(area[k]) / 1e6
     for st in sts:
-        per = [_stack_values(st, rows(total[st.name][k]), rows(valid[st.name][k]), rows(area[k]), nz, nc, has_uncl)
-               for k in range(len(METHODS))]
+        per = [
+            _stack_values(st, rows(total[st.name][k]), rows(valid[st.name][k]), rows(area[k]), nz, nc, has_uncl)
+            for k in range(len(METHODS))
+        ]
         for p, lab in enumerate(per[0][0]):
             for kind in BUDGET_KINDS:
                 for (_, values), (_, suf) in zip(per, METHODS):
@@ -322,8 +326,9 @@ def _assemble(sts: list[Stack], classes: list[str], sums: _ClassSums, zs: ZoneSe
     return pd.DataFrame(cols)
 
 
-def _stack_values(st: Stack, total_g: NDArray, valid_m2: NDArray, area_m2: NDArray, nz: int, nc: int,
-                  has_uncl: bool) -> tuple[list[str], dict[str, NDArray]]:
+def _stack_values(
+    st: Stack, total_g: NDArray, valid_m2: NDArray, area_m2: NDArray, nz: int, nc: int, has_uncl: bool
+) -> tuple[list[str], dict[str, NDArray]]:
     """Return one stack's periods and, per kind of :data:`BUDGET_KINDS`, its (table rows, periods) values.
 
     ``total_g``, ``valid_m2`` and ``area_m2`` are the table's rows (zone x
@@ -337,6 +342,11 @@ def _stack_values(st: Stack, total_g: NDArray, valid_m2: NDArray, area_m2: NDArr
         share = np.where(cls_sum != 0, 100.0 * t3 / np.where(cls_sum != 0, cls_sum, 1), np.nan)
     if has_uncl:
         share[:, nc] = np.nan
-    values = {"mean": mean, "total_tC": tot / G_PER_T, "total_ktC": tot / G_PER_KT,
-              "share_pct": share.reshape(tot.shape[0], -1), "coverage_pct": _coverage(st, valid_m2, area_m2)}
+    values = {
+        "mean": mean,
+        "total_tC": tot / G_PER_T,
+        "total_ktC": tot / G_PER_KT,
+        "share_pct": share.reshape(tot.shape[0], -1),
+        "coverage_pct": _coverage(st, valid_m2, area_m2),
+    }
     return labels, values

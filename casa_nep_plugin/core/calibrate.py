@@ -58,8 +58,17 @@ from .raster import RasterInput
 from .tables import DEFAULT_VEGETATION_TABLE, load_code_table, load_vegetation_table, read_csv_rows
 from .validate import MOD17A3HGF, ReferenceProduct, _annual, agreement, reference_window
 
-__all__ = ["ClassFactor", "CalibrationResult", "fit_factor", "assign_folds", "calibrate_epsilon",
-           "write_vegetation_table", "write_factors", "write_metrics", "calibration_plot"]
+__all__ = [
+    "ClassFactor",
+    "CalibrationResult",
+    "fit_factor",
+    "assign_folds",
+    "calibrate_epsilon",
+    "write_vegetation_table",
+    "write_factors",
+    "write_metrics",
+    "calibration_plot",
+]
 
 DEFAULT_PURITY = 0.8
 DEFAULT_FOLDS = 5
@@ -213,8 +222,10 @@ def calibrate_epsilon(
         finally:
             src.close()
         if override is not None:
-            cb.warning(f"NPP was computed with one global EPSILON_MAX = {override:g} gC MJ-1 (from its metadata); "
-                       "factors apply to that value, and the calibrated table gives every class its own value.")
+            cb.warning(
+                f"NPP was computed with one global EPSILON_MAX = {override:g} gC MJ-1 (from its metadata); "
+                "factors apply to that value, and the calibrated table gives every class its own value."
+            )
         with rasterio.open(annual_path) as casa:
             grid = ModelGrid.of(casa)
         shares_path = os.path.join(tmp, "class_shares.tif")
@@ -233,20 +244,39 @@ def calibrate_epsilon(
         base = override if override is not None else veg[key].epsilon_max
         f, se = fit_factor(x[sel], y[sel]) if n else (math.nan, math.nan)
         ok = n >= min_cells and np.isfinite(f)
-        note = "" if ok else (f"only {n} pure cells (at least {min_cells} needed); eps_max kept" if n < min_cells
-                              else "no fit (CASA NPP is zero on its pure cells); eps_max kept")
+        note = (
+            ""
+            if ok
+            else (
+                f"only {n} pure cells (at least {min_cells} needed); eps_max kept"
+                if n < min_cells
+                else "no fit (CASA NPP is zero on its pure cells); eps_max kept"
+            )
+        )
         if not ok and n > 0:
             cb.warning(f"class '{key}': {note}.")
-        factors.append(ClassFactor(key, veg[key].name, base, f if ok else 1.0, se if ok else math.nan, n, ok,
-                                   note if n else "no pure cells; eps_max kept"))
+        factors.append(
+            ClassFactor(
+                key,
+                veg[key].name,
+                base,
+                f if ok else 1.0,
+                se if ok else math.nan,
+                n,
+                ok,
+                note if n else "no pure cells; eps_max kept",
+            )
+        )
     calibrated = [c.key for c in factors if c.calibrated]
     if not calibrated:
         cb.warning(f"no class has {min_cells} pure cells at PURITY {purity:g}; nothing was calibrated.")
     fold, k = assign_folds(blocks, folds, seed)
     y_cv = np.full(x.shape, np.nan)
     if k < folds:
-        cb.warning(f"FOLDS: only {int(np.unique(blocks).size)} spatial blocks hold pure cells; "
-                   f"cross-validation with {k} folds.")
+        cb.warning(
+            f"FOLDS: only {int(np.unique(blocks).size)} spatial blocks hold pure cells; "
+            f"cross-validation with {k} folds."
+        )
     if k >= 2:
         for j in range(k):
             test = fold == j
@@ -259,12 +289,12 @@ def calibrate_epsilon(
     before = _stats(x, y) if x.size else _stats(np.empty(0), np.empty(0))
     after: dict[str, float] = _stats(x, y_cv) if k >= 2 else {**_stats(np.empty(0), np.empty(0)), "n": 0}
     cb.info(f"{x.size} pure reference cells (PURITY {purity:g}); calibrated: {', '.join(calibrated) or 'none'}.")
-    return CalibrationResult(factors, before, after, year, purity, k, block_size, min_cells, override,
-                             x, y, y_cv, cls)
+    return CalibrationResult(factors, before, after, year, purity, k, block_size, min_cells, override, x, y, y_cv, cls)
 
 
-def _write_indicators(landcover: str, lookup, pos_class: NDArray, k: int, grid: ModelGrid, path: str,
-                      cb: Callbacks) -> None:
+def _write_indicators(
+    landcover: str, lookup, pos_class: NDArray, k: int, grid: ModelGrid, path: str, cb: Callbacks
+) -> None:
     """Write a k-band class-indicator raster on the NPP grid.
 
     Band i is 1 where the cell is of class i, 0 where it is another class or no-NPP land cover
@@ -284,28 +314,53 @@ def _write_indicators(landcover: str, lookup, pos_class: NDArray, k: int, grid: 
             unknown = has & ~known
             if unknown.any():
                 shown = ", ".join(str(int(c)) for c in np.unique(codes[unknown])[:30])
-                raise CasaInputError("LANDCOVER", f"codes {shown} are not in the class table; give the CLASS_TABLE "
-                                     "the NPP was computed with.")
+                raise CasaInputError(
+                    "LANDCOVER",
+                    f"codes {shown} are not in the class table; give the CLASS_TABLE the NPP was computed with.",
+                )
             data = has & lookup.is_data[pos]
             cls = np.where(data, pos_class[pos], -2)
             out = (cls[None] == np.arange(k)[:, None, None]).astype(np.float32)
             out[:, ~data] = np.nan
             return {"shares": out}
 
-        run_blocks(grid, compute, [OutputSpec("shares", path, [f"class {i}" for i in range(k)], "1")], None,
-                   cb.is_cancelled, depth=k + 1)
+        run_blocks(
+            grid,
+            compute,
+            [OutputSpec("shares", path, [f"class {i}" for i in range(k)], "1")],
+            None,
+            cb.is_cancelled,
+            depth=k + 1,
+        )
     finally:
         lc.close()
 
 
-def _pure_pairs(casa, band: int, shares, ref: RasterInput, purity: float, block_size: int,
-                product: ReferenceProduct, scale: float, cb: Callbacks):
+def _pure_pairs(
+    casa,
+    band: int,
+    shares,
+    ref: RasterInput,
+    purity: float,
+    block_size: int,
+    product: ReferenceProduct,
+    scale: float,
+    cb: Callbacks,
+):
     """(x reference, y CASA mean, class index, spatial block id) of the pure reference cells valid in both."""
     assert ref.dataset is not None  # opened by the caller (only a pickled RasterInput has none)
     rds = ref.dataset
     sub, win, ref_crs, casa_crs = reference_window(casa, ref)
-    common = dict(src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
-                  resampling=Resampling.average, nodata=np.nan, dtype="float32")
+    common = dict(
+        src_crs=casa_crs,
+        crs=ref_crs,
+        transform=sub.transform,
+        width=sub.width,
+        height=sub.height,
+        resampling=Resampling.average,
+        nodata=np.nan,
+        dtype="float32",
+    )
     vrt = WarpedVRT(casa, src_nodata=casa.nodata, **common)
     svrt = WarpedVRT(shares, src_nodata=shares.nodata, **common)
     blocks_across = -(-sub.width // block_size)
@@ -338,14 +393,18 @@ def _pure_pairs(casa, band: int, shares, ref: RasterInput, purity: float, block_
         vrt.close()
         svrt.close()
     if not xs:
-        raise CasaInputError("REFERENCE", f"no reference cell is both valid and pure (one class >= {purity:g} of "
-                             "it); lower PURITY or check the extents, the fill codes and the year.")
+        raise CasaInputError(
+            "REFERENCE",
+            f"no reference cell is both valid and pure (one class >= {purity:g} of "
+            "it); lower PURITY or check the extents, the fill codes and the year.",
+        )
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(cs), np.concatenate(bs).astype(np.int64)
 
 
 # -- outputs ---------------------------------------------------------------
-def write_vegetation_table(result: CalibrationResult, path: str, vegetation_table: str | None = None,
-                           reference: str | None = None) -> str:
+def write_vegetation_table(
+    result: CalibrationResult, path: str, vegetation_table: str | None = None, reference: str | None = None
+) -> str:
     """Write the vegetation table with calibrated eps_max (gC MJ-1).
 
     Same columns; ``casanep:npp`` reads it as VEGETATION_TABLE.  Uncalibrated classes keep their
@@ -358,13 +417,17 @@ def write_vegetation_table(result: CalibrationResult, path: str, vegetation_tabl
     import csv
 
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        fh.write(f"# eps_max calibrated by casanep:calibrate from '{os.path.basename(source)}'"
-                 f"{' against ' + os.path.basename(reference) if reference else ''}"
-                 f"{' for ' + str(result.year) if result.year else ''}: least squares per class on reference "
-                 f"cells at least {result.purity:g} pure.\n")
+        fh.write(
+            f"# eps_max calibrated by casanep:calibrate from '{os.path.basename(source)}'"
+            f"{' against ' + os.path.basename(reference) if reference else ''}"
+            f"{' for ' + str(result.year) if result.year else ''}: least squares per class on reference "
+            f"cells at least {result.purity:g} pure.\n"
+        )
         for c in result.factors:
-            fh.write(f"# {c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} cells)"
-                     f"{'' if c.calibrated else ' - kept: ' + c.note}\n")
+            fh.write(
+                f"# {c.key}: factor {c.factor:.4f} (s.e. {c.standard_error:.4f}, {c.cells} cells)"
+                f"{'' if c.calibrated else ' - kept: ' + c.note}\n"
+            )
         w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         w.writeheader()
         for row in rows:
@@ -381,12 +444,33 @@ def write_factors(result: CalibrationResult, path: str) -> str:
 
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["class", "name", "epsilon_max_before", "factor", "standard_error", "epsilon_max_after",
-                    "pure_cells", "calibrated", "note"])
+        w.writerow(
+            [
+                "class",
+                "name",
+                "epsilon_max_before",
+                "factor",
+                "standard_error",
+                "epsilon_max_after",
+                "pure_cells",
+                "calibrated",
+                "note",
+            ]
+        )
         for c in result.factors:
-            w.writerow([c.key, c.name, f"{c.epsilon_before:.6g}", f"{c.factor:.6g}",
-                        "" if not np.isfinite(c.standard_error) else f"{c.standard_error:.6g}",
-                        f"{c.epsilon_after:.6g}", c.cells, "yes" if c.calibrated else "no", c.note])
+            w.writerow(
+                [
+                    c.key,
+                    c.name,
+                    f"{c.epsilon_before:.6g}",
+                    f"{c.factor:.6g}",
+                    "" if not np.isfinite(c.standard_error) else f"{c.standard_error:.6g}",
+                    f"{c.epsilon_after:.6g}",
+                    c.cells,
+                    "yes" if c.calibrated else "no",
+                    c.note,
+                ]
+            )
     return path
 
 
@@ -398,8 +482,16 @@ def write_metrics(result: CalibrationResult, path: str) -> str:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["set", "n", "r2", "rmse", "bias", "slope", "intercept", "folds", "block_size_cells", "purity"])
         for name, s in (("before", result.before), ("after_cross_validated", result.after)):
-            w.writerow([name, s["n"], *(f"{s[k]:.6g}" for k in ("r2", "rmse", "bias", "slope", "intercept")),
-                        result.folds, result.block_size, result.purity])
+            w.writerow(
+                [
+                    name,
+                    s["n"],
+                    *(f"{s[k]:.6g}" for k in ("r2", "rmse", "bias", "slope", "intercept")),
+                    result.folds,
+                    result.block_size,
+                    result.purity,
+                ]
+            )
     return path
 
 
@@ -418,8 +510,9 @@ def calibration_plot(result: CalibrationResult, path: str, max_points: int = 200
         x = result.x[idx]
         ax.scatter(x, result.y[idx], s=6, alpha=0.4, color="#9e9e9e", edgecolor="none", label="before")
         if np.isfinite(result.y_cv).any():
-            ax.scatter(x, result.y_cv[idx], s=6, alpha=0.5, color="#2e7d32", edgecolor="none",
-                       label="after (cross-validated)")
+            ax.scatter(
+                x, result.y_cv[idx], s=6, alpha=0.5, color="#2e7d32", edgecolor="none", label="after (cross-validated)"
+            )
         hi = float(np.nanmax(np.concatenate([[1.0], result.x, result.y, result.y_cv]))) * 1.05
         ax.plot([0, hi], [0, hi], color="k", lw=1, label="1:1")
         ax.set_xlim(0, hi)
@@ -432,9 +525,16 @@ def calibration_plot(result: CalibrationResult, path: str, max_points: int = 200
         def fmt(v: float) -> str:
             return f"{v:.3g}" if np.isfinite(v) else "n/a"
 
-        ax.text(0.03, 0.97, f"N = {b['n']} pure cells\nbefore: R² {fmt(b['r2'])}, RMSE {fmt(b['rmse'])}, "
-                f"bias {fmt(b['bias'])}\nafter ({result.folds}-fold CV): R² {fmt(a['r2'])}, RMSE {fmt(a['rmse'])}, "
-                f"bias {fmt(a['bias'])}", transform=ax.transAxes, va="top", fontsize=8)
+        ax.text(
+            0.03,
+            0.97,
+            f"N = {b['n']} pure cells\nbefore: R² {fmt(b['r2'])}, RMSE {fmt(b['rmse'])}, "
+            f"bias {fmt(b['bias'])}\nafter ({result.folds}-fold CV): R² {fmt(a['r2'])}, RMSE {fmt(a['rmse'])}, "
+            f"bias {fmt(a['bias'])}",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+        )
         ax.legend(loc="lower right", fontsize=8)
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")

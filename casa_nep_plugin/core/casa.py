@@ -136,9 +136,7 @@ def te2(topt: ArrayLike, t: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray
     return inside
 
 
-def water_stress(
-    e: ArrayLike, ep0: ArrayLike, params: CasaParams = _DEFAULT
-) -> NDArray:
+def water_stress(e: ArrayLike, ep0: ArrayLike, params: CasaParams = _DEFAULT) -> NDArray:
     """Water stress We (unitless, within [0.5, 1]).
 
     E (actual ET, mm month-1; negatives set to 0) and Ep0 (potential ET,
@@ -161,9 +159,7 @@ def water_stress(
     return we
 
 
-def light_use_efficiency(
-    te1_: ArrayLike, te2_: ArrayLike, we: ArrayLike, epsilon_max: ArrayLike
-) -> NDArray:
+def light_use_efficiency(te1_: ArrayLike, te2_: ArrayLike, we: ArrayLike, epsilon_max: ArrayLike) -> NDArray:
     """Return the light-use efficiency eps = Te1 * Te2 * We * eps_max, gC MJ-1 (eps_max in gC MJ-1).
 
     Python numbers stay weak scalars, so float32 arrays stay float32 on numpy 1

@@ -105,13 +105,24 @@ def _slab(x: YearInputs, rs: slice, cs: slice) -> YearInputs:
     def plane(a: NDArray) -> NDArray:
         return a[rs, cs]
 
-    return YearInputs(monthly(x.ndvi), monthly(x.sol), monthly(x.t), monthly(x.p), cut(x.e, True),
-                      cut(x.pet, True), cut(x.topt, False), plane(x.nmin), plane(x.nmax), plane(x.eps),
-                      plane(x.land))
+    return YearInputs(
+        monthly(x.ndvi),
+        monthly(x.sol),
+        monthly(x.t),
+        monthly(x.p),
+        cut(x.e, True),
+        cut(x.pet, True),
+        cut(x.topt, False),
+        plane(x.nmin),
+        plane(x.nmax),
+        plane(x.eps),
+        plane(x.land),
+    )
 
 
-def npp_year_slabs(x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",),
-                   budget: int = SLAB_VALUES) -> dict[str, NDArray]:
+def npp_year_slabs(
+    x: YearInputs, params: ModelParams, want: tuple[str, ...] = ("npp",), budget: int = SLAB_VALUES
+) -> dict[str, NDArray]:
     """Compute :func:`npp_year` slab by slab (see :data:`SLAB_VALUES`).
 
     The numbers are the same, cell by cell, since every operation of the chain is

@@ -147,15 +147,19 @@ def connect(address: str, parameter: str = SETTING, timeout: float | None = None
             from distributed import Client
         except ImportError:
             raise CasaInputError(
-                parameter, f"is '{address}' but Dask's distributed scheduler is not installed here "
-                "(Debian: apt install python3-distributed); install it or leave the address empty.") from None
+                parameter,
+                f"is '{address}' but Dask's distributed scheduler is not installed here "
+                "(Debian: apt install python3-distributed); install it or leave the address empty.",
+            ) from None
         try:
             client = Client(address, timeout=timeout, set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for bad addresses
             raise CasaInputError(
-                parameter, f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s "
+                parameter,
+                f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s "
                 f"({_one_line(exc)}); start it (dask scheduler), correct the address, or leave it empty "
-                "to run on this machine.") from None
+                "to run on this machine.",
+            ) from None
         try:
             _wait_for_workers(client, address, parameter, timeout)
             check_versions(client, parameter)
@@ -172,8 +176,10 @@ def _wait_for_workers(client, address: str, parameter: str, timeout: float) -> N
         client.wait_for_workers(1, timeout=timeout)
     except Exception:  # noqa: BLE001 - a timeout
         raise CasaInputError(
-            parameter, f"the Dask scheduler at '{address}' has no worker (waited {timeout:g} s); start some "
-            f"with: dask worker {address}") from None
+            parameter,
+            f"the Dask scheduler at '{address}' has no worker (waited {timeout:g} s); start some "
+            f"with: dask worker {address}",
+        ) from None
 
 
 def close_clients() -> None:
@@ -213,14 +219,19 @@ def check_versions(client, parameter: str = SETTING) -> None:
     try:
         found = client.run(_probe())
     except Exception as exc:  # noqa: BLE001 - a worker that cannot even run the probe
-        raise CasaInputError(parameter, f"the Dask workers could not report their versions ({_one_line(exc)}); "
-                             "install the same Python, dask and distributed on every worker.") from None
+        raise CasaInputError(
+            parameter,
+            f"the Dask workers could not report their versions ({_one_line(exc)}); "
+            "install the same Python, dask and distributed on every worker.",
+        ) from None
     for address, theirs in sorted(found.items()):
         diff = [f"{k} {theirs.get(k) or 'missing'} (here {mine[k]})" for k in MATCHED if theirs.get(k) != mine[k]]
         if diff:
             raise CasaInputError(
-                parameter, f"the Dask worker {address} has {', '.join(diff)}; install the same versions on every "
-                "worker (the plugin folder on its PYTHONPATH) and restart it.")
+                parameter,
+                f"the Dask worker {address} has {', '.join(diff)}; install the same versions on every "
+                "worker (the plugin folder on its PYTHONPATH) and restart it.",
+            )
 
 
 # -- on the workers --------------------------------------------------------------------------
@@ -334,9 +345,11 @@ def unreadable_input(task: object) -> CasaInputError | None:
                 rasterio.open(path).close()
         except Exception as exc:  # noqa: BLE001 - any reason it cannot be read
             return CasaInputError(
-                parameter, f"the Dask worker {_worker_name()} cannot read '{path}' ({_one_line(exc)}); every "
+                parameter,
+                f"the Dask worker {_worker_name()} cannot read '{path}' ({_one_line(exc)}); every "
                 "worker needs read access to the inputs under the same path (a shared file system) or as "
-                "GDAL /vsis3/ or /vsicurl/ paths.")
+                "GDAL /vsis3/ or /vsicurl/ paths.",
+            )
     return None
 
 
@@ -390,8 +403,14 @@ def save_result(result: dict, path: str) -> bool:
         if arr.dtype.hasobject or arr.dtype.fields is not None:
             return False
         arrays.append(np.ascontiguousarray(arr))
-        entries.append({"key": key, "dtype": arr.dtype.str, "shape": list(arr.shape),
-                        "bands": None if bands is None else [int(b) for b in bands]})
+        entries.append(
+            {
+                "key": key,
+                "dtype": arr.dtype.str,
+                "shape": list(arr.shape),
+                "bands": None if bands is None else [int(b) for b in bands],
+            }
+        )
     header = json.dumps(entries).encode()
     tmp = f"{path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
     try:
@@ -483,7 +502,7 @@ class Staging:
         return os.path.join(self.path, "probe")
 
     def visible(self, client) -> str:
-        """"" where every worker reads the probe file and writes beside it, else the first reason why not."""
+        """Return why the workers cannot use the folder (empty: each reads the probe and writes beside it)."""
         token = uuid.uuid4().hex
         path = self.probe_path()
         written = os.path.join(self.path, "probe")
@@ -546,8 +565,9 @@ class DaskFuture:
     ``result(timeout)`` raises ``concurrent.futures.TimeoutError`` while the task runs.
     """
 
-    def __init__(self, future, executor: DaskExecutor | None = None, staging: Staging | None = None,
-                 name: str = "") -> None:
+    def __init__(
+        self, future, executor: DaskExecutor | None = None, staging: Staging | None = None, name: str = ""
+    ) -> None:
         self.future = future
         self._done: tuple | None = None
         self._executor = executor
@@ -592,7 +612,8 @@ class DaskFuture:
                 raise RuntimeError(
                     f"a window task was running on every Dask worker that died ({_one_line(exc)}); a worker "
                     "may be out of memory: give workers more memory or set a smaller window "
-                    "(the engine's block size)") from exc
+                    "(the engine's block size)"
+                ) from exc
             raise
 
     def cancel(self) -> bool:
@@ -662,8 +683,11 @@ class DaskExecutor:
             return
         direct = reach_workers(self.client)
         self.client.direct_to_workers = direct
-        log.info("Dask: results travel back %s (no shared staging folder: %s)",
-                 "straight from the workers" if direct else "through the scheduler", self.reason)
+        log.info(
+            "Dask: results travel back %s (no shared staging folder: %s)",
+            "straight from the workers" if direct else "through the scheduler",
+            self.reason,
+        )
 
     def _settled(self) -> None:
         with self._lock:
@@ -687,8 +711,10 @@ class DaskExecutor:
             try:
                 blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
-                raise RuntimeError(f"this window task cannot go to a Dask cluster ({_one_line(exc)}); "
-                                   "run it locally (unset the Dask scheduler address)") from exc
+                raise RuntimeError(
+                    f"this window task cannot go to a Dask cluster ({_one_line(exc)}); "
+                    "run it locally (unset the Dask scheduler address)"
+                ) from exc
             held = self._blobs[id(fn)] = (fn, f"{self._run}-{len(self._blobs)}", blob)
         return held[1], held[2]
 
@@ -706,8 +732,9 @@ class DaskExecutor:
             if staging is None:
                 fut = self.client.submit(run_on_worker, key, blob, *args, pure=False, retries=RETRIES)
             else:
-                fut = self.client.submit(run_to_staging, key, blob, *args, staging.path, name, pure=False,
-                                         retries=RETRIES)
+                fut = self.client.submit(
+                    run_to_staging, key, blob, *args, staging.path, name, pure=False, retries=RETRIES
+                )
         except BaseException:
             self._settled()
             raise

@@ -122,8 +122,9 @@ def coverage_column_names(st: Stack, suffix: str = "") -> list[str]:
     return period_columns(st, ("valid_cells", "coverage_pct"), suffix)
 
 
-def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray, annual_g: NDArray | None = None,
-                annual_m2: NDArray | None = None) -> tuple[list[str], NDArray, NDArray]:
+def period_sums(
+    st: Stack, total_g: NDArray, valid_m2: NDArray, annual_g: NDArray | None = None, annual_m2: NDArray | None = None
+) -> tuple[list[str], NDArray, NDArray]:
     """Return per period (each band, then each calendar year): labels, mean and total.
 
     ``total_g`` and ``valid_m2`` are (rows, bands): the sum of value x area x
@@ -155,9 +156,13 @@ def period_sums(st: Stack, total_g: NDArray, valid_m2: NDArray, annual_g: NDArra
 
 
 def flux_columns(
-    st: Stack, total_g: NDArray, valid_m2: NDArray, suffix: str = "",
+    st: Stack,
+    total_g: NDArray,
+    valid_m2: NDArray,
+    suffix: str = "",
     kinds: tuple[str, ...] = FLUX_KINDS,
-    annual_g: NDArray | None = None, annual_m2: NDArray | None = None,
+    annual_g: NDArray | None = None,
+    annual_m2: NDArray | None = None,
 ) -> OrderedDict[str, NDArray]:
     """Return the mean and total columns of one stack from per-band sums (see :func:`period_sums`)."""
     labels, mean, tot = period_sums(st, total_g, valid_m2, annual_g, annual_m2)
@@ -169,8 +174,9 @@ def flux_columns(
     return cols
 
 
-def ratio_columns(stacks: list[Stack], totals: dict[str, NDArray], suffix: str = "",
-                  annual: dict[str, NDArray] | None = None) -> OrderedDict[str, NDArray]:
+def ratio_columns(
+    stacks: list[Stack], totals: dict[str, NDArray], suffix: str = "", annual: dict[str, NDArray] | None = None
+) -> OrderedDict[str, NDArray]:
     """Return ``rh_npp_<period>_ratio_pct``: 100 x total RH / total NPP (empty where NPP <= 0).
 
     ``annual``: per stack, (rows, years) totals of the annual map (see
@@ -196,8 +202,9 @@ def ratio_pct(rh: NDArray, npp: NDArray) -> NDArray:
         return np.where(npp > 0, 100.0 * rh / np.where(npp > 0, npp, 1), np.nan)
 
 
-def coverage_columns(st: Stack, valid_cells: NDArray, annual_cells: NDArray | None, cells: NDArray,
-                     suffix: str = "") -> OrderedDict[str, NDArray]:
+def coverage_columns(
+    st: Stack, valid_cells: NDArray, annual_cells: NDArray | None, cells: NDArray, suffix: str = ""
+) -> OrderedDict[str, NDArray]:
     """Return ``s_<period>_valid_cells`` and ``s_<period>_coverage_pct`` (100 x valid / zone cells) per period."""
     labels = list(st.labels)
     counts = [valid_cells]

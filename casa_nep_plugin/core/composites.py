@@ -102,7 +102,8 @@ def _expand(paths: list[str], parameter: str) -> list[str]:
             continue
         if os.path.isdir(p):
             found = sorted(
-                os.path.join(p, f) for f in os.listdir(p)
+                os.path.join(p, f)
+                for f in os.listdir(p)
                 if f.lower().endswith(RASTER_EXTENSIONS) and not f.startswith(".")
             )
             if not found:
@@ -125,8 +126,8 @@ def _file_composites(path: str, index: str, parameter: str, reliability_layer: b
             raise CasaInputError(
                 parameter,
                 f"'{base}' is HDF4 and the GDAL in this QGIS has no HDF4 driver; convert the NDVI and pixel "
-                "reliability layers to GeoTIFF (gdal_translate 'HDF4_EOS:EOS_GRID:\"file\":"
-                "MODIS_Grid_16DAY_250m_500m_VI:\"250m 16 days NDVI\"' ndvi.tif) or order GeoTIFFs from AppEEARS.",
+                'reliability layers to GeoTIFF (gdal_translate \'HDF4_EOS:EOS_GRID:"file":'
+                'MODIS_Grid_16DAY_250m_500m_VI:"250m 16 days NDVI"\' ndvi.tif) or order GeoTIFFs from AppEEARS.',
             ) from exc
         raise CasaInputError(parameter, f"cannot open '{base}' as a raster ({exc}).") from exc
     with ds:
@@ -158,8 +159,12 @@ def _band_composites(path: str, tags: dict, descriptions: list, count: int, para
     base = os.path.basename(path)
     name_date = parse_date(base)
     if count == 1:
-        d = name_date or parse_date(descriptions[0]) or parse_date(tags.get("RANGEBEGINNINGDATE")) or parse_date(
-            tags.get("date") or tags.get("dates") or tags.get("months"))
+        d = (
+            name_date
+            or parse_date(descriptions[0])
+            or parse_date(tags.get("RANGEBEGINNINGDATE"))
+            or parse_date(tags.get("date") or tags.get("dates") or tags.get("months"))
+        )
         if d is None:
             raise CasaInputError(
                 parameter,

@@ -33,9 +33,7 @@ def subdataset_label(name: str) -> str:
     return (m.group(1) if m else name).strip().strip('"')
 
 
-def pick_subdataset(
-    path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str
-) -> str:
+def pick_subdataset(path: str, subdatasets: list[str], patterns: list[str], parameter: str, what: str) -> str:
     """Return the first subdataset whose variable name matches one of ``patterns`` (regex, case-insensitive).
 
     Patterns are tried in order, so the first is the preferred one.  Raises,

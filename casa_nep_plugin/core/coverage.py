@@ -68,7 +68,12 @@ class Segments:
 
 
 def _crossings(
-    seg: NDArray, lo: NDArray, hi: NDArray, limit: int, start: NDArray, delta: NDArray,
+    seg: NDArray,
+    lo: NDArray,
+    hi: NDArray,
+    limit: int,
+    start: NDArray,
+    delta: NDArray,
 ) -> tuple[NDArray, NDArray]:
     """Return (segment, parameter t) of every crossing of a segment with the grid lines 0..``limit``."""
     k0 = np.maximum(np.ceil(lo), 0)

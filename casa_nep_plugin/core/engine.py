@@ -79,6 +79,8 @@ class Callbacks:
         outer = self.progress
         progress = None if outer is None else (lambda pct: outer(lo + (hi - lo) * pct / 100.0))
         return Callbacks(progress, self.is_cancelled, self.info, self.warning, self.step)
+
+
 #: A window task: (window, part) in, output arrays out (see :func:`run_chunks`).
 ChunkResult = Mapping[str, object]
 
@@ -255,8 +257,9 @@ def run_chunks(
     return stats
 
 
-def _executor(executor: Executor | None, n_threads: int,
-              folder: str | None = None) -> tuple[Executor, int, contextlib.AbstractContextManager]:
+def _executor(
+    executor: Executor | None, n_threads: int, folder: str | None = None
+) -> tuple[Executor, int, contextlib.AbstractContextManager]:
     """Return where the tasks go, how many run at once and a context that owns it.
 
     The given or default executor, else ``n_threads`` local threads.
@@ -268,8 +271,14 @@ def _executor(executor: Executor | None, n_threads: int,
     return local, n_threads, local
 
 
-def _run_in_order(task: Callable[[Window, int], ChunkResult], jobs: list[tuple[Window, int]], pool: Executor,
-                  ahead: int, cancelled: CancelFn, deliver: Callable[[int, Window, ChunkResult], None]) -> None:
+def _run_in_order(
+    task: Callable[[Window, int], ChunkResult],
+    jobs: list[tuple[Window, int]],
+    pool: Executor,
+    ahead: int,
+    cancelled: CancelFn,
+    deliver: Callable[[int, Window, ChunkResult], None],
+) -> None:
     """Submit ``jobs`` to ``pool`` and hand their results to ``deliver`` in job order.
 
     At most ``ahead`` tasks are in flight (memory bounded by the window).  On any
@@ -320,8 +329,9 @@ def _deliver(result: ChunkResult, window: Window, writers: list[OutputFile], sta
         w.put(np.asarray(data), window, bands)
 
 
-def _commit(writers: list[OutputFile], stats: RunStats,
-            finish: Callable[[RunStats], Mapping[str, str] | None] | None) -> None:
+def _commit(
+    writers: list[OutputFile], stats: RunStats, finish: Callable[[RunStats], Mapping[str, str] | None] | None
+) -> None:
     """Finish every output, let ``finish`` refuse the run or add tags, then move them into place.
 
     The outputs are closed and checked at once, each on a thread (closing flushes and
@@ -391,8 +401,16 @@ def run_blocks(
     writes; see :func:`run_chunks`.  Outputs appear only on success.
     """
     return run_chunks(
-        grid, lambda window, _part: compute(window), outputs, progress=progress, is_cancelled=is_cancelled,
-        depth=depth, block_values=block_values, progress_range=progress_range, threads=threads, executor=LOCAL,
+        grid,
+        lambda window, _part: compute(window),
+        outputs,
+        progress=progress,
+        is_cancelled=is_cancelled,
+        depth=depth,
+        block_values=block_values,
+        progress_range=progress_range,
+        threads=threads,
+        executor=LOCAL,
     )
 
 
@@ -416,5 +434,3 @@ def scan_blocks(
             visit(window)
             if progress is not None:
                 progress(lo + (hi - lo) * (n + 1) / len(windows))
-
-

@@ -79,10 +79,11 @@ def run_era5land(
         _report_steps(f, keys, cb)
         specs = _output_specs(f, present, aggregation, grid is not None)
         depth = sum(len(f.sources[k].axis.months) for k in keys) * 3
-        cb.info(f"{', '.join(keys)} for {len(f.sources[keys[0]].axis.months)} month(s) on a "
-                f"{out_grid.width} x {out_grid.height} grid ({'model grid, bilinear' if grid else 'native grid'}).")
-        run_blocks(out_grid, _Era5Window(f, keys, native, out_grid), specs, cb.progress, cb.is_cancelled,
-                   depth=depth)
+        cb.info(
+            f"{', '.join(keys)} for {len(f.sources[keys[0]].axis.months)} month(s) on a "
+            f"{out_grid.width} x {out_grid.height} grid ({'model grid, bilinear' if grid else 'native grid'})."
+        )
+        run_blocks(out_grid, _Era5Window(f, keys, native, out_grid), specs, cb.progress, cb.is_cancelled, depth=depth)
     finally:
         f.close()
     return {s.key: s.path for s in specs}
@@ -106,12 +107,15 @@ def _present(f: Era5File, requested: dict[str, str], cb: Callbacks) -> dict[str,
     present = {k: p for k, p in requested.items() if k in f.sources}
     for k in requested:
         if k not in present:
-            cb.warning(f"{BY_KEY[k].key}: '{base}' has no {'/'.join(BY_KEY[k].names[:1])} "
-                       f"({BY_KEY[k].quantity}); that output is not written.")
+            cb.warning(
+                f"{BY_KEY[k].key}: '{base}' has no {'/'.join(BY_KEY[k].names[:1])} "
+                f"({BY_KEY[k].quantity}); that output is not written."
+            )
     if not present:
         found = ", ".join(f"{s.name} ({k})" for k, s in f.sources.items())
-        raise CasaInputError("INPUT", f"'{base}' holds {found} but none of the requested outputs "
-                             f"({', '.join(requested)}).")
+        raise CasaInputError(
+            "INPUT", f"'{base}' holds {found} but none of the requested outputs ({', '.join(requested)})."
+        )
     if f.crs_assumed:
         cb.info(f"INPUT: '{base}' names no CRS; its regular lon/lat grid is taken as EPSG:4326.")
     return present
@@ -127,8 +131,11 @@ def _output_grid(f: Era5File, grid: ModelGrid | None, extent, extent_crs) -> tup
         req = transform_bounds(grid.crs, native.crs, *grid.bounds, densify_pts=21)
         native_s = _shifted(native, _lon_shift(native, req))
         if window_of_bounds(native_s, grid.bounds, grid.crs) is None:
-            raise CasaInputError("INPUT", f"'{base}' (lon {native.bounds[0]:g}..{native.bounds[2]:g}, lat "
-                                 f"{native.bounds[1]:g}..{native.bounds[3]:g}) does not overlap the model grid.")
+            raise CasaInputError(
+                "INPUT",
+                f"'{base}' (lon {native.bounds[0]:g}..{native.bounds[2]:g}, lat "
+                f"{native.bounds[1]:g}..{native.bounds[3]:g}) does not overlap the model grid.",
+            )
         return native_s, grid
     if extent is None:
         return native, native
@@ -143,12 +150,17 @@ def _report_steps(f: Era5File, keys: list[str], cb: Callbacks) -> None:
     for k in keys:
         ax = f.sources[k].axis
         if ax.kind != "monthly":
-            short = [f"{m} ({c:g} of {days_in_month(m)} days)" for m, c in zip(ax.months, ax.covered_days)
-                     if c < days_in_month(m) - 1e-6]
+            short = [
+                f"{m} ({c:g} of {days_in_month(m)} days)"
+                for m, c in zip(ax.months, ax.covered_days)
+                if c < days_in_month(m) - 1e-6
+            ]
             cb.info(f"{k}: {ax.kind} steps averaged into {len(ax.months)} month(s).")
             if short:
-                cb.warning(f"{k}: months only partly covered by the file: {', '.join(short[:6])}"
-                           f"{' ...' if len(short) > 6 else ''}; their values extrapolate the days present.")
+                cb.warning(
+                    f"{k}: months only partly covered by the file: {', '.join(short[:6])}"
+                    f"{' ...' if len(short) > 6 else ''}; their values extrapolate the days present."
+                )
 
 
 def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_model_grid: bool) -> list[OutputSpec]:
@@ -157,7 +169,9 @@ def _output_specs(f: Era5File, present: dict[str, str], aggregation: str, on_mod
     for k, path in present.items():
         var, src = BY_KEY[k], f.sources[k]
         tags = provenance_tags(
-            k, var.units, var.equation + ("  (N = days in the month)" if "N" in var.equation else ""),
+            k,
+            var.units,
+            var.equation + ("  (N = days in the month)" if "N" in var.equation else ""),
             {"aggregation": aggregation, "time_steps": src.axis.kind, "grid": "model" if on_model_grid else "native"},
             {"file": f.path, "variable": src.name, "units": src.units},
             casanep_days_per_month=metadata_json([int(d) for d in days_per_month(src.axis.months)]),

@@ -125,8 +125,9 @@ class Era5File:
             elif ds.driver == "GRIB":
                 self._scan_grib(ds)
             else:
-                raise CasaInputError("INPUT", f"'{os.path.basename(path)}' is a {ds.driver} raster, "
-                                     "not NetCDF or GRIB.")
+                raise CasaInputError(
+                    "INPUT", f"'{os.path.basename(path)}' is a {ds.driver} raster, not NetCDF or GRIB."
+                )
             for src in self.sources.values():
                 src.axis = time_axis(src.times, aggregate, f"'{os.path.basename(path)}' ({src.name})")
                 src.factor, src.offset, src.rate = parse_units(src.units, src.var, src.name, path)
@@ -162,8 +163,9 @@ class Era5File:
                 sub = open_raster(sds)
                 self._open.append(sub)
             if sub.transform == rasterio.Affine.identity() and sub.crs is None:
-                raise _point_error(self.path, _netcdf_diagnosis(self.path) or
-                                   f"has no regular latitude/longitude grid for '{label}'")
+                raise _point_error(
+                    self.path, _netcdf_diagnosis(self.path) or f"has no regular latitude/longitude grid for '{label}'"
+                )
             georeferenced = True
             self.sources[var.key] = self._netcdf_source(sub, var, label)
         if not self.sources:
@@ -185,8 +187,10 @@ class Era5File:
             d for d in extra if tags.get(f"{d}#standard_name") == "time" or tags.get(f"{d}#axis") == "T"
         ]
         if not time_dims:
-            raise CasaInputError("INPUT", f"'{base}' ({label}) has no time axis (time or valid_time); the month of "
-                                 "each field cannot be known.")
+            raise CasaInputError(
+                "INPUT",
+                f"'{base}' ({label}) has no time axis (time or valid_time); the month of each field cannot be known.",
+            )
         tdim = time_dims[0]
         others = [d for d in extra if d != tdim]
         for d in others:
@@ -204,8 +208,9 @@ class Era5File:
                 raise CasaInputError("INPUT", f"'{base}' ({label}): band {b} has no {tdim} value.")
             raw.setdefault(float(value), []).append(b)
         values = sorted(raw)
-        times = decode_cf_times(values, tags.get(f"{tdim}#units", ""), tags.get(f"{tdim}#calendar"),
-                                f"'{base}' ({label})")
+        times = decode_cf_times(
+            values, tags.get(f"{tdim}#units", ""), tags.get(f"{tdim}#calendar"), f"'{base}' ({label})"
+        )
         units = sub.tags(1).get("units", "") or (sub.units[0] or "")
         return _Source(var, label, sub, units, times, [raw[v] for v in values])
 
@@ -228,16 +233,22 @@ class Era5File:
                 continue
             many = [vt for vt, bands in steps.items() if len(bands) > 1]
             if many:
-                raise CasaInputError("INPUT", f"'{base}': {el} has several fields per time step (levels or ensemble "
-                                     "members?); keep one per time step.")
+                raise CasaInputError(
+                    "INPUT",
+                    f"'{base}': {el} has several fields per time step (levels or ensemble "
+                    "members?); keep one per time step.",
+                )
             order = sorted(steps)
             times = [datetime(1970, 1, 1) + timedelta(seconds=v) for v in order]
             self.sources[var.key] = _Source(var, el, ds, units.get(el, ""), times, [steps[v] for v in order])
         if not self.sources:
             expected = ", ".join(g for v in VARIABLES for g in v.grib)
             have = ", ".join(sorted(by_element)) or "none GDAL recognises"
-            raise CasaInputError("INPUT", f"'{base}' holds none of the ERA5 fields casanep:era5land reads; it has "
-                                 f"{have}; expected any of {expected}.")
+            raise CasaInputError(
+                "INPUT",
+                f"'{base}' holds none of the ERA5 fields casanep:era5land reads; it has "
+                f"{have}; expected any of {expected}.",
+            )
 
     def _native_grid(self) -> ModelGrid:
         grids = {}
@@ -250,8 +261,11 @@ class Era5File:
         first = next(iter(grids.values()))
         for key, g in grids.items():
             if not g.aligned_with(first):
-                raise CasaInputError("INPUT", f"'{os.path.basename(self.path)}': the variables lie on different grids "
-                                     f"({self.sources[key].name}); split them into one file per grid.")
+                raise CasaInputError(
+                    "INPUT",
+                    f"'{os.path.basename(self.path)}': the variables lie on different grids "
+                    f"({self.sources[key].name}); split them into one file per grid.",
+                )
         if first.transform.b or first.transform.d:
             raise CasaInputError("INPUT", f"'{os.path.basename(self.path)}' is not on a north-up lon/lat grid.")
         return first
@@ -292,7 +306,7 @@ def _month_mean(src: _Source, steps: list[int], window: Window, per_read: int) -
     total = np.zeros((h, w))
     count = np.zeros((h, w))
     for lo in range(0, len(steps), per_read):
-        chunk = steps[lo:lo + per_read]
+        chunk = steps[lo : lo + per_read]
         bands = [b for s in chunk for b in src.bands[s]]
         data = ds.read(bands, window=window, masked=True).astype(np.float64).filled(np.nan)
         scales = np.array([ds.scales[b - 1] for b in bands])[:, None, None]

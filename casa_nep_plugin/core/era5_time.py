@@ -19,8 +19,15 @@ from numpy.typing import NDArray
 
 from .errors import CasaInputError
 
-__all__ = ["MONTHLY_PRODUCT", "MONTHLY_PRODUCT_TYPE", "days_in_month", "days_per_month", "decode_cf_times",
-           "TimeAxis", "time_axis"]
+__all__ = [
+    "MONTHLY_PRODUCT",
+    "MONTHLY_PRODUCT_TYPE",
+    "days_in_month",
+    "days_per_month",
+    "decode_cf_times",
+    "TimeAxis",
+    "time_axis",
+]
 
 MONTHLY_PRODUCT = "ERA5-Land monthly averaged data from 1950 to present"
 MONTHLY_PRODUCT_TYPE = "monthly_averaged_reanalysis"
@@ -44,10 +51,23 @@ _CF_DATE = re.compile(
     re.IGNORECASE,
 )
 _UNIT_SECONDS = {
-    "seconds": 1.0, "second": 1.0, "secs": 1.0, "sec": 1.0, "s": 1.0,
-    "minutes": 60.0, "minute": 60.0, "mins": 60.0, "min": 60.0,
-    "hours": 3600.0, "hour": 3600.0, "hrs": 3600.0, "hr": 3600.0, "h": 3600.0,
-    "days": 86400.0, "day": 86400.0, "d": 86400.0,
+    "seconds": 1.0,
+    "second": 1.0,
+    "secs": 1.0,
+    "sec": 1.0,
+    "s": 1.0,
+    "minutes": 60.0,
+    "minute": 60.0,
+    "mins": 60.0,
+    "min": 60.0,
+    "hours": 3600.0,
+    "hour": 3600.0,
+    "hrs": 3600.0,
+    "hr": 3600.0,
+    "h": 3600.0,
+    "days": 86400.0,
+    "day": 86400.0,
+    "d": 86400.0,
 }
 _CALENDARS = {"", "standard", "gregorian", "proleptic_gregorian"}
 
@@ -61,11 +81,19 @@ def decode_cf_times(values: list[float], units: str, calendar_name: str | None, 
     if not d:
         raise CasaInputError("INPUT", f"{where}: cannot read the reference date of time units '{units}'.")
     if (calendar_name or "").strip().lower() not in _CALENDARS:
-        raise CasaInputError("INPUT", f"{where}: calendar '{calendar_name}' is not supported "
-                             "(ERA5 uses the Gregorian).")
+        raise CasaInputError(
+            "INPUT", f"{where}: calendar '{calendar_name}' is not supported (ERA5 uses the Gregorian)."
+        )
     sec = float(d.group(6) or 0)
-    ref = datetime(int(d.group(1)), int(d.group(2)), int(d.group(3)), int(d.group(4) or 0), int(d.group(5) or 0),
-                   int(sec), int(round((sec % 1) * 1e6)))
+    ref = datetime(
+        int(d.group(1)),
+        int(d.group(2)),
+        int(d.group(3)),
+        int(d.group(4) or 0),
+        int(d.group(5) or 0),
+        int(sec),
+        int(round((sec % 1) * 1e6)),
+    )
     step = _UNIT_SECONDS[m.group(1).lower()]
     return [ref + timedelta(seconds=float(v) * step) for v in values]
 
@@ -95,8 +123,9 @@ def time_axis(times: list[datetime], aggregate: bool, where: str) -> TimeAxis:
     """Classify the steps (monthly or finer) and group them into months; refuses what it cannot use."""
     n = len(times)
     if n == 0:
-        raise CasaInputError("INPUT", f"{where} has no time axis (time or valid_time); the month of each field "
-                             "cannot be known.")
+        raise CasaInputError(
+            "INPUT", f"{where} has no time axis (time or valid_time); the month of each field cannot be known."
+        )
     secs = np.array([t.replace(tzinfo=UTC).timestamp() for t in times])
     if np.any(np.diff(secs) <= 0):
         raise CasaInputError("INPUT", f"{where}: time steps are not in increasing order or repeat.")
@@ -120,7 +149,7 @@ def _one_step(t: datetime, where: str) -> TimeAxis:
     raise CasaInputError(
         "INPUT",
         f"{where} has one time step ({t:%Y-%m-%d %H:%M}) not at the start of a month, so it is not a monthly "
-        f"mean. Download \"{MONTHLY_PRODUCT}\" (product type {MONTHLY_PRODUCT_TYPE}).",
+        f'mean. Download "{MONTHLY_PRODUCT}" (product type {MONTHLY_PRODUCT_TYPE}).',
     )
 
 
@@ -130,8 +159,7 @@ def _monthly_steps(times: list[datetime], where: str) -> TimeAxis:
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
         raise CasaInputError("INPUT", f"{where}: several monthly fields fall in {', '.join(dup[:4])}.")
-    return TimeAxis("monthly", 1.0, labels, [[i] for i in range(len(times))],
-                    [float(days_in_month(x)) for x in labels])
+    return TimeAxis("monthly", 1.0, labels, [[i] for i in range(len(times))], [float(days_in_month(x)) for x in labels])
 
 
 def _finer_steps(times: list[datetime], step_days: float, aggregate: bool, where: str) -> TimeAxis:
@@ -153,13 +181,13 @@ def _finer_steps(times: list[datetime], step_days: float, aggregate: bool, where
         raise CasaInputError(
             "INPUT",
             f"{where} holds one day of hourly fields per month (the 'monthly averaged reanalysis by hour of day' "
-            f"product?). Download \"{MONTHLY_PRODUCT}\" with product type {MONTHLY_PRODUCT_TYPE}.",
+            f'product?). Download "{MONTHLY_PRODUCT}" with product type {MONTHLY_PRODUCT_TYPE}.',
         )
     if not aggregate:
         raise CasaInputError(
             "INPUT",
             f"{where} holds {kind} data ({n} steps of {_describe_step(step_days)}, {times[0]:%Y-%m-%d %H:%M} .. "
-            f"{times[-1]:%Y-%m-%d %H:%M}); casanep:era5land expects monthly means. Download \"{MONTHLY_PRODUCT}\" "
+            f'{times[-1]:%Y-%m-%d %H:%M}); casanep:era5land expects monthly means. Download "{MONTHLY_PRODUCT}" '
             f"(product type {MONTHLY_PRODUCT_TYPE}) from the Copernicus Climate Data Store, or set AGGREGATION to "
             "'mean' to average these steps into months (accumulated variables summed over the days covered).",
         )

@@ -26,8 +26,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import CasaInputError
 
-__all__ = ["solar_radiation_mj", "water_mm", "evaporation_mm", "Era5Variable", "VARIABLES", "BY_KEY", "BASE_UNITS",
-           "parse_units"]
+__all__ = [
+    "solar_radiation_mj",
+    "water_mm",
+    "evaporation_mm",
+    "Era5Variable",
+    "VARIABLES",
+    "BY_KEY",
+    "BASE_UNITS",
+    "parse_units",
+]
 
 
 def _per_month(days: ArrayLike, like: NDArray) -> NDArray:
@@ -85,16 +93,56 @@ class Era5Variable:
 
 
 VARIABLES: tuple[Era5Variable, ...] = (
-    Era5Variable("SOL", "solar radiation", ("ssrd", "surface_solar_radiation_downwards"), ("SSRD",),
-                 "radiation", solar_radiation_mj, "MJ m-2 month-1", "SOL = ssrd * N / 1e6"),
-    Era5Variable("T", "mean air temperature", ("t2m", "2t", "2m_temperature"), ("2T",),
-                 "temperature", None, "degC", "T = t2m - 273.15"),
-    Era5Variable("P", "precipitation", ("tp", "total_precipitation"), ("TP",),
-                 "water", water_mm, "mm month-1", "P = tp * 1000 * N"),
-    Era5Variable("E", "actual evapotranspiration", ("e", "total_evaporation", "evaporation"), ("E",),
-                 "water", evaporation_mm, "mm month-1", "E = -e * 1000 * N"),
-    Era5Variable("PET", "potential evapotranspiration", ("pev", "potential_evaporation"), ("PEV",),
-                 "water", evaporation_mm, "mm month-1", "PET = -pev * 1000 * N"),
+    Era5Variable(
+        "SOL",
+        "solar radiation",
+        ("ssrd", "surface_solar_radiation_downwards"),
+        ("SSRD",),
+        "radiation",
+        solar_radiation_mj,
+        "MJ m-2 month-1",
+        "SOL = ssrd * N / 1e6",
+    ),
+    Era5Variable(
+        "T",
+        "mean air temperature",
+        ("t2m", "2t", "2m_temperature"),
+        ("2T",),
+        "temperature",
+        None,
+        "degC",
+        "T = t2m - 273.15",
+    ),
+    Era5Variable(
+        "P",
+        "precipitation",
+        ("tp", "total_precipitation"),
+        ("TP",),
+        "water",
+        water_mm,
+        "mm month-1",
+        "P = tp * 1000 * N",
+    ),
+    Era5Variable(
+        "E",
+        "actual evapotranspiration",
+        ("e", "total_evaporation", "evaporation"),
+        ("E",),
+        "water",
+        evaporation_mm,
+        "mm month-1",
+        "E = -e * 1000 * N",
+    ),
+    Era5Variable(
+        "PET",
+        "potential evapotranspiration",
+        ("pev", "potential_evaporation"),
+        ("PEV",),
+        "water",
+        evaporation_mm,
+        "mm month-1",
+        "PET = -pev * 1000 * N",
+    ),
 )
 BY_KEY = {v.key: v for v in VARIABLES}
 

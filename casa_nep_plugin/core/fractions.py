@@ -68,17 +68,19 @@ THREADS = 1
 MAJORITY_NODATA = 0
 #: Colours for the study's classes (RGB) in the majority raster's palette.
 CLASS_COLOURS = {
-    "forest": (0, 100, 0), "cropland": (240, 150, 255), "grassland": (255, 255, 76),
-    "water": (0, 100, 200), "built-up": (250, 0, 0), "bare": (180, 180, 180),
+    "forest": (0, 100, 0),
+    "cropland": (240, 150, 255),
+    "grassland": (255, 255, 76),
+    "water": (0, 100, 200),
+    "built-up": (250, 0, 0),
+    "bare": (180, 180, 180),
 }
 
 
 # ---------------------------------------------------------------------------
 # grids
 # ---------------------------------------------------------------------------
-def fraction_grid(
-    fine: ModelGrid, reference: str | None = None, cell_size: float | None = None
-) -> ModelGrid:
+def fraction_grid(fine: ModelGrid, reference: str | None = None, cell_size: float | None = None) -> ModelGrid:
     """Return the model grid: the ``reference`` raster's grid, or the fine map's extent in cells.
 
     The cells are ``cell_size`` (fine CRS units) wide, from the fine map's origin.
@@ -104,8 +106,9 @@ def fraction_grid(
     height = max(1, math.ceil((top - bottom) / cell_size - 1e-6))
     if abs(t.a) > cell_size * (1 + 1e-9):
         raise CasaInputError(
-            "CELL_SIZE", f"{cell_size:g} is finer than the land-cover map's cells ({abs(t.a):g}); "
-            "fractions need a coarser model grid."
+            "CELL_SIZE",
+            f"{cell_size:g} is finer than the land-cover map's cells ({abs(t.a):g}); "
+            "fractions need a coarser model grid.",
         )
     return ModelGrid(fine.crs, Affine(cell_size, 0, left, 0, -cell_size, top), width, height)
 
@@ -215,10 +218,13 @@ class _FractionsTask:
         view = ds = self._files.get(self.path)
         if self.plan.warp is not None:
             extra = {"src_nodata": self.src_nodata} if self.src_nodata is not None else {}
-            view = self._files.get(("warp", self.path), lambda _key: WarpedVRT(
-                ds, resampling=Resampling.nearest, nodata=self.fill, **extra, **self.plan.warp))
-        counter = self._files.get(("counter", self.path),
-                                  lambda _key: ClassCounter(self.lut, self.nbins, self.plan.ky, self.plan.kx))
+            view = self._files.get(
+                ("warp", self.path),
+                lambda _key: WarpedVRT(ds, resampling=Resampling.nearest, nodata=self.fill, **extra, **self.plan.warp),
+            )
+        counter = self._files.get(
+            ("counter", self.path), lambda _key: ClassCounter(self.lut, self.nbins, self.plan.ky, self.plan.kx)
+        )
         return view, counter
 
     def _chunks(self, window: Window):
@@ -237,8 +243,9 @@ class _FractionsTask:
         counts = np.zeros((wh, ww, nbins), np.int64)
         unknown = None
         for r0, c0, h, w in self._chunks(window):
-            s = _read_fine(view, plan.oy + r0 * plan.ky, plan.ox + c0 * plan.kx, h * plan.ky, w * plan.kx,
-                           self.fill, dtype)
+            s = _read_fine(
+                view, plan.oy + r0 * plan.ky, plan.ox + c0 * plan.kx, h * plan.ky, w * plan.kx, self.fill, dtype
+            )
             s = as_unsigned(s)
             cnt = ctr.count(s, h, w)
             if cnt[..., self.n + 1].any():
@@ -250,8 +257,10 @@ class _FractionsTask:
         valid = cls.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(valid[..., None] > 0, cls / np.maximum(valid, 1)[..., None], np.nan)
-        out = {"fractions": np.moveaxis(frac.astype(np.float32), -1, 0),
-               "_totals": counts.reshape(-1, nbins).sum(axis=0)}
+        out = {
+            "fractions": np.moveaxis(frac.astype(np.float32), -1, 0),
+            "_totals": counts.reshape(-1, nbins).sum(axis=0),
+        }
         if unknown is not None:
             out["_unknown"] = unknown
         if self.majority:
@@ -292,8 +301,9 @@ def _open_fine(landcover: str) -> _FineMap:
         dtype = np.dtype(src.dtypes[0])
         if dtype.kind not in "iu" or dtype.itemsize > 2:
             raise CasaInputError(
-                "LANDCOVER", f"must hold integer class codes of 8 or 16 bits, not {dtype.name}; "
-                "convert it (gdal_translate -ot UInt16) first."
+                "LANDCOVER",
+                f"must hold integer class codes of 8 or 16 bits, not {dtype.name}; "
+                "convert it (gdal_translate -ot UInt16) first.",
             )
         return _FineMap(landcover, dtype, src.nodata, ModelGrid.of(src), tuple(src.bounds))
 
@@ -305,41 +315,75 @@ def _fractions_task(
     plan = _plan(fine.grid, grid, fine.bounds)
     fill = _fill_value(fine.dtype, fine.nodata, cmap)
     if plan.warp is None:
-        cb.info(f"Land cover {fine.grid.width} x {fine.grid.height} to a {grid.width} x {grid.height} grid: "
-                f"{plan.ky} x {plan.kx} fine cells per model cell (aligned, exact).")
+        cb.info(
+            f"Land cover {fine.grid.width} x {fine.grid.height} to a {grid.width} x {grid.height} grid: "
+            f"{plan.ky} x {plan.kx} fine cells per model cell (aligned, exact)."
+        )
     else:
-        cb.warning(f"LANDCOVER: not aligned with the model grid; sampled by nearest neighbour on "
-                   f"{plan.ky} x {plan.kx} points per model cell (fractions to 1/{plan.kx * plan.ky}).")
-    return _FractionsTask(fine.path, plan, cmap.lut(fine.dtype, fine.nodata, fill), cmap.n + 2, cmap.n, fill,
-                          fine.dtype.str, fine.nodata, chunk_cells, majority)
+        cb.warning(
+            f"LANDCOVER: not aligned with the model grid; sampled by nearest neighbour on "
+            f"{plan.ky} x {plan.kx} points per model cell (fractions to 1/{plan.kx * plan.ky})."
+        )
+    return _FractionsTask(
+        fine.path,
+        plan,
+        cmap.lut(fine.dtype, fine.nodata, fill),
+        cmap.n + 2,
+        cmap.n,
+        fill,
+        fine.dtype.str,
+        fine.nodata,
+        chunk_cells,
+        majority,
+    )
 
 
 def _output_specs(
     cmap: ClassMap, plan: _Plan, landcover: str, output: str, majority_output: str | None
 ) -> list[OutputSpec]:
     """Return the specs of the fractions raster and, when asked for, the majority raster, with provenance tags."""
-    method = ("fraction of fine cells of each class in the model cell (aligned: exact; else nearest-"
-              f"neighbour samples, {plan.ky}x{plan.kx} per cell)")
+    method = (
+        "fraction of fine cells of each class in the model cell (aligned: exact; else nearest-"
+        f"neighbour samples, {plan.ky}x{plan.kx} per cell)"
+    )
     params = {"classes": list(cmap.classes), "class_table": os.path.basename(cmap.path)}
     inputs: dict[str, str | None] = {"landcover": os.path.basename(landcover)}
-    specs = [OutputSpec("fractions", output, list(cmap.classes), "1",
-                        provenance_tags("cover fraction", "1", method, params, inputs))]
+    specs = [
+        OutputSpec(
+            "fractions", output, list(cmap.classes), "1", provenance_tags("cover fraction", "1", method, params, inputs)
+        )
+    ]
     if majority_output:
         tags = provenance_tags("majority class", "class number", method, params, inputs)
         tags["casanep_class_numbers"] = metadata_json({str(i + 1): c for i, c in enumerate(cmap.classes)})
-        specs.append(OutputSpec("majority", majority_output, ["majority class"], "class number", tags,
-                                nodata=MAJORITY_NODATA, dtype="uint8", parameter="MAJORITY_OUTPUT"))
+        specs.append(
+            OutputSpec(
+                "majority",
+                majority_output,
+                ["majority class"],
+                "class number",
+                tags,
+                nodata=MAJORITY_NODATA,
+                dtype="uint8",
+                parameter="MAJORITY_OUTPUT",
+            )
+        )
     return specs
 
 
 def _report(totals: NDArray, present: NDArray | None, dtype: np.dtype, cmap: ClassMap, cb: Callbacks) -> None:
     """Warn of fine cells with codes the table lacks (``present``: which raw codes) and give the class shares."""
     if totals[cmap.n + 1]:
-        unknown = [] if present is None else sorted(
-            int(c) for c in np.flatnonzero(present).astype(f"u{dtype.itemsize}").view(dtype))
-        cb.warning(f"LANDCOVER: {int(totals[cmap.n + 1])} fine cells hold codes the class table lacks "
-                   f"({', '.join(str(c) for c in unknown[:20])}{' ...' if len(unknown) > 20 else ''}); they were "
-                   "left out as no data.")
+        unknown = (
+            []
+            if present is None
+            else sorted(int(c) for c in np.flatnonzero(present).astype(f"u{dtype.itemsize}").view(dtype))
+        )
+        cb.warning(
+            f"LANDCOVER: {int(totals[cmap.n + 1])} fine cells hold codes the class table lacks "
+            f"({', '.join(str(c) for c in unknown[:20])}{' ...' if len(unknown) > 20 else ''}); they were "
+            "left out as no data."
+        )
     have = totals[: cmap.n].sum()
     if have == 0:
         cb.warning("LANDCOVER: no fine cell with a class fell on the model grid; every output cell is nodata.")
@@ -384,14 +428,23 @@ def landcover_fractions(
     depth = task.nbins
     block_values = min(1 << 24, TILE * TILE * depth * max(1, math.ceil(grid.width / TILE)))
     try:
-        stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
-                           block_values=block_values, threads=max(1, threads))
+        stats = run_chunks(
+            grid,
+            task,
+            specs,
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=depth,
+            block_values=block_values,
+            threads=max(1, threads),
+        )
     finally:
         task.close()
     if majority_output:
         _describe_majority(majority_output, cmap.classes)
-    _report(stats.counters.get("_totals", np.zeros(depth, np.int64)), stats.counters.get("_unknown"), fine.dtype,
-            cmap, cb)
+    _report(
+        stats.counters.get("_totals", np.zeros(depth, np.int64)), stats.counters.get("_unknown"), fine.dtype, cmap, cb
+    )
     written = {"fractions": output}
     if majority_output:
         written["majority"] = majority_output

@@ -117,10 +117,19 @@ def run_filled_count(ndvi: str, output: str, max_gap: int, ndvi_scale: float = 1
             total[0] += int(count.sum())
             return {"filled": filled_per_year(data, filled, groups)}
 
-        tags = {"casanep_quantity": "NDVI months filled by linear interpolation per calendar year", "units": "months",
-                "casanep_gap_fill": metadata_json({"method": "linear", "max_gap": int(max_gap)})}
-        run_blocks(grid, compute, [OutputSpec("filled", output, years, "months", tags, nodata=-1, dtype="int16")],
-                   None, cb.is_cancelled, depth=4 * len(nd.months))
+        tags = {
+            "casanep_quantity": "NDVI months filled by linear interpolation per calendar year",
+            "units": "months",
+            "casanep_gap_fill": metadata_json({"method": "linear", "max_gap": int(max_gap)}),
+        }
+        run_blocks(
+            grid,
+            compute,
+            [OutputSpec("filled", output, years, "months", tags, nodata=-1, dtype="int16")],
+            None,
+            cb.is_cancelled,
+            depth=4 * len(nd.months),
+        )
     finally:
         nd.close()
     cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {total[0]} NDVI cell-months filled.")

@@ -89,9 +89,7 @@ class ModelGrid:
             return False
         a, b = self.transform, other.transform
         cell = max(abs(a.a), abs(a.e))
-        return all(
-            math.isclose(x, y, rel_tol=0, abs_tol=tolerance * cell) for x, y in zip(a[:6], b[:6])
-        )
+        return all(math.isclose(x, y, rel_tol=0, abs_tol=tolerance * cell) for x, y in zip(a[:6], b[:6]))
 
     def windows(self, max_values: int, bands: int = 1, block: tuple[int, int] | None = None) -> Iterator[Window]:
         """Windows covering the grid, each holding at most about ``max_values``.
@@ -162,9 +160,7 @@ def _authalic_q(sin_phi: NDArray, e2: float) -> NDArray:
     if e2 == 0:
         return 2.0 * sin_phi
     e = math.sqrt(e2)
-    return sin_phi / (1 - e2 * sin_phi**2) - (1 / (2 * e)) * np.log(
-        (1 - e * sin_phi) / (1 + e * sin_phi)
-    )
+    return sin_phi / (1 - e2 * sin_phi**2) - (1 / (2 * e)) * np.log((1 - e * sin_phi) / (1 + e * sin_phi))
 
 
 # -- building a grid --------------------------------------------------------------------
@@ -260,8 +256,11 @@ def cut_grid(grid: ModelGrid, extent=None, extent_crs=None, what: str = "the inp
     win = window_of_bounds(grid, extent, ecrs)
     if win is None:
         left, bottom, right, top = grid.bounds
-        raise CasaInputError("EXTENT", f"the extent does not overlap {what} ({left:.6g}, {bottom:.6g} .. "
-                             f"{right:.6g}, {top:.6g} in {grid.crs.to_string() if grid.crs else 'its units'}).")
+        raise CasaInputError(
+            "EXTENT",
+            f"the extent does not overlap {what} ({left:.6g}, {bottom:.6g} .. "
+            f"{right:.6g}, {top:.6g} in {grid.crs.to_string() if grid.crs else 'its units'}).",
+        )
     return subgrid(grid, win)
 
 

@@ -146,8 +146,8 @@ if _HAVE_NUMBA:
 
     @numba.njit(nogil=True, cache=True)
     def _npp_year(  # noqa: C901 - one fused numba loop by design
-        ndvi, sol, t, p, e, pet, topt_in, nmin, nmax, eps, land, c, hexp, flags,
-        o_npp, o_fpar, o_lue, o_rh, o_nep):  # pragma: no cover - compiled
+        ndvi, sol, t, p, e, pet, topt_in, nmin, nmax, eps, land, c, hexp, flags, o_npp, o_fpar, o_lue, o_rh, o_nep
+    ):  # pragma: no cover - compiled
         has_e, has_pet, has_topt, w_fpar, w_lue, w_rh = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
         m, h, w = ndvi.shape
         nan = f32(np.nan)
@@ -289,18 +289,31 @@ def npp_year(x, params: ModelParams, want: tuple[str, ...] = ("npp",)) -> dict[s
     if w_rh:
         outs["rh"] = np.empty(shape, np.float32)
         outs["nep"] = np.empty(shape, np.float32)
-    flags = np.array([x.e is not None, x.pet is not None, x.topt is not None, "fpar" in want, "lue" in want, w_rh],
-                     dtype=np.bool_)
+    flags = np.array(
+        [x.e is not None, x.pet is not None, x.topt is not None, "fpar" in want, "lue" in want, w_rh], dtype=np.bool_
+    )
     topt = x.topt
     if topt is not None:
         topt = np.broadcast_to(np.asarray(topt, np.float32), shape[1:])
     _npp_year(
-        f(x.ndvi), f(x.sol), f(x.t), f(x.p),
-        f(x.e) if x.e is not None else dummy3, f(x.pet) if x.pet is not None else dummy3,
+        f(x.ndvi),
+        f(x.sol),
+        f(x.t),
+        f(x.p),
+        f(x.e) if x.e is not None else dummy3,
+        f(x.pet) if x.pet is not None else dummy3,
         f(topt) if topt is not None else dummy2,
-        f(x.nmin), f(x.nmax), f(x.eps), np.ascontiguousarray(x.land, dtype=np.bool_),
-        constants(params), _heat_exponent(params), flags,
-        outs["npp"], outs.get("fpar", dummy3), outs.get("lue", dummy3), outs.get("rh", dummy3),
+        f(x.nmin),
+        f(x.nmax),
+        f(x.eps),
+        np.ascontiguousarray(x.land, dtype=np.bool_),
+        constants(params),
+        _heat_exponent(params),
+        flags,
+        outs["npp"],
+        outs.get("fpar", dummy3),
+        outs.get("lue", dummy3),
+        outs.get("rh", dummy3),
         outs.get("nep", dummy3),
     )
     return {k: v for k, v in outs.items() if k in want}

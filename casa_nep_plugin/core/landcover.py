@@ -79,9 +79,13 @@ class ClassEncoding:
         0 where masked or mapped to nodata, 255 where the lookup does not list the code.
         """
         raw = np.asarray(raw)
-        if raw.dtype.kind in "ui" and raw.dtype.itemsize <= 2 and raw.size > 4096 and (
-            len(self.product_codes) == 0 or (self.product_codes.min() >= 0 and self.product_codes.max() < 65536)
-        ) and (raw.dtype.kind == "u" or raw.min() >= 0):
+        if (
+            raw.dtype.kind in "ui"
+            and raw.dtype.itemsize <= 2
+            and raw.size > 4096
+            and (len(self.product_codes) == 0 or (self.product_codes.min() >= 0 and self.product_codes.max() < 65536))
+            and (raw.dtype.kind == "u" or raw.min() >= 0)
+        ):
             top = max(int(raw.max()), int(self.product_codes.max()) if len(self.product_codes) else 0) + 1
             lut = np.full(top, _UNKNOWN, dtype=np.uint8)
             lut[self.product_codes] = self.product_index
@@ -114,8 +118,7 @@ def class_encoding(
     if named is not None:
         lookup = named.casa_table
     if not lookup:
-        raise CasaInputError("PRODUCT", f"no lookup table: give one of {', '.join(PRODUCT_NAMES)} "
-                             "or a CSV code,class.")
+        raise CasaInputError("PRODUCT", f"no lookup table: give one of {', '.join(PRODUCT_NAMES)} or a CSV code,class.")
     product = load_code_table(lookup, veg, parameter="CLASS_LOOKUP")
     target = load_code_table(output_table or None, veg, parameter="OUTPUT_CLASS_TABLE")
     first: dict[str, int] = {}
@@ -225,7 +228,7 @@ class _ClassWindows:
         strip_rows = max(1, int(SOURCE_BLOCK // (self.ratio * int(window.width))))
         for r in range(0, int(window.height), strip_rows):
             strip = Window(window.col_off, window.row_off + r, window.width, min(strip_rows, window.height - r))
-            out[0, r:r + int(strip.height)] = self._strip(strip)
+            out[0, r : r + int(strip.height)] = self._strip(strip)
         return {"classes": out}
 
     def _strip(self, window: Window) -> NDArray | float:
@@ -259,12 +262,22 @@ def _output_spec(
     enc: ClassEncoding, output: str, opened: str, lookup: str | Path | None, output_table: str | Path | None
 ) -> OutputSpec:
     """Return the spec of the classes raster: one band of output codes, with provenance and legend tags."""
-    inputs: dict[str, str | None] = {"landcover": opened, "lookup": str(lookup),
-              "output_table": str(output_table or "glc_fcs30_codes.csv (shipped)")}
+    inputs: dict[str, str | None] = {
+        "landcover": opened,
+        "lookup": str(lookup),
+        "output_table": str(output_table or "glc_fcs30_codes.csv (shipped)"),
+    }
     tags = provenance_tags("vegetation class", "class code", EQUATION, {}, inputs)
     tags["casanep_class_codes"] = metadata_json(enc.legend())
-    return OutputSpec("classes", output, ["vegetation class"], "class code", tags, nodata=OUTPUT_NODATA,
-                      dtype="uint8" if enc.codes.max() <= 255 else "uint16")
+    return OutputSpec(
+        "classes",
+        output,
+        ["vegetation class"],
+        "class code",
+        tags,
+        nodata=OUTPUT_NODATA,
+        dtype="uint8" if enc.codes.max() <= 255 else "uint16",
+    )
 
 
 def run_landcover_classes(
@@ -296,8 +309,10 @@ def run_landcover_classes(
         windows = _ClassWindows(ds, src, grid, enc, ratio, os.path.basename(landcover))
         spec = _output_spec(enc, output, opened, lookup, output_table)
         legend = ", ".join(f"{k}={c}" for k, c in enc.legend().items())
-        cb.info(f"'{windows.name}' to {len(enc.keys)} CASA classes ({legend}) on a "
-                f"{grid.width} x {grid.height} grid, majority of about {ratio:.0f} source cells per cell.")
+        cb.info(
+            f"'{windows.name}' to {len(enc.keys)} CASA classes ({legend}) on a "
+            f"{grid.width} x {grid.height} grid, majority of about {ratio:.0f} source cells per cell."
+        )
         run_blocks(grid, windows, [spec], cb.progress, cb.is_cancelled, depth=4)
     finally:
         ds.close()

@@ -38,7 +38,6 @@ from .tasks import (
 __all__ = ["run_npp", "run_rh", "run_nep", "run_annual"]
 
 
-
 def _partial_years(months: list[str]) -> list[str]:
     out = []
     for year, idx in group_years(months).items():
@@ -174,11 +173,10 @@ def _block_of(*inputs: RasterInput | None) -> tuple[int, int] | None:
     return (lay.block_rows, lay.block_cols)
 
 
-NPP_EQUATION = (
-    "NPP = SOL * FPAR * 0.5 * Te1 * Te2 * We * eps_max (Potter et al. 1993; Zhu et al. 2006, 2007)"
-)
+NPP_EQUATION = "NPP = SOL * FPAR * 0.5 * Te1 * Te2 * We * eps_max (Potter et al. 1993; Zhu et al. 2006, 2007)"
 RH_EQUATION = "RH = 0.22 * (exp(0.0913*T) + ln(0.3145*R + 1)) * 30 * 0.465 (Pei et al. 2010)"
 NEP_EQUATION = "NEP = NPP - RH"
+
 
 def _open_topt(inp: _Inputs, optimal_temperature: str | float | None) -> tuple[RasterInput | None, float | None]:
     """OPTIMAL_TEMPERATURE as (raster, None), (None, constant degC) or (None, None)."""
@@ -189,8 +187,13 @@ def _open_topt(inp: _Inputs, optimal_temperature: str | float | None) -> tuple[R
     return None, None
 
 
-def _check_years(months: list[str], years: dict[str, list[int]], topt_in: RasterInput | None,
-                 topt_const: float | None, pet: RasterInput | None) -> None:
+def _check_years(
+    months: list[str],
+    years: dict[str, list[int]],
+    topt_in: RasterInput | None,
+    topt_const: float | None,
+    pet: RasterInput | None,
+) -> None:
     """Topt bands one or one per year; partial years only with Topt and Ep0 given."""
     if topt_in is not None and topt_in.count not in (1, len(years)):
         raise CasaInputError(
@@ -210,8 +213,14 @@ def _check_years(months: list[str], years: dict[str, list[int]], topt_in: Raster
         )
 
 
-def _attach_npp(grid: ModelGrid, nd: RasterInput, lc: RasterInput, topt_in: RasterInput | None,
-                stacks: dict[str, RasterInput | None], cb: Callbacks) -> None:
+def _attach_npp(
+    grid: ModelGrid,
+    nd: RasterInput,
+    lc: RasterInput,
+    topt_in: RasterInput | None,
+    stacks: dict[str, RasterInput | None],
+    cb: Callbacks,
+) -> None:
     """Read every input onto the NDVI grid, saying which are resampled."""
     for s in stacks.values():
         if s is not None:
@@ -239,11 +248,20 @@ def _npp_specs(months: list[str], params: ModelParams, inputs: dict[str, str], *
         ("rh", "RH_OUTPUT", "gC m-2 month-1", "RH", RH_EQUATION, {"respiration": pd["respiration"]}),
         ("nep", "NEP_OUTPUT", "gC m-2 month-1", "NEP", NEP_EQUATION, pd),
     ]
-    path_of = {"npp": paths.get("output"), "fpar": paths.get("fpar"), "lue": paths.get("lue"),
-               "rh": paths.get("rh"), "nep": paths.get("nep")}
-    return [OutputSpec(key, path_of[key] or "", months, units, provenance_tags(kind, units, eq, rec, inputs),
-                       parameter=param)
-            for key, param, units, kind, eq, rec in table if path_of[key]]
+    path_of = {
+        "npp": paths.get("output"),
+        "fpar": paths.get("fpar"),
+        "lue": paths.get("lue"),
+        "rh": paths.get("rh"),
+        "nep": paths.get("nep"),
+    }
+    return [
+        OutputSpec(
+            key, path_of[key] or "", months, units, provenance_tags(kind, units, eq, rec, inputs), parameter=param
+        )
+        for key, param, units, kind, eq, rec in table
+        if path_of[key]
+    ]
 
 
 def run_npp(
@@ -297,18 +315,31 @@ def run_npp(
     gapfill.check_gap_fill(gap_fill, max_gap)
     if not (ndvi_scale > 0):
         raise CasaInputError("NDVI_SCALE", f"must be a positive number, not {ndvi_scale}.")
-    outs = {"npp": (output, "OUTPUT"), "fpar": (fpar_output, "FPAR_OUTPUT"), "lue": (lue_output, "LUE_OUTPUT"),
-            "rh": (rh_output, "RH_OUTPUT"), "nep": (nep_output, "NEP_OUTPUT")}
+    outs = {
+        "npp": (output, "OUTPUT"),
+        "fpar": (fpar_output, "FPAR_OUTPUT"),
+        "lue": (lue_output, "LUE_OUTPUT"),
+        "rh": (rh_output, "RH_OUTPUT"),
+        "nep": (nep_output, "NEP_OUTPUT"),
+    }
     if ndvi_bounds not in ("table", "percentiles"):
         raise CasaInputError("NDVI_BOUNDS", f"must be 'table' or 'percentiles', not '{ndvi_bounds}'.")
-    inputs_given = {"NDVI": ndvi, "LANDCOVER": landcover, "SOLAR_RADIATION": solar_radiation,
-                    "TEMPERATURE": temperature, "PRECIPITATION": precipitation,
-                    "EVAPOTRANSPIRATION": evapotranspiration, "POTENTIAL_ET": potential_et,
-                    "OPTIMAL_TEMPERATURE": optimal_temperature if isinstance(optimal_temperature, str) else None,
-                    "CLASS_TABLE": class_table, "VEGETATION_TABLE": vegetation_table}
+    inputs_given = {
+        "NDVI": ndvi,
+        "LANDCOVER": landcover,
+        "SOLAR_RADIATION": solar_radiation,
+        "TEMPERATURE": temperature,
+        "PRECIPITATION": precipitation,
+        "EVAPOTRANSPIRATION": evapotranspiration,
+        "POTENTIAL_ET": potential_et,
+        "OPTIMAL_TEMPERATURE": optimal_temperature if isinstance(optimal_temperature, str) else None,
+        "CLASS_TABLE": class_table,
+        "VEGETATION_TABLE": vegetation_table,
+    }
     # output paths first: nothing is read before a wrong output is refused
-    check_output_paths([OutputSpec(k, path, [], parameter=param) for k, (path, param) in outs.items() if path],
-                       inputs_given)
+    check_output_paths(
+        [OutputSpec(k, path, [], parameter=param) for k, (path, param) in outs.items() if path], inputs_given
+    )
     lookup = _lookup(class_table, vegetation_table)
     with _Inputs() as inp:
         nd = inp.need("ndvi", ndvi, "NDVI", scale=ndvi_scale)
@@ -320,7 +351,9 @@ def run_npp(
         t = inp.need("t", temperature, "TEMPERATURE")
         p = inp.need("p", precipitation, "PRECIPITATION")
         stacks: dict[str, RasterInput | None] = {
-            "sol": sol, "t": t, "p": p,
+            "sol": sol,
+            "t": t,
+            "p": p,
             "e": inp.open("e", evapotranspiration, "EVAPOTRANSPIRATION"),
             "pet": inp.open("pet", potential_et, "POTENTIAL_ET"),
         }
@@ -343,22 +376,53 @@ def run_npp(
         if ndvi_bounds == "percentiles":
             lookup = _percentile_bounds(nd, lc, lookup, grid, list(years.values()), cb)
 
-        specs = _npp_specs(months, params, {k: v.path for k, v in inp.items.items()}, output=output,
-                           fpar=fpar_output, lue=lue_output, rh=rh_output, nep=nep_output)
-        task = NppTask(nd, lc, stacks, topt_in, topt_const, lookup, params, list(years.values()),
-                       tuple(s.key for s in specs), ndvi_scale, gap_fill=gap_fill, max_gap=int(max_gap))
+        specs = _npp_specs(
+            months,
+            params,
+            {k: v.path for k, v in inp.items.items()},
+            output=output,
+            fpar=fpar_output,
+            lue=lue_output,
+            rh=rh_output,
+            nep=nep_output,
+        )
+        task = NppTask(
+            nd,
+            lc,
+            stacks,
+            topt_in,
+            topt_const,
+            lookup,
+            params,
+            list(years.values()),
+            tuple(s.key for s in specs),
+            ndvi_scale,
+            gap_fill=gap_fill,
+            max_gap=int(max_gap),
+        )
         n_inputs = 2 + sum(s is not None for s in stacks.values())
         depth = 12 * (n_inputs + len(specs) + 2) + (4 * (12 + 2 * int(max_gap)) if gap_fill == "linear" else 0)
-        cb.info(f"NPP for {len(months)} months ({months[0]} .. {months[-1]}) on a "
-                f"{grid.width} x {grid.height} grid.")
-        run_chunks(grid, task, specs, parts=len(years), progress=cb.progress, is_cancelled=cb.is_cancelled,
-                   depth=depth, block=_block_of(nd, *stacks.values()), threads=threads, compress=compress, cog=cog,
-                   finish=lambda stats: _coverage_report(stats, cb, gap_fill, int(max_gap)))
+        cb.info(f"NPP for {len(months)} months ({months[0]} .. {months[-1]}) on a {grid.width} x {grid.height} grid.")
+        run_chunks(
+            grid,
+            task,
+            specs,
+            parts=len(years),
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=depth,
+            block=_block_of(nd, *stacks.values()),
+            threads=threads,
+            compress=compress,
+            cog=cog,
+            finish=lambda stats: _coverage_report(stats, cb, gap_fill, int(max_gap)),
+        )
     return {s.key: s.path for s in specs}
 
 
-def _percentile_bounds(nd: RasterInput, lc: RasterInput, lookup: ClassLookup, grid: ModelGrid,
-                       years: list[list[int]], cb: Callbacks) -> ClassLookup:
+def _percentile_bounds(
+    nd: RasterInput, lc: RasterInput, lookup: ClassLookup, grid: ModelGrid, years: list[list[int]], cb: Callbacks
+) -> ClassLookup:
     """Class NDVI bounds as the 5 % / 95 % percentiles of the input NDVI (METHOD.md section 1)."""
     keys = sorted({k for k, has in zip(lookup.class_keys, lookup.has_npp) if has})
     row_of_code = np.array([keys.index(k) if k in keys else -1 for k in lookup.class_keys])
@@ -403,9 +467,16 @@ def run_rh(
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
-    check_output_paths([OutputSpec("rh", output, [])], {"TEMPERATURE": temperature, "PRECIPITATION": precipitation,
-                                                         "LANDCOVER": landcover, "CLASS_TABLE": class_table,
-                                                         "VEGETATION_TABLE": vegetation_table})
+    check_output_paths(
+        [OutputSpec("rh", output, [])],
+        {
+            "TEMPERATURE": temperature,
+            "PRECIPITATION": precipitation,
+            "LANDCOVER": landcover,
+            "CLASS_TABLE": class_table,
+            "VEGETATION_TABLE": vegetation_table,
+        },
+    )
     lookup = _lookup(class_table, vegetation_table)
     with _Inputs() as inp:
         t = inp.need("t", temperature, "TEMPERATURE")
@@ -429,12 +500,28 @@ def run_rh(
             lc.attach(grid)
         years = list(group_years(months).values())
         inputs = {k: v.path for k, v in inp.items.items()}
-        spec = OutputSpec("rh", output, months, "gC m-2 month-1",
-                          provenance_tags("RH", "gC m-2 month-1", RH_EQUATION,
-                                          {"respiration": params.as_dict()["respiration"]}, inputs))
-        run_chunks(grid, RhTask(t, p, lc, lookup, params, years), [spec], parts=len(years), progress=cb.progress,
-                   is_cancelled=cb.is_cancelled, depth=12 * 4, block=_block_of(t, p, lc), threads=threads,
-                   compress=compress, cog=cog)
+        spec = OutputSpec(
+            "rh",
+            output,
+            months,
+            "gC m-2 month-1",
+            provenance_tags(
+                "RH", "gC m-2 month-1", RH_EQUATION, {"respiration": params.as_dict()["respiration"]}, inputs
+            ),
+        )
+        run_chunks(
+            grid,
+            RhTask(t, p, lc, lookup, params, years),
+            [spec],
+            parts=len(years),
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=12 * 4,
+            block=_block_of(t, p, lc),
+            threads=threads,
+            compress=compress,
+            cog=cog,
+        )
     return {"rh": output}
 
 
@@ -480,17 +567,47 @@ def run_nep(
         if ratio_output and partial:
             cb.warning(f"RH/NPP ratio from part of a year for {', '.join(partial)}.")
         inputs = {"npp": npp, "rh": rh}
-        specs = [OutputSpec("nep", output, months, "gC m-2 month-1",
-                            provenance_tags("NEP", "gC m-2 month-1", NEP_EQUATION, {}, inputs))]
+        specs = [
+            OutputSpec(
+                "nep",
+                output,
+                months,
+                "gC m-2 month-1",
+                provenance_tags("NEP", "gC m-2 month-1", NEP_EQUATION, {}, inputs),
+            )
+        ]
         if ratio_output:
-            specs.append(OutputSpec("ratio", ratio_output, list(years), "percent",
-                                    provenance_tags("RH/NPP", "percent",
-                                                    "ratio = 100 * sum_year(RH) / sum_year(NPP); nodata where NPP <= 0",
-                                                    {}, inputs), parameter="RATIO_OUTPUT", require_valid=False))
+            specs.append(
+                OutputSpec(
+                    "ratio",
+                    ratio_output,
+                    list(years),
+                    "percent",
+                    provenance_tags(
+                        "RH/NPP",
+                        "percent",
+                        "ratio = 100 * sum_year(RH) / sum_year(NPP); nodata where NPP <= 0",
+                        {},
+                        inputs,
+                    ),
+                    parameter="RATIO_OUTPUT",
+                    require_valid=False,
+                )
+            )
         groups = list(years.values())
-        run_chunks(grid, NepTask(n, r, groups, bool(ratio_output)), specs, parts=len(groups), progress=cb.progress,
-                   is_cancelled=cb.is_cancelled, depth=12 * 4, block=_block_of(n, r), threads=threads,
-                   compress=compress, cog=cog)
+        run_chunks(
+            grid,
+            NepTask(n, r, groups, bool(ratio_output)),
+            specs,
+            parts=len(groups),
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=12 * 4,
+            block=_block_of(n, r),
+            threads=threads,
+            compress=compress,
+            cog=cog,
+        )
     return {s.key: s.path for s in specs}
 
 
@@ -516,13 +633,17 @@ def run_annual(
     """
     cb = callbacks or Callbacks()
     asked = {"npp": npp_output, "rh": rh_output, "nep": nep_output, "ratio": ratio_output, "class": class_output}
-    params = {"npp": "NPP_OUTPUT", "rh": "RH_OUTPUT", "nep": "NEP_OUTPUT", "ratio": "RATIO_OUTPUT",
-              "class": "CLASS_OUTPUT"}
+    params = {
+        "npp": "NPP_OUTPUT",
+        "rh": "RH_OUTPUT",
+        "nep": "NEP_OUTPUT",
+        "ratio": "RATIO_OUTPUT",
+        "class": "CLASS_OUTPUT",
+    }
     wanted: dict[str, str] = {k: v for k, v in asked.items() if v}
     if not wanted:
         raise CasaInputError("OUTPUT", "no output was asked for.")
-    check_output_paths([OutputSpec(k, v, [], parameter=params[k]) for k, v in wanted.items()],
-                       {"NPP": npp, "RH": rh})
+    check_output_paths([OutputSpec(k, v, [], parameter=params[k]) for k, v in wanted.items()], {"NPP": npp, "RH": rh})
     if not (0 < threshold <= 100):
         raise CasaInputError("THRESHOLD", f"must be a percentage in (0, 100], not {threshold}.")
     with _Inputs() as inp:
@@ -536,19 +657,39 @@ def run_annual(
             "rh": ("annual RH", "gC m-2 a-1", "sum of the monthly RH of each calendar year"),
             "nep": ("annual NEP", "gC m-2 a-1", "annual NPP - annual RH"),
             "ratio": ("RH/NPP", "percent", "100 * annual RH / annual NPP; nodata where NPP <= 0"),
-            "class": ("sink/source", "class", f"1 sink (RH/NPP < {threshold:g} %), 2 warning ({threshold:g} % to "
-                      "100 %), 3 source (RH/NPP > 100 %, NEP < 0)"),
+            "class": (
+                "sink/source",
+                "class",
+                f"1 sink (RH/NPP < {threshold:g} %), 2 warning ({threshold:g} % to "
+                "100 %), 3 source (RH/NPP > 100 %, NEP < 0)",
+            ),
         }
         specs = []
         for key, path in wanted.items():
             kind, units, eq = meta[key]
-            spec = OutputSpec(key, path, list(years), units,
-                              provenance_tags(kind, units, eq, {"threshold_percent": threshold}, inputs),
-                              parameter=params[key], require_valid=key in ("npp", "rh", "nep"))
+            spec = OutputSpec(
+                key,
+                path,
+                list(years),
+                units,
+                provenance_tags(kind, units, eq, {"threshold_percent": threshold}, inputs),
+                parameter=params[key],
+                require_valid=key in ("npp", "rh", "nep"),
+            )
             if key == "class":
                 spec.dtype, spec.nodata = "uint8", 0
             specs.append(spec)
-        run_chunks(grid, AnnualTask(n, r, groups, threshold), specs, parts=len(groups), progress=cb.progress,
-                   is_cancelled=cb.is_cancelled, depth=12 * 3, block=_block_of(n, r), threads=threads,
-                   compress=compress, cog=cog)
+        run_chunks(
+            grid,
+            AnnualTask(n, r, groups, threshold),
+            specs,
+            parts=len(groups),
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=12 * 3,
+            block=_block_of(n, r),
+            threads=threads,
+            compress=compress,
+            cog=cog,
+        )
     return {s.key: s.path for s in specs}

@@ -212,16 +212,31 @@ def run_ndvi_composite(
     groups, grid = _source_groups(comps, grid, extent, extent_crs)
     years = group_years(months)
     n = len(months)
-    task = _NdviTask(n, {m: i for i, m in enumerate(months)}, groups, grid, scaling, keep, RESAMPLING[resampling],
-                     bool(count_output), gap_fill, max_gap, bool(filled_output), list(years.values()))
+    task = _NdviTask(
+        n,
+        {m: i for i, m in enumerate(months)},
+        groups,
+        grid,
+        scaling,
+        keep,
+        RESAMPLING[resampling],
+        bool(count_output),
+        gap_fill,
+        max_gap,
+        bool(filled_output),
+        list(years.values()),
+    )
     tags = _tags(comps, per_month, scaling, keep, resampling, gap_fill, max_gap)
     specs = _output_specs(tags, months, list(years), output, count_output, filled_output)
-    cb.info(f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
-            f"{grid.width} x {grid.height} grid ({len(groups)} source grid(s), {resampling}).")
+    cb.info(
+        f"{len(comps)} composites ({comps[0].date} .. {comps[-1].date}) into {n} monthly maxima on a "
+        f"{grid.width} x {grid.height} grid ({len(groups)} source grid(s), {resampling})."
+    )
     depth = 2 * n + 4 + (4 * n if gap_fill == "linear" else 0)
     try:
-        stats = run_chunks(grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth,
-                           threads=1)  # locally one thread, as before (a Dask cluster uses all its workers)
+        stats = run_chunks(
+            grid, task, specs, progress=cb.progress, is_cancelled=cb.is_cancelled, depth=depth, threads=1
+        )  # locally one thread, as before (a Dask cluster uses all its workers)
     finally:
         task.close()
     if gap_fill == "linear":
@@ -230,7 +245,11 @@ def run_ndvi_composite(
 
 
 def _check_settings(
-    scaling: VIScaling, reliability_mode: str, resampling: str, gap_fill: str, max_gap: int,
+    scaling: VIScaling,
+    reliability_mode: str,
+    resampling: str,
+    gap_fill: str,
+    max_gap: int,
     filled_output: str | None,
 ) -> tuple[int, ...] | None:
     """Raise on settings that cannot be right; return the reliability values kept (None: no masking)."""
@@ -239,8 +258,9 @@ def _check_settings(
     if filled_output and gap_fill == "none":
         raise CasaInputError("FILLED_OUTPUT", "counts filled months; set GAP_FILL to linear, or leave it empty.")
     if reliability_mode not in RELIABILITY_MODES:
-        raise CasaInputError("RELIABILITY_MODE", f"must be one of {', '.join(RELIABILITY_MODES)}, "
-                             f"not '{reliability_mode}'.")
+        raise CasaInputError(
+            "RELIABILITY_MODE", f"must be one of {', '.join(RELIABILITY_MODES)}, not '{reliability_mode}'."
+        )
     if resampling not in RESAMPLING:
         raise CasaInputError("RESAMPLING", f"must be one of {', '.join(RESAMPLING)}, not '{resampling}'.")
     return RELIABILITY_MODES[reliability_mode]
@@ -252,12 +272,16 @@ def _warn_unreliable(comps: list[Composite], keep: tuple[int, ...] | None, cb: C
         return
     without = [c.name for c in comps if c.reliability is None]
     if without and len(without) == len(comps):
-        cb.warning("RELIABILITY: no pixel-reliability layer found; only the fill value and the valid range "
-                   "mask the composites.")
+        cb.warning(
+            "RELIABILITY: no pixel-reliability layer found; only the fill value and the valid range "
+            "mask the composites."
+        )
     elif without:
-        cb.warning(f"RELIABILITY: no pixel-reliability layer for {len(without)} composite(s) "
-                   f"({', '.join(without[:3])}{' ...' if len(without) > 3 else ''}); those are masked by "
-                   "fill and valid range only.")
+        cb.warning(
+            f"RELIABILITY: no pixel-reliability layer for {len(without)} composite(s) "
+            f"({', '.join(without[:3])}{' ...' if len(without) > 3 else ''}); those are masked by "
+            "fill and valid range only."
+        )
 
 
 def _composites_per_month(comps: list[Composite], months: list[str], cb: Callbacks) -> OrderedDict[str, int]:
@@ -285,15 +309,21 @@ def _source_groups(
         for c in comps:
             g = ModelGrid.of(files.get(c.path))
             if g.crs is None:
-                raise CasaInputError("INPUT", f"'{c.name}' has no CRS; MODIS tiles carry the sinusoidal one. "
-                                     "Assign it (gdal_edit.py -a_srs) and try again.")
+                raise CasaInputError(
+                    "INPUT",
+                    f"'{c.name}' has no CRS; MODIS tiles carry the sinusoidal one. "
+                    "Assign it (gdal_edit.py -a_srs) and try again.",
+                )
             groups.setdefault(grid_key(g), _Group(g)).items.append(c)
     finally:
         files.close()
     if grid is None:
         if len(groups) > 1:
-            raise CasaInputError("GRID_REFERENCE", f"the composites lie on {len(groups)} different grids "
-                                 "(several MODIS tiles?); give a model grid to mosaic them onto.")
+            raise CasaInputError(
+                "GRID_REFERENCE",
+                f"the composites lie on {len(groups)} different grids "
+                "(several MODIS tiles?); give a model grid to mosaic them onto.",
+            )
         grid = cut_grid(next(iter(groups.values())).grid, extent, extent_crs, "the composites")
     overlapping = [g for g in groups.values() if _may_overlap(g.grid, grid)]
     if not overlapping:
@@ -314,16 +344,27 @@ def _may_overlap(source: ModelGrid, grid: ModelGrid) -> bool:
 
 
 def _tags(
-    comps: list[Composite], per_month: OrderedDict[str, int], scaling: VIScaling, keep: tuple[int, ...] | None,
-    resampling: str, gap_fill: str, max_gap: int,
+    comps: list[Composite],
+    per_month: OrderedDict[str, int],
+    scaling: VIScaling,
+    keep: tuple[int, ...] | None,
+    resampling: str,
+    gap_fill: str,
+    max_gap: int,
 ) -> dict[str, str]:
     """Return the NDVI output's metadata: quantity, equation, parameters, composites per month, inputs."""
     params = {
-        "scale": scaling.scale, "fill": scaling.fill, "valid_range": [scaling.valid_min, scaling.valid_max],
-        "reliability_kept": list(keep) if keep is not None else None, "resampling": resampling,
+        "scale": scaling.scale,
+        "fill": scaling.fill,
+        "valid_range": [scaling.valid_min, scaling.valid_max],
+        "reliability_kept": list(keep) if keep is not None else None,
+        "resampling": resampling,
     }
     return provenance_tags(
-        "NDVI", "1", "NDVI(month) = max over valid composites dated in the month of stored * scale", params,
+        "NDVI",
+        "1",
+        "NDVI(month) = max over valid composites dated in the month of stored * scale",
+        params,
         sorted({os.path.basename(c.file) for c in comps})[:200],
         casanep_composites_per_month=metadata_json(per_month),
         casanep_gap_fill=metadata_json({"method": gap_fill, "max_gap": max_gap if gap_fill != "none" else None}),
@@ -331,31 +372,46 @@ def _tags(
 
 
 def _output_specs(
-    tags: dict[str, str], months: list[str], years: list[str], output: str, count_output: str | None,
+    tags: dict[str, str],
+    months: list[str],
+    years: list[str],
+    output: str,
+    count_output: str | None,
     filled_output: str | None,
 ) -> list[OutputSpec]:
     """Return the outputs: NDVI per month, optionally valid composites per month and filled months per year."""
     specs = [OutputSpec("ndvi", output, months, "1", tags)]
     if count_output:
         ctags = dict(tags, casanep_quantity="valid composites per month", units="count")
-        specs.append(OutputSpec("count", count_output, months, "count", ctags, nodata=-1, dtype="int16",
-                                parameter="COUNT_OUTPUT"))
+        specs.append(
+            OutputSpec(
+                "count", count_output, months, "count", ctags, nodata=-1, dtype="int16", parameter="COUNT_OUTPUT"
+            )
+        )
     if filled_output:
-        ftags = dict(tags, casanep_quantity="NDVI months filled by linear interpolation per calendar year",
-                     units="months")
-        specs.append(OutputSpec("filled", filled_output, years, "months", ftags, nodata=-1,
-                                dtype="int16", parameter="FILLED_OUTPUT"))
+        ftags = dict(
+            tags, casanep_quantity="NDVI months filled by linear interpolation per calendar year", units="months"
+        )
+        specs.append(
+            OutputSpec(
+                "filled", filled_output, years, "months", ftags, nodata=-1, dtype="int16", parameter="FILLED_OUTPUT"
+            )
+        )
     return specs
 
 
-def _report_gap_fill(stats: RunStats, months: list[str], max_gap: int, specs: list[OutputSpec],
-                     cb: Callbacks) -> None:
+def _report_gap_fill(stats: RunStats, months: list[str], max_gap: int, specs: list[OutputSpec], cb: Callbacks) -> None:
     """Log the cell-months a linear gap fill filled, and record it in every output's metadata."""
     filled_months = stats.counters.get("_filled_months", np.zeros(len(months), np.int64))
     report = gap_fill_report(months, filled_months, max_gap)
-    cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
-            + (f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."
-               if report['filled_cell_months'] else "."))
+    cb.info(
+        f"GAP_FILL linear (MAX_GAP {max_gap}): {report['filled_cell_months']} cell-months filled"
+        + (
+            f" ({', '.join(f'{m} {k}' for m, k in report['per_month'].items() if k)})."
+            if report["filled_cell_months"]
+            else "."
+        )
+    )
     for spec in specs:
         record_gap_fill(spec.path, report)
 
@@ -363,8 +419,12 @@ def _report_gap_fill(stats: RunStats, months: list[str], max_gap: int, specs: li
 def gap_fill_report(months: list[str], filled_months: NDArray, max_gap: int) -> dict:
     """Return what a linear gap fill did: method, MAX_GAP, filled cell-months in all and per month."""
     per_month = {m: int(k) for m, k in zip(months, filled_months)}
-    return {"method": "linear", "max_gap": int(max_gap), "filled_cell_months": int(sum(per_month.values())),
-            "per_month": per_month}
+    return {
+        "method": "linear",
+        "max_gap": int(max_gap),
+        "filled_cell_months": int(sum(per_month.values())),
+        "per_month": per_month,
+    }
 
 
 def record_gap_fill(path: str, report: dict) -> None:

@@ -250,8 +250,11 @@ class OutputFile:
     def _check_readable(self, path: str) -> None:
         def check() -> None:
             with rasterio.open(path) as ds:
-                if (ds.count, ds.width, ds.height) != (self.profile["count"], self.profile["width"],
-                                                       self.profile["height"]):
+                if (ds.count, ds.width, ds.height) != (
+                    self.profile["count"],
+                    self.profile["width"],
+                    self.profile["height"],
+                ):
                     raise OSError("the written file has the wrong size")
                 ds.read(ds.count, window=Window(ds.width - 1, ds.height - 1, 1, 1))  # the last block exists
 
@@ -264,8 +267,12 @@ class OutputFile:
         cog_tmp = safety.new_temp_file(folder, ".cog.", ".part.tif")
         try:
             opts = {k: v for k, v in self.profile.items() if k in ("compress", "predictor", "zstd_level", "zlevel")}
-            self._guard("COG", lambda: gdal_copy(self.tmp, cog_tmp, driver="COG", blocksize=TILE,
-                                                 bigtiff="if_safer", overviews="auto", **opts))
+            self._guard(
+                "COG",
+                lambda: gdal_copy(
+                    self.tmp, cog_tmp, driver="COG", blocksize=TILE, bigtiff="if_safer", overviews="auto", **opts
+                ),
+            )
             self._check_readable(cog_tmp)
             os.replace(cog_tmp, self.tmp)
         finally:
@@ -330,8 +337,14 @@ def metadata_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def provenance_tags(kind: str, units: str, equation: str, params: Mapping[str, object],
-                    inputs: Mapping[str, object] | list[str], **extra: str) -> dict[str, str]:
+def provenance_tags(
+    kind: str,
+    units: str,
+    equation: str,
+    params: Mapping[str, object],
+    inputs: Mapping[str, object] | list[str],
+    **extra: str,
+) -> dict[str, str]:
     """Return the GeoTIFF metadata of an output: quantity, units, equation, parameters, inputs, version.
 
     ``inputs``: parameter -> path (empty ones dropped), or a list of file names;

@@ -58,7 +58,11 @@ def replace_inf(block: NDArray) -> tuple[NDArray, int]:
 
 
 def check_non_negative(
-    block: NDArray, parameter: str, quantity: str, units: str, months: list[str] | None = None,
+    block: NDArray,
+    parameter: str,
+    quantity: str,
+    units: str,
+    months: list[str] | None = None,
     tolerance: float = NEGATIVE_TOLERANCE,
 ) -> NDArray:
     """Refuse negative values of a quantity that cannot be negative (precipitation, solar radiation).
@@ -107,7 +111,7 @@ def check_temperature(block: NDArray, parameter: str = "TEMPERATURE", months: li
         raise CasaInputError(
             parameter,
             f"values look like Kelvin (typical value {typical:.1f}, {where}); the model needs degC. Subtract "
-            "273.15 (QGIS Raster Calculator: \"t@1\" - 273.15, or gdal_calc.py), or prepare ERA5 files with "
+            '273.15 (QGIS Raster Calculator: "t@1" - 273.15, or gdal_calc.py), or prepare ERA5 files with '
             "casanep:era5land.",
         )
     if lo < T_MIN_C and lo <= -999.0:
@@ -126,7 +130,10 @@ def check_temperature(block: NDArray, parameter: str = "TEMPERATURE", months: li
 
 
 def check_ndvi(
-    block: NDArray, parameter: str = "NDVI", scale: float = 1.0, nodata_declared: bool = True,
+    block: NDArray,
+    parameter: str = "NDVI",
+    scale: float = 1.0,
+    nodata_declared: bool = True,
     months: list[str] | None = None,
 ) -> NDArray:
     """Refuse NDVI outside [-1, 1] after ``scale``, and undeclared fill values.
@@ -171,8 +178,10 @@ def check_ndvi(
         if not nodata_declared:
             fix += " The file declares no nodata either: set it (MODIS: gdal_edit.py -a_nodata -3000 file.tif)."
     elif not nodata_declared:
-        fix = ("The file declares no nodata: if the out-of-range values are fill values, set the nodata "
-               "(gdal_edit.py -a_nodata VALUE file.tif); otherwise check NDVI_SCALE.")
+        fix = (
+            "The file declares no nodata: if the out-of-range values are fill values, set the nodata "
+            "(gdal_edit.py -a_nodata VALUE file.tif); otherwise check NDVI_SCALE."
+        )
     else:
         fix = "Check NDVI_SCALE (MODIS integers need 0.0001) and the file's nodata value."
     raise CasaInputError(
@@ -186,7 +195,11 @@ KINDS = ("ndvi", "temperature", "precipitation", "solar_radiation", "other")
 
 
 def screen(
-    block: NDArray, kind: str, parameter: str, months: list[str] | None = None, scale: float = 1.0,
+    block: NDArray,
+    kind: str,
+    parameter: str,
+    months: list[str] | None = None,
+    scale: float = 1.0,
     nodata_declared: bool = True,
 ) -> tuple[NDArray, int]:
     """Inf to NaN and the plausibility check of ``kind`` in one cheap pass; returns (block, Infs replaced).

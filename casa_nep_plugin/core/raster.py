@@ -283,8 +283,7 @@ class RasterInput:
         if b[0] >= g[2] or b[2] <= g[0] or b[1] >= g[3] or b[3] <= g[1]:
             raise CasaInputError(
                 self.parameter,
-                f"'{os.path.basename(self.path)}' does not overlap the model grid "
-                "(check its extent and CRS).",
+                f"'{os.path.basename(self.path)}' does not overlap the model grid (check its extent and CRS).",
             )
 
     # -- handles ---------------------------------------------------------
@@ -383,8 +382,9 @@ class RasterInput:
         if not np.isfinite(src).any():
             return np.full((len(idx), int(window.height), int(window.width)), np.nan, np.float32)
         resampling = Resampling.nearest if self.categorical else Resampling.bilinear
-        return reproject_window(src, window_transform(src_win, self.grid.transform), self.src_crs, self._attached(),
-                                window, resampling)
+        return reproject_window(
+            src, window_transform(src_win, self.grid.transform), self.src_crs, self._attached(), window, resampling
+        )
 
     def opened(self) -> Any:
         """Return the open rasterio dataset (an error if the raster was closed)."""
@@ -427,7 +427,7 @@ def write_stack(
 
     def compute(window: Window) -> dict[str, NDArray]:
         r0, c0 = int(window.row_off), int(window.col_off)
-        return {"stack": data[:, r0:r0 + int(window.height), c0:c0 + int(window.width)]}
+        return {"stack": data[:, r0 : r0 + int(window.height), c0 : c0 + int(window.width)]}
 
     run_blocks(grid, compute, [spec], depth=max(1, data.shape[0]))
     return path

@@ -32,10 +32,14 @@ ANNUAL_RULE = (
 def gap_fill_note(method: str, max_gap: int) -> str:
     """One sentence on how NDVI gaps were treated (for the report)."""
     if method == "linear":
-        return (f"NDVI gaps of up to {max_gap} month(s) were filled by linear interpolation in time between the "
-                "nearest valid months; longer gaps, and gaps at the start or end of the record, stay nodata. The "
-                "filled NDVI cell-months per zone and year are in the table where counted.")
+        return (
+            f"NDVI gaps of up to {max_gap} month(s) were filled by linear interpolation in time between the "
+            "nearest valid months; longer gaps, and gaps at the start or end of the record, stay nodata. The "
+            "filled NDVI cell-months per zone and year are in the table where counted."
+        )
     return "NDVI gaps were not filled: a cell missing NDVI in any month of a year is left out of that year."
+
+
 COLOURS = {"npp": "#2e7d32", "rh": "#e65100", "nep": "#1565c0"}
 LABELS = {"npp": "NPP", "rh": "RH", "nep": "NEP"}
 
@@ -57,8 +61,9 @@ def _save(fig, path: str) -> str:
 
 def monthly_series(table, quantity: str) -> tuple[list[str], np.ndarray]:
     """Months (YYYY-MM) and the (zones, months) matrix of ``quantity``'s monthly means (gC m-2 month-1)."""
-    cols = sorted((m.group(2), m.group(3), c) for c in table.columns if (m := MONTHLY_MEAN.match(c))
-                  and m.group(1) == quantity)
+    cols = sorted(
+        (m.group(2), m.group(3), c) for c in table.columns if (m := MONTHLY_MEAN.match(c)) and m.group(1) == quantity
+    )
     months = [f"{y}-{mo}" for y, mo, _ in cols]
     if not cols:
         return months, np.empty((len(table), 0))
@@ -81,14 +86,16 @@ def zone_names(table, label_field: str | None) -> list[str]:
     return [f"zone {i}" for i in table.get("zone_index", range(1, len(table) + 1))]
 
 
-def chart_monthly(table, path: str, label_field: str | None = None, zones: Sequence[str] | None = None,
-                  max_zones: int = 3) -> str:
+def chart_monthly(
+    table, path: str, label_field: str | None = None, zones: Sequence[str] | None = None, max_zones: int = 3
+) -> str:
     """Monthly NPP, RH and NEP (gC m-2 month-1) per zone, one panel per zone (the study's three-city figure)."""
     plt = _plt()
     names = zone_names(table, label_field)
     picks = [names.index(z) for z in zones if z in names] if zones else list(range(min(max_zones, len(names))))
-    fig, axes = plt.subplots(1, max(1, len(picks)), figsize=(4.2 * max(1, len(picks)), 3.4), dpi=110, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(1, len(picks)), figsize=(4.2 * max(1, len(picks)), 3.4), dpi=110, sharey=True, squeeze=False
+    )
     try:
         for ax, i in zip(axes[0], picks):
             for q in ("npp", "rh", "nep"):
@@ -113,8 +120,14 @@ def chart_annual(table, path: str, label_field: str | None = None) -> str:
     plt = _plt()
     names = zone_names(table, label_field)
     years, _ = annual_series(table, "npp")
-    fig, axes = plt.subplots(1, max(1, len(years)), figsize=(max(5, 0.9 * len(names) + 2) * max(1, len(years)), 3.8),
-                             dpi=110, squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1,
+        max(1, len(years)),
+        figsize=(max(5, 0.9 * len(names) + 2) * max(1, len(years)), 3.8),
+        dpi=110,
+        squeeze=False,
+        sharey=True,
+    )
     try:
         x = np.arange(len(names))
         for ax, (k, year) in zip(axes[0], enumerate(years)):
@@ -139,8 +152,14 @@ def chart_shares(shares: dict[str, dict[str, float]], path: str, title: str = "L
     plt = _plt()
     quantities = list(shares)
     classes = sorted({c for d in shares.values() for c in d})
-    palette = {"forest": "#1b5e20", "cropland": "#f9a825", "grassland": "#9ccc65", "water": "#1e88e5",
-               "built-up": "#c62828", "bare": "#8d6e63"}
+    palette = {
+        "forest": "#1b5e20",
+        "cropland": "#f9a825",
+        "grassland": "#9ccc65",
+        "water": "#1e88e5",
+        "built-up": "#c62828",
+        "bare": "#8d6e63",
+    }
     fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=110)
     try:
         up = np.zeros(len(quantities))  # positive shares stack upwards, negative (net sources of NEP) downwards
@@ -163,10 +182,19 @@ def chart_shares(shares: dict[str, dict[str, float]], path: str, title: str = "L
         plt.close(fig)
 
 
-def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units: str = "",
-                  cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None,
-                  centre_zero: bool = False, max_side: int = 800,
-                  classes: dict[int, tuple[str, str]] | None = None) -> str:
+def map_quicklook(
+    raster: str,
+    path: str,
+    band: int = 1,
+    title: str = "",
+    units: str = "",
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    centre_zero: bool = False,
+    max_side: int = 800,
+    classes: dict[int, tuple[str, str]] | None = None,
+) -> str:
     """Draw one band as a PNG picture (decimated to ``max_side`` cells).
 
     With a colour bar, or with a legend when ``classes`` ({value: (label, colour)}) describes a
@@ -178,8 +206,16 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
     plt = _plt()
     with rasterio.open(raster) as ds:
         f = max(1, int(np.ceil(max(ds.width, ds.height) / max_side)))
-        data = ds.read(band, out_shape=(max(1, ds.height // f), max(1, ds.width // f)), masked=True,
-                       resampling=Resampling.nearest).astype(float).filled(np.nan)
+        data = (
+            ds.read(
+                band,
+                out_shape=(max(1, ds.height // f), max(1, ds.width // f)),
+                masked=True,
+                resampling=Resampling.nearest,
+            )
+            .astype(float)
+            .filled(np.nan)
+        )
         label = ds.descriptions[band - 1] or f"band {band}"
     if centre_zero:  # symmetric around zero, at the 98th percentile of |value| so outliers do not wash it out
         m = float(np.nanpercentile(np.abs(data), 98)) if np.isfinite(data).any() else 1.0
@@ -196,8 +232,12 @@ def map_quicklook(raster: str, path: str, band: int = 1, title: str = "", units:
             colours = ListedColormap([classes[v][1] for v in values])
             norm = BoundaryNorm([v - 0.5 for v in values] + [values[-1] + 0.5], len(values))
             ax.imshow(data, cmap=colours, norm=norm, interpolation="nearest")
-            ax.legend(handles=[Patch(color=classes[v][1], label=classes[v][0]) for v in values], fontsize=7,
-                      loc="upper left", bbox_to_anchor=(1.01, 1))
+            ax.legend(
+                handles=[Patch(color=classes[v][1], label=classes[v][0]) for v in values],
+                fontsize=7,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1),
+            )
         else:
             im = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
             cb = fig.colorbar(im, ax=ax, shrink=0.8)
@@ -229,8 +269,9 @@ def readable(column: str) -> str:
 
 def _table_html(frame, max_rows: int = 60) -> str:
     frame = frame.rename(columns=readable)
-    body = frame.head(max_rows).to_html(index=False, float_format=lambda v: f"{v:,.1f}", na_rep="", border=0,
-                                        classes="t")
+    body = frame.head(max_rows).to_html(
+        index=False, float_format=lambda v: f"{v:,.1f}", na_rep="", border=0, classes="t"
+    )
     return f"<div class='tw'>{body}</div>"
 
 
@@ -275,8 +316,9 @@ def write_report(path: str, title: str, parameters: dict[str, object], sections:
             parts.append(_table_html(sec["table"]))
         files = sec.get("files") or []
         if files:
-            parts.append("<ul>" + "".join(f"<li><a href='{rel(p)}'>{html.escape(lbl)}</a></li>" for lbl, p in files)
-                         + "</ul>")
+            parts.append(
+                "<ul>" + "".join(f"<li><a href='{rel(p)}'>{html.escape(lbl)}</a></li>" for lbl, p in files) + "</ul>"
+            )
     parts.append("</body></html>")
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write("\n".join(parts))

@@ -90,12 +90,13 @@ def onto_window(
     off = lattice_offset(source, grid)
     if off is None:
         transform = rasterio.windows.transform(block_window, source.transform)
-        return reproject_window(block, transform, source.crs or GEOGRAPHIC_DEFAULT, grid, window,
-                                resampling, dtype, nodata)
+        return reproject_window(
+            block, transform, source.crs or GEOGRAPHIC_DEFAULT, grid, window, resampling, dtype, nodata
+        )
     out = np.full((block.shape[0], int(window.height), int(window.width)), nodata, dtype=dtype)
     r = int(block_window.row_off) - off[1] - int(window.row_off)
     c = int(block_window.col_off) - off[0] - int(window.col_off)
-    out[:, r:r + block.shape[1], c:c + block.shape[2]] = block
+    out[:, r : r + block.shape[1], c : c + block.shape[2]] = block
     return out
 
 

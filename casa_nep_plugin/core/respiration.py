@@ -11,9 +11,7 @@ from .params import RespirationParams
 _DEFAULT = RespirationParams()
 
 
-def heterotrophic_respiration(
-    t: ArrayLike, r: ArrayLike, params: RespirationParams = _DEFAULT
-) -> NDArray:
+def heterotrophic_respiration(t: ArrayLike, r: ArrayLike, params: RespirationParams = _DEFAULT) -> NDArray:
     """RH, gC m-2 month-1, from monthly mean air T (degC) and precipitation R (mm month-1).
 
     RH = 0.22 * (exp(0.0913*T) + ln(0.3145*R + 1)) * 30 * 0.465

@@ -103,11 +103,19 @@ def _check_one(path: str, parameter: str, extensions: tuple[str, ...] | None) ->
         if stat.S_ISDIR(mode):
             raise CasaInputError(parameter, f"'{path}' is a folder; give a file name.")
         if not stat.S_ISREG(mode):
-            kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
-                    "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+            kind = (
+                "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a named pipe"
+                if stat.S_ISFIFO(mode)
+                else "a socket"
+                if stat.S_ISSOCK(mode)
+                else "special"
+            )
             raise CasaInputError(
-                parameter, f"'{path}' is {kind} file, not a regular file; it will not be replaced. "
-                "Choose a file name in a folder."
+                parameter,
+                f"'{path}' is {kind} file, not a regular file; it will not be replaced. "
+                "Choose a file name in a folder.",
             )
     if extensions is not None:
         ext = os.path.splitext(path)[1].lower()
@@ -156,8 +164,9 @@ def check_output_paths(
     given_inputs = [(p, f) for p, f in candidates if f]
     for param, target in real.items():
         for in_param, in_file in given_inputs:
-            if (os.path.exists(target) and os.path.exists(in_file) and _same_file(target, in_file)) or \
-                    os.path.realpath(in_file) == target:
+            if (os.path.exists(target) and os.path.exists(in_file) and _same_file(target, in_file)) or os.path.realpath(
+                in_file
+            ) == target:
                 raise CasaInputError(
                     param,
                     f"'{outputs[param]}' is also the {in_param} input; writing there would destroy the input. "
@@ -167,9 +176,7 @@ def check_output_paths(
     for i, a in enumerate(params):
         for b in params[:i]:
             if real[a] == real[b] or (os.path.exists(real[a]) and _same_file(real[a], real[b])):
-                raise CasaInputError(
-                    a, f"'{outputs[a]}' is also the {b} output; give each output its own file name."
-                )
+                raise CasaInputError(a, f"'{outputs[a]}' is also the {b} output; give each output its own file name.")
     return real
 
 
@@ -378,12 +385,15 @@ class FolderLock:
 
 
 def _describe(info: dict) -> str:
-    return (f"run {info.get('command') or 'casanep:workflow'} (pid {info.get('pid', '?')} on "
-            f"{info.get('host', '?')}, started {info.get('started', '?')})")
+    return (
+        f"run {info.get('command') or 'casanep:workflow'} (pid {info.get('pid', '?')} on "
+        f"{info.get('host', '?')}, started {info.get('started', '?')})"
+    )
 
 
-def acquire_folder_lock(folder: str, command: str = "casanep:workflow", parameter: str = "OUTPUT_FOLDER",
-                        grace_seconds: float = 30.0) -> FolderLock:
+def acquire_folder_lock(
+    folder: str, command: str = "casanep:workflow", parameter: str = "OUTPUT_FOLDER", grace_seconds: float = 30.0
+) -> FolderLock:
     """Take the folder's lock file atomically, or refuse naming the run that holds it.
 
     The lock file (``.casanep-workflow.lock``, JSON: pid, host, start, command)
@@ -417,8 +427,10 @@ def acquire_folder_lock(folder: str, command: str = "casanep:workflow", paramete
                     continue
                 if age < grace_seconds:
                     raise CasaInputError(
-                        parameter, f"another run is starting in '{folder}' (lock file {LOCK_NAME} is being "
-                        "written); wait for it or choose another folder.") from None
+                        parameter,
+                        f"another run is starting in '{folder}' (lock file {LOCK_NAME} is being "
+                        "written); wait for it or choose another folder.",
+                    ) from None
             elif held.get("host") != host or _alive(int(held.get("pid", 0) or 0), held.get("pid_start")):
                 raise CasaInputError(
                     parameter,
@@ -574,8 +586,10 @@ def explain_exception(
         names = {path, os.path.abspath(path), os.path.dirname(os.path.abspath(path))}
         if isinstance(exc, OSError) and (getattr(exc, "filename", None) in names or any(n in text for n in names)):
             if isinstance(exc, (NotADirectoryError, FileExistsError)):
-                return CasaInputError(param, f"'{path}' cannot be used: a part of the path is a file, not a "
-                                             "folder. Choose a path in a folder.")
+                return CasaInputError(
+                    param,
+                    f"'{path}' cannot be used: a part of the path is a file, not a folder. Choose a path in a folder.",
+                )
             return CasaInputError(param, f"cannot write '{path}' ({exc.strerror or _first_line(text)}).")
     return None  # the caller says "unexpected error" with GDAL's or Python's own words
 

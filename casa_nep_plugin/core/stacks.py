@@ -119,16 +119,19 @@ def _announce(st: Stack, warning: Callable[[str], None], info: Callable[[str], N
     """Say how a stack's columns are labelled, and which of its years are partial."""
     name, labels = st.name.upper(), st.labels
     if st.months is None:
-        info(f"{name}: bands are not described as months (YYYY-MM); columns use "
-             f"{', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''} and no yearly sums are made.")
+        info(
+            f"{name}: bands are not described as months (YYYY-MM); columns use "
+            f"{', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''} and no yearly sums are made."
+        )
         return
     for year, idx in st.years.items():
         if len(idx) != 12:
             warning(f"{name}: {year} has {len(idx)} months; its yearly columns sum those.")
 
 
-def _open_stack(name: str, path: str, grid: ModelGrid | None, first: str, same_grid: bool,
-                warning: Callable[[str], None]) -> Stack:
+def _open_stack(
+    name: str, path: str, grid: ModelGrid | None, first: str, same_grid: bool, warning: Callable[[str], None]
+) -> Stack:
     """Open one stack and place it on ``grid`` (the first stack's, None for the first itself)."""
     inp = RasterInput.open(path, name.upper(), monthly=False)
     labels, months = band_labels(list(inp.opened().descriptions))
@@ -157,7 +160,9 @@ def _open_stack(name: str, path: str, grid: ModelGrid | None, first: str, same_g
 
 
 def open_stacks(
-    stacks: dict[str, str | None], warning: Callable[[str], None] = _noop, info: Callable[[str], None] = _noop,
+    stacks: dict[str, str | None],
+    warning: Callable[[str], None] = _noop,
+    info: Callable[[str], None] = _noop,
     same_grid: bool = False,
 ) -> tuple[ModelGrid, list[Stack]]:
     """Open the named stacks (name -> path; None skipped) on the first one's grid.
@@ -170,9 +175,7 @@ def open_stacks(
 
     given = [(n, p) for n, p in stacks.items() if p]
     if not given:
-        raise CasaInputError(
-            "/".join(n.upper() for n in stacks), "give at least one raster stack (NPP, RH or NEP)."
-        )
+        raise CasaInputError("/".join(n.upper() for n in stacks), "give at least one raster stack (NPP, RH or NEP).")
     out: list[Stack] = []
     grid: ModelGrid | None = None
     try:
@@ -182,9 +185,13 @@ def open_stacks(
             if grid is None:
                 grid = st.raster.grid
             _announce(st, warning, info)
-        check_same_periods([(st.name.upper(), st.raster.path, [(d or "").strip() for d in
-                                                              st.raster.opened().descriptions])
-                            for st in out if st.name in ("npp", "rh", "nep")])  # the flux stacks only
+        check_same_periods(
+            [
+                (st.name.upper(), st.raster.path, [(d or "").strip() for d in st.raster.opened().descriptions])
+                for st in out
+                if st.name in ("npp", "rh", "nep")
+            ]
+        )  # the flux stacks only
     except BaseException:
         close_stacks(out)
         raise
@@ -223,8 +230,7 @@ def scan_stacks(
         _scan_ahead(windows, stacks, visit, callbacks, threads)
 
 
-def _scan_ahead(windows: list[Window], stacks: list[Stack], visit: VisitFn, callbacks: Callbacks,
-                threads: int) -> None:
+def _scan_ahead(windows: list[Window], stacks: list[Stack], visit: VisitFn, callbacks: Callbacks, threads: int) -> None:
     """Visit ``windows`` in order while ``threads`` workers read the next ones, each with its own handles."""
     import threading
     from collections import deque

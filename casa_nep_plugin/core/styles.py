@@ -43,8 +43,14 @@ def _sample(path: str, max_cells: int) -> np.ndarray:
     return np.ma.filled(data.astype("float64"), np.nan)
 
 
-def display_range(path: str, diverging: bool = False, monthly: bool = True, lower: float = 2.0,
-                  upper: float = 98.0, max_cells: int = 250_000) -> DisplayRange | None:
+def display_range(
+    path: str,
+    diverging: bool = False,
+    monthly: bool = True,
+    lower: float = 2.0,
+    upper: float = 98.0,
+    max_cells: int = 250_000,
+) -> DisplayRange | None:
     """Return the ramp range and first band of the raster at ``path``; None when it holds no valid cell."""
     data = _sample(path, max_cells)
     valid = data[np.isfinite(data)]

@@ -18,9 +18,7 @@ def table_format(path: str, parameter: str = "OUTPUT") -> str:
     """Return 'GPKG' or 'CSV' from the file extension (a clear error otherwise)."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in TABLE_FORMATS:
-        raise CasaInputError(
-            parameter, f"write the table as a GeoPackage (.gpkg) or CSV (.csv), not '{ext or path}'."
-        )
+        raise CasaInputError(parameter, f"write the table as a GeoPackage (.gpkg) or CSV (.csv), not '{ext or path}'.")
     return TABLE_FORMATS[ext]
 
 
@@ -43,8 +41,11 @@ def write_table(frame, path: str, layer: str | None = None, parameter: str = "OU
     check_writable(path, parameter)
     with atomic_path(path) as tmp:
         if fmt == "CSV":
-            plain = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if isinstance(
-                frame, gpd.GeoDataFrame) else pd.DataFrame(frame)
+            plain = (
+                pd.DataFrame(frame.drop(columns=frame.geometry.name))
+                if isinstance(frame, gpd.GeoDataFrame)
+                else pd.DataFrame(frame)
+            )
             plain.to_csv(tmp, index=False)
         else:
             layer = layer or os.path.splitext(os.path.basename(path))[0]
@@ -52,9 +53,7 @@ def write_table(frame, path: str, layer: str | None = None, parameter: str = "OU
                 from shapely.geometry import MultiPolygon, Polygon
 
                 out = frame.copy()
-                out[out.geometry.name] = [
-                    MultiPolygon([g]) if isinstance(g, Polygon) else g for g in out.geometry
-                ]
+                out[out.geometry.name] = [MultiPolygon([g]) if isinstance(g, Polygon) else g for g in out.geometry]
                 out.to_file(tmp, layer=layer, driver="GPKG")
             else:
                 _write_gpkg_table(pd.DataFrame(frame), tmp, layer)

@@ -47,8 +47,7 @@ def read_csv_rows(path: str | Path, parameter: str, required: list[str]) -> list
     if missing:
         raise CasaInputError(
             parameter,
-            f"table '{path}' lacks the column(s) {', '.join(missing)}; "
-            f"expected columns: {', '.join(required)}.",
+            f"table '{path}' lacks the column(s) {', '.join(missing)}; expected columns: {', '.join(required)}.",
         )
     return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
 
@@ -68,8 +67,7 @@ class VegetationClass:
 def _same_class(a: VegetationClass, b: VegetationClass) -> bool:
     """Equal rows (NaN equal to NaN): a repeated row is harmless, a conflicting one is not."""
     ta, tb = dataclasses.astuple(a), dataclasses.astuple(b)
-    return all(x == y or (isinstance(x, float) and isinstance(y, float) and x != x and y != y)
-               for x, y in zip(ta, tb))
+    return all(x == y or (isinstance(x, float) and isinstance(y, float) and x != x and y != y) for x, y in zip(ta, tb))
 
 
 def load_vegetation_table(
@@ -215,9 +213,7 @@ def load_code_table(
     keys = tuple(mapping[int(c)] for c in codes)
 
     def col(attr: str) -> NDArray:
-        return np.array(
-            [getattr(veg[k], attr) if k in veg else np.nan for k in keys], dtype=np.float64
-        )
+        return np.array([getattr(veg[k], attr) if k in veg else np.nan for k in keys], dtype=np.float64)
 
     return ClassLookup(
         codes=codes,

@@ -76,19 +76,21 @@ class NppTask:
             return n, 0
         lo = max(0, idx[0] - self.max_gap)
         hi = min(self.ndvi.count, idx[-1] + 1 + self.max_gap)
-        halo = self._screen(self.ndvi.read(window, list(range(lo + 1, hi + 1))), "ndvi", self.ndvi,
-                            list(range(lo, hi)), infs)
+        halo = self._screen(
+            self.ndvi.read(window, list(range(lo + 1, hi + 1))), "ndvi", self.ndvi, list(range(lo, hi)), infs
+        )
         filled, _ = gapfill.fill_linear(halo, self.max_gap)
-        n = filled[idx[0] - lo: idx[-1] + 1 - lo]
-        before = halo[idx[0] - lo: idx[-1] + 1 - lo]
+        n = filled[idx[0] - lo : idx[-1] + 1 - lo]
+        before = halo[idx[0] - lo : idx[-1] + 1 - lo]
         return n, int(np.count_nonzero(np.isfinite(n) & ~np.isfinite(before)))
 
     @staticmethod
     def _screen(block: NDArray, kind: str, inp: RasterInput, idx: list[int], infs: NDArray) -> NDArray:
         """Inf to nodata (counted in ``infs``) and the check of ``kind`` (core.plausibility.screen)."""
         months = [inp.months[i] for i in idx] if inp.months else None
-        block, k = plausibility.screen(block, kind, inp.parameter, months, scale=inp.scale,
-                                       nodata_declared=inp.nodata is not None)
+        block, k = plausibility.screen(
+            block, kind, inp.parameter, months, scale=inp.scale, nodata_declared=inp.nodata is not None
+        )
         if k:
             infs[_INF_INPUTS.index(inp.parameter)] += k
         return block
@@ -155,27 +157,39 @@ def _coverage_report(stats: RunStats, cb: Callbacks, gap_fill: str = "none", max
     if gap_fill == "linear":
         filled = int(stats.counters.get("_filled", np.zeros(1))[0])
         cb.info(f"GAP_FILL linear (MAX_GAP {max_gap}): {filled} NDVI cell-months filled.")
-        tags["casanep_gap_fill"] = metadata_json({"method": "linear", "max_gap": int(max_gap),
-                                                  "filled_cell_months": filled})
+        tags["casanep_gap_fill"] = metadata_json(
+            {"method": "linear", "max_gap": int(max_gap), "filled_cell_months": filled}
+        )
     total, got = int(c[0]), int(c[1])
     lost = {name: int(v) for name, v in zip(_LIMITS, c[2:]) if v}
     share = got / total if total else 0.0
     worst = max(lost, key=lambda k: lost[k]) if lost else None
     if total == 0:
-        raise CasaInputError("NDVI", "has no valid cell on a land-cover class with NPP: nothing could be computed. "
-                             "Check NDVI_SCALE, the NDVI nodata value and that NDVI and LANDCOVER overlap.")
+        raise CasaInputError(
+            "NDVI",
+            "has no valid cell on a land-cover class with NPP: nothing could be computed. "
+            "Check NDVI_SCALE, the NDVI nodata value and that NDVI and LANDCOVER overlap.",
+        )
     if got == 0:
-        raise CasaInputError(worst or "NDVI", "does not overlap the NDVI cells: no NPP could be computed. Check the "
-                             "extent and CRS of the climate inputs.")
-    text = (f"coverage: NPP computed for {got} of {total} NDVI-valid cell-months on classes with NPP "
-            f"({100.0 * share:.1f} %).")
+        raise CasaInputError(
+            worst or "NDVI",
+            "does not overlap the NDVI cells: no NPP could be computed. Check the "
+            "extent and CRS of the climate inputs.",
+        )
+    text = (
+        f"coverage: NPP computed for {got} of {total} NDVI-valid cell-months on classes with NPP "
+        f"({100.0 * share:.1f} %)."
+    )
     cb.info(text)
     if share < COVERAGE_WARNING:
-        cb.warning(f"{worst or 'NDVI'}: only {100.0 * share:.1f} % of the NDVI-valid cell-months could be computed "
-                   f"({lost.get(worst, total - got) if worst else total - got} lost to {worst or 'the inputs'}); "
-                   "zone totals will be too low. Extend that input to cover the NDVI grid.")
-    tags["casanep_coverage"] = metadata_json({"cell_months_ndvi_valid": total, "cell_months_computed": got,
-                                              "share": round(share, 6), "lost_to": lost})
+        cb.warning(
+            f"{worst or 'NDVI'}: only {100.0 * share:.1f} % of the NDVI-valid cell-months could be computed "
+            f"({lost.get(worst, total - got) if worst else total - got} lost to {worst or 'the inputs'}); "
+            "zone totals will be too low. Extend that input to cover the NDVI grid."
+        )
+    tags["casanep_coverage"] = metadata_json(
+        {"cell_months_ndvi_valid": total, "cell_months_computed": got, "share": round(share, 6), "lost_to": lost}
+    )
     return tags
 
 
@@ -221,8 +235,10 @@ class NepTask:
         b = self.rh.read(window, bands)
         out: dict[str, object] = {"nep": (balance.nep(a, b), bands)}
         if self.ratio:
-            out["ratio"] = (balance.respiration_ratio(a.sum(axis=0), b.sum(axis=0))[np.newaxis].astype(np.float32),
-                            [part + 1])
+            out["ratio"] = (
+                balance.respiration_ratio(a.sum(axis=0), b.sum(axis=0))[np.newaxis].astype(np.float32),
+                [part + 1],
+            )
         return out
 
 
@@ -243,6 +259,11 @@ class AnnualTask:
         bands = [i + 1 for i in self.years[part]]
         a = balance.annual_sum(self.npp.read(window, bands), [list(range(len(bands)))])
         b = balance.annual_sum(self.rh.read(window, bands), [list(range(len(bands)))])
-        out = {"npp": a, "rh": b, "nep": balance.nep(a, b), "ratio": balance.respiration_ratio(a, b),
-               "class": balance.sink_source_class(a, b, self.threshold)}
+        out = {
+            "npp": a,
+            "rh": b,
+            "nep": balance.nep(a, b),
+            "ratio": balance.respiration_ratio(a, b),
+            "class": balance.sink_source_class(a, b, self.threshold),
+        }
         return {k: (v, [part + 1]) for k, v in out.items()}

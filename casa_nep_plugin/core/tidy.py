@@ -66,12 +66,20 @@ def long_table(wide: pd.DataFrame, zone: str | pd.Series = "all", klass: str | p
         if parsed is None:
             continue
         q, y, mo, stat, unit = parsed
-        parts.append(pd.DataFrame({
-            "zone": zones.astype(str).to_numpy(), "class": classes.astype(str).to_numpy(),
-            "year": pd.array([y] * len(wide), dtype="Int64"), "month": pd.array([mo] * len(wide), dtype="Int64"),
-            "quantity": q, "statistic": stat, "value": pd.to_numeric(wide[column], errors="coerce").to_numpy(),
-            "unit": unit,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "zone": zones.astype(str).to_numpy(),
+                    "class": classes.astype(str).to_numpy(),
+                    "year": pd.array([y] * len(wide), dtype="Int64"),
+                    "month": pd.array([mo] * len(wide), dtype="Int64"),
+                    "quantity": q,
+                    "statistic": stat,
+                    "value": pd.to_numeric(wide[column], errors="coerce").to_numpy(),
+                    "unit": unit,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=LONG_COLUMNS)
     return pd.concat(parts, ignore_index=True)[LONG_COLUMNS]

@@ -60,8 +60,17 @@ from .uncertainty_draws import (
 from .uncertainty_result import UncertaintyResult, chart_intervals, write_uncertainty_report
 from .uncertainty_task import EnsembleTask, member_tables
 
-__all__ = ["DEFAULT_UNCERTAINTY_TABLE", "Distribution", "load_distributions", "draw_members", "MemberParams",
-           "run_uncertainty", "UncertaintyResult", "chart_intervals", "write_uncertainty_report"]
+__all__ = [
+    "DEFAULT_UNCERTAINTY_TABLE",
+    "Distribution",
+    "load_distributions",
+    "draw_members",
+    "MemberParams",
+    "run_uncertainty",
+    "UncertaintyResult",
+    "chart_intervals",
+    "write_uncertainty_report",
+]
 
 #: The maps: key, units, quantity recorded, parameter.
 MAPS = (
@@ -85,8 +94,9 @@ class _Opened:
     years: dict[str, list[int]]
 
 
-def _check_arguments(ndvi_scale: float, confidence: float, gap_fill: str, max_gap: int,
-                     outputs: dict[str, str | None]) -> None:
+def _check_arguments(
+    ndvi_scale: float, confidence: float, gap_fill: str, max_gap: int, outputs: dict[str, str | None]
+) -> None:
     """Refuse wrong numbers and unwritable outputs before anything is read."""
     if not (ndvi_scale > 0):
         raise CasaInputError("NDVI_SCALE", f"must be a positive number, not {ndvi_scale}.")
@@ -112,23 +122,26 @@ def _classes(class_table: str | None, vegetation_table: str | None, params: Mode
     key_index = {k: i for i, k in enumerate(keys)}
     pos_class = np.array([key_index.get(k, -1) for k in lookup.class_keys], np.int64)
     base = {
-        "epsilon_max": np.array([cp0.epsilon_max_override if cp0.epsilon_max_override is not None
-                                 else veg[k].epsilon_max for k in keys]),
+        "epsilon_max": np.array(
+            [cp0.epsilon_max_override if cp0.epsilon_max_override is not None else veg[k].epsilon_max for k in keys]
+        ),
         "ndvi_min": np.array([veg[k].ndvi_min for k in keys]),
         "ndvi_max": np.array([veg[k].ndvi_max for k in keys]),
     }
     return lookup, keys, pos_class, base
 
 
-def _open_inputs(inp: _Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float,
-                 cb: Callbacks) -> _Opened:
+def _open_inputs(
+    inp: _Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float, cb: Callbacks
+) -> _Opened:
     """Open and check the inputs as :func:`.model.run_npp` does, and read them onto the NDVI grid."""
     nd = inp.need("ndvi", paths["NDVI"], "NDVI", scale=ndvi_scale)
     months = _reference_months(nd)
     grid = nd.grid
     t = inp.need("t", paths["TEMPERATURE"], "TEMPERATURE")
     stacks: dict[str, RasterInput | None] = {
-        "sol": inp.need("sol", paths["SOLAR_RADIATION"], "SOLAR_RADIATION"), "t": t,
+        "sol": inp.need("sol", paths["SOLAR_RADIATION"], "SOLAR_RADIATION"),
+        "t": t,
         "p": inp.need("p", paths["PRECIPITATION"], "PRECIPITATION"),
         "e": inp.open("e", paths["EVAPOTRANSPIRATION"], "EVAPOTRANSPIRATION"),
         "pet": inp.open("pet", paths["POTENTIAL_ET"], "POTENTIAL_ET"),
@@ -165,15 +178,22 @@ def _zones(zones, grid: ModelGrid, weighting: str, cb: Callbacks):
 
 def _output_specs(paths: dict[str, str | None], years: list[str], mp: MemberParams, seed: int) -> list[OutputSpec]:
     """Return the specs of the maps asked for: one band per year, the members, seed and varied parameters recorded."""
-    tags = {"casanep_members": str(mp.members), "casanep_seed": str(seed),
-            "casanep_varied": metadata_json(mp.varied),
-            "casanep_annual_rule": "annual = sum of the year's months; a cell missing any month is nodata"}
-    return [OutputSpec(key, paths[name] or "", list(years), units, dict(tags, casanep_quantity=what), parameter=name)
-            for key, units, what, name in MAPS if paths.get(name)]
+    tags = {
+        "casanep_members": str(mp.members),
+        "casanep_seed": str(seed),
+        "casanep_varied": metadata_json(mp.varied),
+        "casanep_annual_rule": "annual = sum of the year's months; a cell missing any month is nodata",
+    }
+    return [
+        OutputSpec(key, paths[name] or "", list(years), units, dict(tags, casanep_quantity=what), parameter=name)
+        for key, units, what, name in MAPS
+        if paths.get(name)
+    ]
 
 
-def _collect(stats: RunStats, labels: list[str], years: list[str], confidence: float,
-             mp: MemberParams) -> UncertaintyResult:
+def _collect(
+    stats: RunStats, labels: list[str], years: list[str], confidence: float, mp: MemberParams
+) -> UncertaintyResult:
     """Return the zone counters the tasks returned (summed by the engine in window order) as a result."""
     c = stats.counters
     nz, ny = len(labels), len(years)
@@ -184,8 +204,9 @@ def _collect(stats: RunStats, labels: list[str], years: list[str], confidence: f
     totals = year_stack("_totals", (mp.members, nz, 3))
     valid_m2 = year_stack("_valid_m2_", (nz, 3))
     valid_cells = year_stack("_valid_cells", (nz, 3))
-    return UncertaintyResult(labels, list(years), totals, valid_m2, valid_cells, c.get("_cells", np.zeros(nz)),
-                             confidence, mp)
+    return UncertaintyResult(
+        labels, list(years), totals, valid_m2, valid_cells, c.get("_cells", np.zeros(nz)), confidence, mp
+    )
 
 
 def run_uncertainty(
@@ -235,30 +256,56 @@ def run_uncertainty(
     """
     params = params or ModelParams()
     cb = callbacks or Callbacks()
-    outputs = {"TABLE": table_output, "SD_OUTPUT": sd_output, "PROBABILITY_OUTPUT": probability_output,
-               "MEAN_OUTPUT": mean_output, "CHART": chart_output}
+    outputs = {
+        "TABLE": table_output,
+        "SD_OUTPUT": sd_output,
+        "PROBABILITY_OUTPUT": probability_output,
+        "MEAN_OUTPUT": mean_output,
+        "CHART": chart_output,
+    }
     _check_arguments(ndvi_scale, confidence, gap_fill, max_gap, outputs)
     lookup, keys, pos_class, base = _classes(class_table, vegetation_table, params)
     mp = draw_members(load_distributions(uncertainty_table), keys, base, params, members, seed)
-    cb.info(f"{members} members (seed {seed}); varied: {', '.join(mp.varied) or 'nothing (every distribution has '}"
-            f"{'' if mp.varied else 'zero width)'}.")
-    paths = {"NDVI": ndvi, "LANDCOVER": landcover, "SOLAR_RADIATION": solar_radiation, "TEMPERATURE": temperature,
-             "PRECIPITATION": precipitation, "EVAPOTRANSPIRATION": evapotranspiration, "POTENTIAL_ET": potential_et}
+    cb.info(
+        f"{members} members (seed {seed}); varied: {', '.join(mp.varied) or 'nothing (every distribution has '}"
+        f"{'' if mp.varied else 'zero width)'}."
+    )
+    paths = {
+        "NDVI": ndvi,
+        "LANDCOVER": landcover,
+        "SOLAR_RADIATION": solar_radiation,
+        "TEMPERATURE": temperature,
+        "PRECIPITATION": precipitation,
+        "EVAPOTRANSPIRATION": evapotranspiration,
+        "POTENTIAL_ET": potential_et,
+    }
     with _Inputs() as inp:
         o = _open_inputs(inp, paths, optimal_temperature, ndvi_scale, cb)
         zs, labels = _zones(zones, o.grid, weighting, cb)
         task = _task(o, lookup, pos_class, mp, params, zs, len(labels), gap_fill, max_gap)
         specs = _output_specs(outputs, list(o.years), mp, seed)
-        cb.info(f"Ensemble of {members} members over {len(o.months)} months ({o.months[0]} .. {o.months[-1]}) "
-                f"on a {o.grid.width} x {o.grid.height} grid, {len(labels)} zone(s).")
-        stats = run_chunks(o.grid, task, specs, parts=len(o.years), progress=cb.progress,
-                           is_cancelled=cb.is_cancelled, depth=12 * 16, block_values=block_values,
-                           block=_block_of(o.nd, *o.stacks.values()), threads=threads)
+        cb.info(
+            f"Ensemble of {members} members over {len(o.months)} months ({o.months[0]} .. {o.months[-1]}) "
+            f"on a {o.grid.width} x {o.grid.height} grid, {len(labels)} zone(s)."
+        )
+        stats = run_chunks(
+            o.grid,
+            task,
+            specs,
+            parts=len(o.years),
+            progress=cb.progress,
+            is_cancelled=cb.is_cancelled,
+            depth=12 * 16,
+            block_values=block_values,
+            block=_block_of(o.nd, *o.stacks.values()),
+            threads=threads,
+        )
     return _finish(_collect(stats, labels, list(o.years), confidence, mp), table_output, chart_output, specs)
 
 
-def _finish(result: UncertaintyResult, table_output: str | None, chart_output: str | None,
-            specs: list[OutputSpec]) -> UncertaintyResult:
+def _finish(
+    result: UncertaintyResult, table_output: str | None, chart_output: str | None, specs: list[OutputSpec]
+) -> UncertaintyResult:
     """Summarise the result and write the table and chart asked for; record every output's path."""
     result.table = result.summary()
     if table_output:
@@ -273,9 +320,32 @@ def _finish(result: UncertaintyResult, table_output: str | None, chart_output: s
     return result
 
 
-def _task(o: _Opened, lookup: ClassLookup, pos_class: np.ndarray, mp: MemberParams, params: ModelParams, zs,
-          n_zones: int, gap_fill: str, max_gap: int) -> EnsembleTask:
+def _task(
+    o: _Opened,
+    lookup: ClassLookup,
+    pos_class: np.ndarray,
+    mp: MemberParams,
+    params: ModelParams,
+    zs,
+    n_zones: int,
+    gap_fill: str,
+    max_gap: int,
+) -> EnsembleTask:
     """Return the pure, picklable window task of the run."""
-    return EnsembleTask(o.nd, o.lc, o.stacks, o.topt_in, o.topt_const, lookup, pos_class, member_tables(mp, params),
-                        params, list(o.years.values()), zs, n_zones, o.grid.row_cell_areas(), gap_fill,
-                        int(max_gap))
+    return EnsembleTask(
+        o.nd,
+        o.lc,
+        o.stacks,
+        o.topt_in,
+        o.topt_const,
+        lookup,
+        pos_class,
+        member_tables(mp, params),
+        params,
+        list(o.years.values()),
+        zs,
+        n_zones,
+        o.grid.row_cell_areas(),
+        gap_fill,
+        int(max_gap),
+    )

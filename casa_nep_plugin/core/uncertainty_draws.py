@@ -21,13 +21,27 @@ from .errors import CasaInputError
 from .params import ModelParams
 from .tables import TABLES_DIR, read_csv_rows
 
-__all__ = ["DEFAULT_UNCERTAINTY_TABLE", "CLASS_PARAMETERS", "SCALAR_PARAMETERS", "Distribution",
-           "load_distributions", "MemberParams", "draw_members"]
+__all__ = [
+    "DEFAULT_UNCERTAINTY_TABLE",
+    "CLASS_PARAMETERS",
+    "SCALAR_PARAMETERS",
+    "Distribution",
+    "load_distributions",
+    "MemberParams",
+    "draw_members",
+]
 
 DEFAULT_UNCERTAINTY_TABLE = TABLES_DIR / "parameter_uncertainty.csv"
 CLASS_PARAMETERS = ("epsilon_max", "ndvi_min", "ndvi_max")
-SCALAR_PARAMETERS = ("fpar_min", "fpar_max", "te2_scale", "water_stress_min", "respiration_a", "respiration_b",
-                     "respiration_c")
+SCALAR_PARAMETERS = (
+    "fpar_min",
+    "fpar_max",
+    "te2_scale",
+    "water_stress_min",
+    "respiration_a",
+    "respiration_b",
+    "respiration_c",
+)
 
 
 @dataclass(frozen=True)
@@ -66,13 +80,13 @@ def _parse_args(text: str, parameter: str, row: str) -> dict[str, float]:
                 raise ValueError
             out[key.strip()] = float(value)
         except ValueError as exc:
-            raise CasaInputError(parameter, f"row '{row}': arguments must be key=value pairs separated by ';', "
-                                 f"not '{text}'.") from exc
+            raise CasaInputError(
+                parameter, f"row '{row}': arguments must be key=value pairs separated by ';', not '{text}'."
+            ) from exc
     return out
 
 
-_KNOWN_ARGS = {"fixed": {"value"}, "normal": {"mean", "sd", "rel_sd"},
-               "uniform": {"low", "high", "rel_half_width"}}
+_KNOWN_ARGS = {"fixed": {"value"}, "normal": {"mean", "sd", "rel_sd"}, "uniform": {"low", "high", "rel_half_width"}}
 
 
 def load_distributions(path: str | Path | None = None, parameter: str = "UNCERTAINTY_TABLE") -> dict[str, Distribution]:
@@ -85,19 +99,26 @@ def load_distributions(path: str | Path | None = None, parameter: str = "UNCERTA
         name, kind = row["parameter"], row["distribution"].lower()
         base = name.split(":")[0]
         if not ((base in CLASS_PARAMETERS and ":" in name) or name in known):
-            raise CasaInputError(parameter, f"unknown parameter '{name}'; known: "
-                                 f"{', '.join(p + ':<class or *>' for p in CLASS_PARAMETERS)}, "
-                                 f"{', '.join(SCALAR_PARAMETERS)}.")
+            raise CasaInputError(
+                parameter,
+                f"unknown parameter '{name}'; known: "
+                f"{', '.join(p + ':<class or *>' for p in CLASS_PARAMETERS)}, "
+                f"{', '.join(SCALAR_PARAMETERS)}.",
+            )
         if kind not in _KNOWN_ARGS:
-            raise CasaInputError(parameter, f"row '{name}': distribution must be fixed, normal or uniform, "
-                                 f"not '{kind}'.")
+            raise CasaInputError(
+                parameter, f"row '{name}': distribution must be fixed, normal or uniform, not '{kind}'."
+            )
         args = _parse_args(row["arguments"], parameter, name)
         bad = set(args) - _KNOWN_ARGS[kind]
         if bad:
-            raise CasaInputError(parameter, f"row '{name}': {kind} takes {', '.join(sorted(_KNOWN_ARGS[kind]))}, "
-                                 f"not {', '.join(sorted(bad))}.")
+            raise CasaInputError(
+                parameter,
+                f"row '{name}': {kind} takes {', '.join(sorted(_KNOWN_ARGS[kind]))}, not {', '.join(sorted(bad))}.",
+            )
         if any(args.get(k, 0) < 0 for k in ("sd", "rel_sd", "rel_half_width")) or (
-                "low" in args and "high" in args and args["high"] < args["low"]):
+            "low" in args and "high" in args and args["high"] < args["low"]
+        ):
             raise CasaInputError(parameter, f"row '{name}': a negative spread or low > high.")
         out[name] = Distribution(kind, args, row["source"])
     return out
@@ -122,13 +143,25 @@ class MemberParams:
 
 def _centres(params: ModelParams) -> dict[str, float]:
     c, r = params.casa, params.respiration
-    return {"fpar_min": c.fpar_min, "fpar_max": c.fpar_max, "te2_scale": c.te2_scale,
-            "water_stress_min": c.water_stress_min, "respiration_a": r.a, "respiration_b": r.b,
-            "respiration_c": r.c}
+    return {
+        "fpar_min": c.fpar_min,
+        "fpar_max": c.fpar_max,
+        "te2_scale": c.te2_scale,
+        "water_stress_min": c.water_stress_min,
+        "respiration_a": r.a,
+        "respiration_b": r.b,
+        "respiration_c": r.c,
+    }
 
 
-def draw_members(distributions: dict[str, Distribution], keys: list[str], base: dict[str, NDArray],
-                 params: ModelParams, members: int, seed: int) -> MemberParams:
+def draw_members(
+    distributions: dict[str, Distribution],
+    keys: list[str],
+    base: dict[str, NDArray],
+    params: ModelParams,
+    members: int,
+    seed: int,
+) -> MemberParams:
     """Draw every member's parameters up front, in a fixed order, from ``default_rng(seed)``.
 
     ``keys``: vegetation classes with NPP; ``base``: their run values (``epsilon_max``,
@@ -165,4 +198,3 @@ def draw_members(distributions: dict[str, Distribution], keys: list[str], base: 
     sc["respiration_a"] = np.maximum(sc["respiration_a"], 0.0)
     sc["respiration_c"] = np.maximum(sc["respiration_c"], 0.0)
     return MemberParams(list(keys), cls["epsilon_max"], cls["ndvi_min"], cls["ndvi_max"], sc, varied)
-

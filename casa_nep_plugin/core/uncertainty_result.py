@@ -43,8 +43,7 @@ class UncertaintyResult:
 
         lo = (100.0 - self.confidence) / 2.0
         hi = 100.0 - lo
-        names: list[tuple[str, float]] = [("mean", 0.0), ("sd", 0.0), (f"p{lo:g}", lo), ("p50", 50.0),
-                                          (f"p{hi:g}", hi)]
+        names: list[tuple[str, float]] = [("mean", 0.0), ("sd", 0.0), (f"p{lo:g}", lo), ("p50", 50.0), (f"p{hi:g}", hi)]
         cols: OrderedDict[str, object] = OrderedDict()
         cols["zone"] = self.labels
         cols["cells"] = self.cells
@@ -54,8 +53,10 @@ class UncertaintyResult:
                     tot = self.totals_g[:, :, yi, qi]  # (members, zones)
                     area = self.valid_m2[:, yi, qi]
                     has = area > 0
-                    per = {"total_ktC": np.where(has, tot / 1e9, np.nan),
-                           "per_m2": np.where(has, tot / np.where(has, area, 1), np.nan)}
+                    per = {
+                        "total_ktC": np.where(has, tot / 1e9, np.nan),
+                        "per_m2": np.where(has, tot / np.where(has, area, 1), np.nan),
+                    }
                     for kind, v in per.items():
                         for stat, pct in names:
                             if stat == "mean":
@@ -66,8 +67,11 @@ class UncertaintyResult:
                                 x = np.percentile(v, pct, axis=0)
                             cols[f"{q}_{year}_{kind}_{stat}"] = x
                     cols[f"{q}_{year}_valid_cells"] = self.valid_cells[:, yi, qi]
-                    cols[f"{q}_{year}_coverage_pct"] = np.where(self.cells > 0, 100.0 * self.valid_cells[:, yi, qi]
-                                                                / np.where(self.cells > 0, self.cells, 1), np.nan)
+                    cols[f"{q}_{year}_coverage_pct"] = np.where(
+                        self.cells > 0,
+                        100.0 * self.valid_cells[:, yi, qi] / np.where(self.cells > 0, self.cells, 1),
+                        np.nan,
+                    )
                 nep = self.totals_g[:, :, yi, 2]
                 cols[f"nep_{year}_p_sink"] = np.where(self.valid_m2[:, yi, 2] > 0, (nep > 0).mean(axis=0), np.nan)
         return pd.DataFrame(cols)
@@ -100,8 +104,10 @@ def chart_intervals(result: UncertaintyResult, path: str) -> str:
             ax.set_xticks(x)
             ax.set_xticklabels(result.labels, fontsize=8)
             ax.set_ylabel("ktC a$^{-1}$")
-            ax.set_title(f"{year}: zone totals, median and {result.confidence:g} % interval "
-                         f"({result.members.members} members)", fontsize=9)
+            ax.set_title(
+                f"{year}: zone totals, median and {result.confidence:g} % interval ({result.members.members} members)",
+                fontsize=9,
+            )
             ax.legend(fontsize=8, ncol=3)
         fig.tight_layout()
         from .outputs import atomic_path
@@ -113,8 +119,9 @@ def chart_intervals(result: UncertaintyResult, path: str) -> str:
     return path
 
 
-def write_uncertainty_report(result: UncertaintyResult, path: str,
-                             title: str = "casa-nep parameter uncertainty") -> str:
+def write_uncertainty_report(
+    result: UncertaintyResult, path: str, title: str = "casa-nep parameter uncertainty"
+) -> str:
     """Write the HTML report; return its path.
 
     What was varied (with the sources of the distributions), the chart of zone totals
@@ -131,15 +138,36 @@ def write_uncertainty_report(result: UncertaintyResult, path: str,
         chart = chart_intervals(result, os.path.join(folder, stem + "_chart.png"))
     lo = (100.0 - result.confidence) / 2.0
     hi = 100.0 - lo
-    keep = ["zone", "cells"] + [c for c in result.table.columns if re.fullmatch(
-        rf"(npp|rh|nep)_\d{{4}}_total_ktC_(mean|sd|p{lo:g}|p{hi:g})|nep_\d{{4}}_p_sink|(npp|rh|nep)_\d{{4}}_coverage_pct",
-        c)]
+    keep = ["zone", "cells"] + [
+        c
+        for c in result.table.columns
+        if re.fullmatch(
+            rf"(npp|rh|nep)_\d{{4}}_total_ktC_(mean|sd|p{lo:g}|p{hi:g})|nep_\d{{4}}_p_sink|(npp|rh|nep)_\d{{4}}_coverage_pct",
+            c,
+        )
+    ]
     mp = result.members
-    params = {"members": mp.members, "confidence (%)": result.confidence,
-              "varied parameters": ", ".join(mp.varied) or "none"}
-    text = (f"Annual totals per zone (ktC a<sup>-1</sup>): ensemble mean, standard deviation and the {lo:g} / {hi:g} "
-            f"percentiles over {mp.members} members; P(sink) is the share of members in which the zone's annual NEP "
-            "is positive. " + report.ANNUAL_RULE + " The intervals cover the parameters listed, not the errors of the "
-            "inputs or of the model's structure.")
-    return report.write_report(path, title, params, [{"title": "Zone totals with intervals", "text": text,
-                                                      "images": [chart], "table": pd.DataFrame(result.table[keep])}])
+    params = {
+        "members": mp.members,
+        "confidence (%)": result.confidence,
+        "varied parameters": ", ".join(mp.varied) or "none",
+    }
+    text = (
+        f"Annual totals per zone (ktC a<sup>-1</sup>): ensemble mean, standard deviation and the {lo:g} / {hi:g} "
+        f"percentiles over {mp.members} members; P(sink) is the share of members in which the zone's annual NEP "
+        "is positive. " + report.ANNUAL_RULE + " The intervals cover the parameters listed, not the errors of the "
+        "inputs or of the model's structure."
+    )
+    return report.write_report(
+        path,
+        title,
+        params,
+        [
+            {
+                "title": "Zone totals with intervals",
+                "text": text,
+                "images": [chart],
+                "table": pd.DataFrame(result.table[keep]),
+            }
+        ],
+    )

@@ -116,9 +116,25 @@ def member_tables(mp: MemberParams, params: ModelParams) -> MemberTables:
     eps = mp.epsilon_max.T.astype(F32) * ratio[:, None]
     a, b, c = sc["respiration_a"], sc["respiration_b"], sc["respiration_c"]
     fixed = bool(np.all(a == rp0.a) and np.all(b == rp0.b) and np.all(c == rp0.c))
-    return MemberTables(lo, hi, sr_lo, sr_hi, k_ndvi, k_sr, base, eps, fmin.astype(F32), fmax.astype(F32),
-                        sc["water_stress_min"].astype(F32), a * (rp0.days * rp0.carbon_fraction), b.astype(F32),
-                        c.astype(F32), fixed, bool(np.ptp(b) > 0), bool(np.ptp(c) > 0))
+    return MemberTables(
+        lo,
+        hi,
+        sr_lo,
+        sr_hi,
+        k_ndvi,
+        k_sr,
+        base,
+        eps,
+        fmin.astype(F32),
+        fmax.astype(F32),
+        sc["water_stress_min"].astype(F32),
+        a * (rp0.days * rp0.carbon_fraction),
+        b.astype(F32),
+        c.astype(F32),
+        fixed,
+        bool(np.ptp(b) > 0),
+        bool(np.ptp(c) > 0),
+    )
 
 
 @dataclass
@@ -170,8 +186,14 @@ class EnsembleTask:
     # -- reading -------------------------------------------------------------------------
     def _read(self, inp: RasterInput, window: Window, idx: list[int], kind: str) -> NDArray:
         months = [inp.months[i] for i in idx] if inp.months else None
-        return plausibility.screen(inp.read(window, [i + 1 for i in idx]), kind, inp.parameter, months,
-                                   scale=inp.scale, nodata_declared=inp.nodata is not None)[0]
+        return plausibility.screen(
+            inp.read(window, [i + 1 for i in idx]),
+            kind,
+            inp.parameter,
+            months,
+            scale=inp.scale,
+            nodata_declared=inp.nodata is not None,
+        )[0]
 
     def _ndvi(self, window: Window, idx: list[int]) -> NDArray:
         """Return the year's NDVI, gaps filled from up to ``max_gap`` months either side (as ``tasks.NppTask``)."""
@@ -180,7 +202,7 @@ class EnsembleTask:
         lo = max(0, idx[0] - self.max_gap)
         hi = min(self.ndvi.count, idx[-1] + 1 + self.max_gap)
         filled, _ = gapfill.fill_linear(self._read(self.ndvi, window, list(range(lo, hi)), "ndvi"), self.max_gap)
-        return filled[idx[0] - lo: idx[-1] + 1 - lo]
+        return filled[idx[0] - lo : idx[-1] + 1 - lo]
 
     def _classes(self, window: Window) -> NDArray:
         """Return the class row per cell of the window (-1: no NPP: water, ice, nodata); refuse unknown codes."""
@@ -190,8 +212,9 @@ class EnsembleTask:
         has = np.isfinite(raw)
         if (has & ~known).any():
             shown = ", ".join(str(int(c)) for c in np.unique(codes[has & ~known])[:30])
-            raise CasaInputError("LANDCOVER", f"codes {shown} are not in the class table; pass the CLASS_TABLE "
-                                 "that lists them.")
+            raise CasaInputError(
+                "LANDCOVER", f"codes {shown} are not in the class table; pass the CLASS_TABLE that lists them."
+            )
         return np.where(known, self.pos_class[pos], -1)
 
     def _year(self, window: Window, part: int) -> _Year:
@@ -353,8 +376,11 @@ class EnsembleTask:
             for z, at, area, wt in zones:
                 valid_m2[z, qi] += _dot(ok[at], area)
                 valid_cells[z, qi] += _dot(ok[at], wt)
-        out: dict[str, object] = {f"_totals{part}": totals, f"_valid_m2_{part}": valid_m2,
-                                  f"_valid_cells{part}": valid_cells}
+        out: dict[str, object] = {
+            f"_totals{part}": totals,
+            f"_valid_m2_{part}": valid_m2,
+            f"_valid_cells{part}": valid_cells,
+        }
         if part == 0:
             out["_cells"] = cells
         out.update({k: (v, [part + 1]) for k, v in self._maps(s1, s2, above, valid, y.cells, (h, w)).items()})

@@ -121,8 +121,9 @@ def _annual(npp: RasterInput, year: str | None, cb: Callbacks, tmpdir: str) -> t
             return npp.path, descriptions.index(year) + 1, year
         if npp.count != 1:
             raise CasaInputError(
-                "NPP", f"has {npp.count} bands described neither YYYY-MM nor YYYY; give annual NPP (one band) "
-                "or a monthly stack."
+                "NPP",
+                f"has {npp.count} bands described neither YYYY-MM nor YYYY; give annual NPP (one band) "
+                "or a monthly stack.",
             )
         return npp.path, 1, year
     years = group_years(months)
@@ -132,8 +133,9 @@ def _annual(npp: RasterInput, year: str | None, cb: Callbacks, tmpdir: str) -> t
             raise CasaInputError("NPP", "holds no whole calendar year; annual NPP needs 12 months.")
         year = whole[0]
     if year not in whole:
-        raise CasaInputError("YEAR", f"{year} is not a whole year of the NPP stack (whole years: "
-                             f"{', '.join(whole) or 'none'}).")
+        raise CasaInputError(
+            "YEAR", f"{year} is not a whole year of the NPP stack (whole years: {', '.join(whole) or 'none'})."
+        )
     bands = [i + 1 for i in years[year]]
     grid = npp.grid
     npp.attach(grid)
@@ -201,13 +203,24 @@ def reference_window(casa, ref: RasterInput) -> tuple[ModelGrid, Window, object,
     return ModelGrid(rds.crs, rds.window_transform(win), int(win.width), int(win.height)), win, ref_crs, casa_crs
 
 
-def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product: ReferenceProduct, scale: float,
-             cb: Callbacks) -> ValidationResult:
+def _compare(
+    casa, band: int, ref: RasterInput, n: int, seed: int, year, product: ReferenceProduct, scale: float, cb: Callbacks
+) -> ValidationResult:
     rds = ref.opened()
     sub, win, ref_crs, casa_crs = reference_window(casa, ref)
     casa_nodata = casa.nodata
-    vrt = WarpedVRT(casa, src_crs=casa_crs, crs=ref_crs, transform=sub.transform, width=sub.width, height=sub.height,
-                    resampling=Resampling.average, src_nodata=casa_nodata, nodata=np.nan, dtype="float32")
+    vrt = WarpedVRT(
+        casa,
+        src_crs=casa_crs,
+        crs=ref_crs,
+        transform=sub.transform,
+        width=sub.width,
+        height=sub.height,
+        resampling=Resampling.average,
+        src_nodata=casa_nodata,
+        nodata=np.nan,
+        dtype="float32",
+    )
 
     def pair(window: Window) -> tuple[NDArray, NDArray]:
         full = Window(window.col_off + win.col_off, window.row_off + win.row_off, window.width, window.height)
@@ -253,8 +266,20 @@ def _compare(casa, band: int, ref: RasterInput, n: int, seed: int, year, product
         vrt.close()
     x, y = np.concatenate(xs), np.concatenate(ys)
     r2, rmse, bias, slope, intercept = agreement(x, y)
-    return ValidationResult(len(x), r2, rmse, bias, slope, intercept, year, x, y,
-                            np.concatenate([p[0] for p in px]), np.concatenate([p[1] for p in px]), ref_crs)
+    return ValidationResult(
+        len(x),
+        r2,
+        rmse,
+        bias,
+        slope,
+        intercept,
+        year,
+        x,
+        y,
+        np.concatenate([p[0] for p in px]),
+        np.concatenate([p[1] for p in px]),
+        ref_crs,
+    )
 
 
 def _centres(t, rows: NDArray, cols: NDArray) -> tuple[NDArray, NDArray]:
@@ -264,8 +289,12 @@ def _centres(t, rows: NDArray, cols: NDArray) -> tuple[NDArray, NDArray]:
 
 
 def _overlaps(win: Window, ds) -> bool:
-    return win.col_off < ds.width and win.row_off < ds.height and win.col_off + win.width > 0 and \
-        win.row_off + win.height > 0
+    return (
+        win.col_off < ds.width
+        and win.row_off < ds.height
+        and win.col_off + win.width > 0
+        and win.row_off + win.height > 0
+    )
 
 
 def write_points(result: ValidationResult, path: str) -> str:
@@ -274,7 +303,8 @@ def write_points(result: ValidationResult, path: str) -> str:
 
     df = gpd.GeoDataFrame(
         {"reference_npp": result.x, "casa_npp": result.y, "difference": result.y - result.x},
-        geometry=gpd.points_from_xy(result.xs, result.ys), crs=str(result.crs) if result.crs else None,
+        geometry=gpd.points_from_xy(result.xs, result.ys),
+        crs=str(result.crs) if result.crs else None,
     )
     with atomic_path(path) as tmp:
         df.to_file(tmp, layer="validation_points", driver=_ogr_driver(path))
@@ -299,16 +329,27 @@ def scatter_plot(result: ValidationResult, path: str, title: str = "CASA NPP aga
         hi = float(np.nanmax([result.x.max(initial=0), result.y.max(initial=0)])) * 1.05 or 1.0
         ax.plot([0, hi], [0, hi], color="k", lw=1, label="1:1")
         if np.isfinite(result.slope):
-            ax.plot([0, hi], [result.intercept, result.intercept + result.slope * hi], color="#c62828", lw=1.2,
-                    label=f"fit y = {result.slope:.2f}x {'+' if result.intercept >= 0 else '-'} "
-                    f"{abs(result.intercept):.0f}")
+            ax.plot(
+                [0, hi],
+                [result.intercept, result.intercept + result.slope * hi],
+                color="#c62828",
+                lw=1.2,
+                label=f"fit y = {result.slope:.2f}x {'+' if result.intercept >= 0 else '-'} "
+                f"{abs(result.intercept):.0f}",
+            )
         ax.set_xlim(0, hi)
         ax.set_ylim(0, hi)
         ax.set_xlabel("reference NPP (gC m$^{-2}$ a$^{-1}$)")
         ax.set_ylabel("CASA NPP (gC m$^{-2}$ a$^{-1}$)")
         ax.set_title(title + (f" {result.year}" if result.year else ""), fontsize=10)
-        ax.text(0.03, 0.97, f"N = {result.n}\nR² = {result.r2:.3f}\nRMSE = {result.rmse:.1f}\nbias = {result.bias:.1f}",
-                transform=ax.transAxes, va="top", fontsize=9)
+        ax.text(
+            0.03,
+            0.97,
+            f"N = {result.n}\nR² = {result.r2:.3f}\nRMSE = {result.rmse:.1f}\nbias = {result.bias:.1f}",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=9,
+        )
         ax.legend(loc="lower right", fontsize=8)
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")

@@ -134,19 +134,35 @@ def run_workflow(inp: WorkflowInputs, out_dir: str, callbacks: Callbacks | None 
 
 def _check_targets(inp: WorkflowInputs, out_dir: str) -> None:
     """No input may be one of the files the run writes into ``out_dir`` (moved over at the end)."""
-    inputs = {f.name.upper(): getattr(inp, f.name) for f in fields(inp)
-              if f.name in _INPUT_FIELDS and isinstance(getattr(inp, f.name), str)}
+    inputs = {
+        f.name.upper(): getattr(inp, f.name)
+        for f in fields(inp)
+        if f.name in _INPUT_FIELDS and isinstance(getattr(inp, f.name), str)
+    }
     targets = {f"OUTPUT_FOLDER ({name})": os.path.join(out_dir, name) for name in FILES.values()}
     try:
         check_output_paths(targets, inputs, extensions=None)
     except CasaInputError as exc:
-        raise CasaInputError("OUTPUT_FOLDER", exc.message.replace("Choose another file name.",
-                                                                  "Choose another output folder.")) from None
+        raise CasaInputError(
+            "OUTPUT_FOLDER", exc.message.replace("Choose another file name.", "Choose another output folder.")
+        ) from None
 
 
 #: WorkflowInputs fields that name input files.
-_INPUT_FIELDS = ("ndvi", "landcover", "solar_radiation", "temperature", "precipitation", "evapotranspiration",
-                 "potential_et", "optimal_temperature", "class_table", "zones", "fine_landcover", "fine_class_table")
+_INPUT_FIELDS = (
+    "ndvi",
+    "landcover",
+    "solar_radiation",
+    "temperature",
+    "precipitation",
+    "evapotranspiration",
+    "potential_et",
+    "optimal_temperature",
+    "class_table",
+    "zones",
+    "fine_landcover",
+    "fine_class_table",
+)
 
 
 class _Run:
@@ -248,8 +264,11 @@ def _preflight(inp: WorkflowInputs) -> None:
         check_weighting(inp.weighting)
         frame = read_zones(inp.zones, "ZONES")
         if inp.zone_field and inp.zone_field not in frame.columns:
-            raise CasaInputError("ZONE_FIELD", f"the zone layer has no field '{inp.zone_field}' "
-                                 f"(fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)}).")
+            raise CasaInputError(
+                "ZONE_FIELD",
+                f"the zone layer has no field '{inp.zone_field}' "
+                f"(fields: {', '.join(c for c in frame.columns if c != frame.geometry.name)}).",
+            )
     if inp.fine_landcover:
         from .raster import RasterInput
         from .tables import load_class_map
@@ -262,10 +281,23 @@ def _model_step(run: _Run, cb: Callbacks) -> None:
     """Write monthly NPP, RH and NEP; with gap filling and zones, the NDVI months filled per cell and year."""
     inp = run.inp
     gap = npp_gap_kwargs(inp.gap_fill, inp.max_gap)
-    run_npp(inp.ndvi, inp.landcover, inp.solar_radiation, inp.temperature, inp.precipitation, run.path("npp"),
-            evapotranspiration=inp.evapotranspiration, potential_et=inp.potential_et,
-            optimal_temperature=inp.optimal_temperature, ndvi_scale=inp.ndvi_scale,
-            class_table=inp.class_table, rh_output=run.path("rh"), nep_output=run.path("nep"), callbacks=cb, **gap)
+    run_npp(
+        inp.ndvi,
+        inp.landcover,
+        inp.solar_radiation,
+        inp.temperature,
+        inp.precipitation,
+        run.path("npp"),
+        evapotranspiration=inp.evapotranspiration,
+        potential_et=inp.potential_et,
+        optimal_temperature=inp.optimal_temperature,
+        ndvi_scale=inp.ndvi_scale,
+        class_table=inp.class_table,
+        rh_output=run.path("rh"),
+        nep_output=run.path("nep"),
+        callbacks=cb,
+        **gap,
+    )
     if gap and inp.zones:  # the months the NPP run filled, per cell and year, for the zone table's coverage
         run_filled_count(inp.ndvi, run.path("filled"), inp.max_gap, inp.ndvi_scale, cb)
 
@@ -273,8 +305,17 @@ def _model_step(run: _Run, cb: Callbacks) -> None:
 def _annual_step(run: _Run, cb: Callbacks) -> None:
     """Write annual NPP, RH, NEP, RH/NPP and the sink / warning / source map."""
     w = run.written
-    run_annual(w["npp"], w["rh"], run.path("npp_annual"), run.path("rh_annual"), run.path("nep_annual"),
-               run.path("ratio"), run.path("sink_source"), threshold=run.inp.threshold, callbacks=cb)
+    run_annual(
+        w["npp"],
+        w["rh"],
+        run.path("npp_annual"),
+        run.path("rh_annual"),
+        run.path("nep_annual"),
+        run.path("ratio"),
+        run.path("sink_source"),
+        threshold=run.inp.threshold,
+        callbacks=cb,
+    )
 
 
 def _zones_step(run: _Run, cb: Callbacks) -> None:
@@ -282,8 +323,14 @@ def _zones_step(run: _Run, cb: Callbacks) -> None:
     from .tablefile import write_table
     from .zonal import zonal_statistics
 
-    run.zone_table = zonal_statistics(run.inp.zones, run.fluxes(), output=run.path("zones"),
-                                      weighting=run.inp.weighting, callbacks=cb, filled=run.written.get("filled"))
+    run.zone_table = zonal_statistics(
+        run.inp.zones,
+        run.fluxes(),
+        output=run.path("zones"),
+        weighting=run.inp.weighting,
+        callbacks=cb,
+        filled=run.written.get("filled"),
+    )
     write_table(run.zone_table, run.path("zones_csv"))
 
 
@@ -293,8 +340,14 @@ def _fractions_step(run: _Run, cb: Callbacks) -> None:
 
     inp = run.inp
     assert inp.fine_landcover, "the step runs with FINE_LANDCOVER only"
-    landcover_fractions(inp.fine_landcover, run.path("fractions"), class_table=inp.fine_class_table or "worldcover",
-                        reference=run.written["npp"], majority_output=run.path("majority"), callbacks=cb)
+    landcover_fractions(
+        inp.fine_landcover,
+        run.path("fractions"),
+        class_table=inp.fine_class_table or "worldcover",
+        reference=run.written["npp"],
+        majority_output=run.path("majority"),
+        callbacks=cb,
+    )
 
 
 def _budget_step(run: _Run, cb: Callbacks) -> None:
@@ -305,8 +358,14 @@ def _budget_step(run: _Run, cb: Callbacks) -> None:
     inp, stacks = run.inp, run.fluxes()
     table = landcover_budget(stacks, run.written["fractions"], output=run.path("budget"), callbacks=cb)
     if inp.zones:
-        landcover_budget(stacks, run.written["fractions"], output=run.path("zone_budget"), zones=inp.zones,
-                         weighting=inp.weighting, callbacks=cb)
+        landcover_budget(
+            stacks,
+            run.written["fractions"],
+            output=run.path("zone_budget"),
+            zones=inp.zones,
+            weighting=inp.weighting,
+            callbacks=cb,
+        )
     years = stack_periods(run.written["npp"])[1]
     rows = table[~table["class"].isin(["all", "unclassified"])]
     run.shares = {}
@@ -376,7 +435,9 @@ def _zone_columns(run: _Run, label: str | None) -> list[str]:
     years = stack_periods(run.written["npp"])[1]
     filled = stack_periods(run.written["filled"])[0] if "filled" in run.written else []
     return [
-        *([label] if label is not None else []), "area_km2", "cells",
+        *([label] if label is not None else []),
+        "area_km2",
+        "cells",
         *[column(q, y, k) for q in QUANTITIES for y in years for k in ("mean", "total_ktC")],
         *[ratio_column(y) for y in years],
         *[column(q, y, "coverage_pct") for q in QUANTITIES for y in years],
@@ -387,22 +448,32 @@ def _zone_columns(run: _Run, label: str | None) -> list[str]:
 def _maps_section(run: _Run) -> dict:
     """Draw the quick-look maps; return the report's section on them."""
     inp, written, path = run.inp, run.written, run.path
-    report.map_quicklook(written["nep_annual"], path("map_nep"), title="Annual NEP", units="gC m-2 a-1",
-                         cmap="RdBu", centre_zero=True)
-    report.map_quicklook(written["npp_annual"], path("map_npp"), title="Annual NPP", units="gC m-2 a-1",
-                         cmap="YlGn", vmin=0)
-    report.map_quicklook(written["sink_source"], path("map_class"), title="Carbon sink / source",
-                         classes={1: (f"sink (RH/NPP < {inp.threshold:g} %)", "#1a9850"),
-                                  2: (f"warning ({inp.threshold:g}-100 %)", "#fee08b"),
-                                  3: ("source (RH/NPP > 100 %)", "#d73027")})
+    report.map_quicklook(
+        written["nep_annual"], path("map_nep"), title="Annual NEP", units="gC m-2 a-1", cmap="RdBu", centre_zero=True
+    )
+    report.map_quicklook(
+        written["npp_annual"], path("map_npp"), title="Annual NPP", units="gC m-2 a-1", cmap="YlGn", vmin=0
+    )
+    report.map_quicklook(
+        written["sink_source"],
+        path("map_class"),
+        title="Carbon sink / source",
+        classes={
+            1: (f"sink (RH/NPP < {inp.threshold:g} %)", "#1a9850"),
+            2: (f"warning ({inp.threshold:g}-100 %)", "#fee08b"),
+            3: ("source (RH/NPP > 100 %)", "#d73027"),
+        },
+    )
     return {
         "title": "Maps",
         "text": "Annual NEP (positive: net sink), annual NPP, and the sink / warning / source classes "
-                f"(RH/NPP below {inp.threshold:g} %, {inp.threshold:g} to 100 %, above 100 %). First year shown; "
-                "the GeoTIFFs hold every year and month.",
+        f"(RH/NPP below {inp.threshold:g} %, {inp.threshold:g} to 100 %, above 100 %). First year shown; "
+        "the GeoTIFFs hold every year and month.",
         "images": [written["map_nep"], written["map_npp"], written["map_class"]],
-        "files": [(os.path.basename(written[k]), written[k]) for k in
-                  ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio", "sink_source")],
+        "files": [
+            (os.path.basename(written[k]), written[k])
+            for k in ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio", "sink_source")
+        ],
     }
 
 
@@ -419,12 +490,11 @@ def _zones_section(run: _Run, table: GeoDataFrame) -> dict:
     return {
         "title": "Zones",
         "text": "Area-weighted means (gC m<sup>-2</sup> a<sup>-1</sup>), totals (ktC a<sup>-1</sup>) and the "
-                f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
-                "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
+        f"ratio of totals RH/NPP (%) per zone ({inp.weighting} weighting). Monthly values are in the "
+        "tables. " + report.ANNUAL_RULE + " " + report.gap_fill_note(inp.gap_fill, inp.max_gap),
         "images": [written["chart_monthly"], written["chart_annual"]],
         "table": pd.DataFrame(table[_zone_columns(run, label)]),
-        "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv", "long")
-                  if k in written],
+        "files": [(os.path.basename(written[k]), written[k]) for k in ("zones", "zones_csv", "long") if k in written],
     }
 
 
@@ -437,8 +507,11 @@ def _landcover_section(run: _Run, table: DataFrame, shares: dict[str, dict[str, 
         "text": "Totals and shares of NPP, RH and NEP by land-cover class, by fractional cover weighting.",
         "images": [written["chart_shares"]],
         "table": table,
-        "files": [(os.path.basename(written[k]), written[k]) for k in ("fractions", "majority", "budget",
-                                                                       "zone_budget") if k in written],
+        "files": [
+            (os.path.basename(written[k]), written[k])
+            for k in ("fractions", "majority", "budget", "zone_budget")
+            if k in written
+        ],
     }
 
 

@@ -89,8 +89,9 @@ def annual_cell_sums(data: NDArray, years: OrderedDict[str, list[int]]) -> NDArr
     return np.stack([data[idx].sum(axis=0) for idx in years.values()])
 
 
-def _add(row_area: NDArray, data: NDArray, hits: list, wr0: int, ww: int, tot: NDArray, val_m2: NDArray,
-         val_cells: NDArray) -> None:
+def _add(
+    row_area: NDArray, data: NDArray, hits: list, wr0: int, ww: int, tot: NDArray, val_m2: NDArray, val_cells: NDArray
+) -> None:
     """Add the zones' sums of one window: value x area x weight, and area x weight and weight where data."""
     flat = data.reshape(data.shape[0], -1)
     for z, rr, cc, wt in hits:
@@ -134,8 +135,9 @@ class _ZoneSums:
         self.ycells = {st.name: np.zeros((n, len(st.years))) for st in self.flux}
         by = {st.name: st for st in self.flux}
         # RH/NPP over the cells where both have data: RH summed again where NPP has data
-        self.common = "npp" in by and "rh" in by and by["npp"].months is not None and \
-            by["npp"].months == by["rh"].months
+        self.common = (
+            "npp" in by and "rh" in by and by["npp"].months is not None and by["npp"].months == by["rh"].months
+        )
         if self.common:
             self.npp, self.rh = by["npp"], by["rh"]
             self.rh_common = np.zeros((n, len(self.rh.labels)))
@@ -165,8 +167,16 @@ class _ZoneSums:
                 continue
             _add(row_area, data, hits, wr0, ww, self.total[name], self.valid[name], self.vcells[name])
             if st.years:
-                _add(row_area, annual_cell_sums(data, st.years), hits, wr0, ww, self.ytotal[name],
-                     self.yvalid[name], self.ycells[name])
+                _add(
+                    row_area,
+                    annual_cell_sums(data, st.years),
+                    hits,
+                    wr0,
+                    ww,
+                    self.ytotal[name],
+                    self.yvalid[name],
+                    self.ycells[name],
+                )
         if self.common:
             self._add_common(arrays, hits, wr0, ww)
 
@@ -175,8 +185,9 @@ class _ZoneSums:
         a_npp, a_rh = arrays[self.stacks.index(self.npp)], arrays[self.stacks.index(self.rh)]
         rh_m = np.where(np.isnan(a_npp), np.nan, a_rh)
         _add(self.row_area, rh_m, hits, wr0, ww, self.rh_common, self.scratch["m"], self.scratch["m"])
-        rh_y = np.where(np.isnan(annual_cell_sums(a_npp, self.npp.years)), np.nan,
-                        annual_cell_sums(a_rh, self.rh.years))
+        rh_y = np.where(
+            np.isnan(annual_cell_sums(a_npp, self.npp.years)), np.nan, annual_cell_sums(a_rh, self.rh.years)
+        )
         _add(self.row_area, rh_y, hits, wr0, ww, self.rh_common_y, self.scratch["y"], self.scratch["y"])
 
 
@@ -203,11 +214,19 @@ def _zone_table(sums: _ZoneSums, attr: list[str], weighting: str) -> GeoDataFram
     cols["area_km2"] = sums.area / 1e6
     cols["cells"] = sums.cells.astype(np.int64) if weighting == "centre" else sums.cells
     for st in flux:
-        cols.update(flux_columns(st, sums.total[st.name], sums.valid[st.name], annual_g=sums.ytotal[st.name],
-                                 annual_m2=sums.yvalid[st.name]))
+        cols.update(
+            flux_columns(
+                st,
+                sums.total[st.name],
+                sums.valid[st.name],
+                annual_g=sums.ytotal[st.name],
+                annual_m2=sums.yvalid[st.name],
+            )
+        )
     if sums.common:
-        cols.update(ratio_columns(flux, {**sums.total, "rh": sums.rh_common},
-                                  annual={**sums.ytotal, "rh": sums.rh_common_y}))
+        cols.update(
+            ratio_columns(flux, {**sums.total, "rh": sums.rh_common}, annual={**sums.ytotal, "rh": sums.rh_common_y})
+        )
     else:
         cols.update(ratio_columns(flux, sums.total, annual=sums.ytotal))
     for st in flux:
@@ -251,12 +270,16 @@ def zonal_statistics(
         zs = run.place_zones(zones, weighting, fields or None, _columns(flux, fill))
         sums = _ZoneSums(zs, sts, fill, grid.row_cell_areas())
         depth = sum(len(st.labels) for st in sts)
-        cb.info(f"Zonal statistics ({weighting}) of {len(zs)} zones over {', '.join(s.name.upper() for s in flux)} "
-                f"({depth} bands) on a {grid.width} x {grid.height} grid.")
+        cb.info(
+            f"Zonal statistics ({weighting}) of {len(zs)} zones over {', '.join(s.name.upper() for s in flux)} "
+            f"({depth} bands) on a {grid.width} x {grid.height} grid."
+        )
         run.scan(sums.visit, block_values, threads)
     for i in zs.empty_zones(sums.cells):
-        cb.warning(f"ZONES: {zs.labels[i]} covers no cell {'centre' if weighting == 'centre' else ''} of the "
-                   "raster; its row has cells 0.".replace("  ", " "))
+        cb.warning(
+            f"ZONES: {zs.labels[i]} covers no cell {'centre' if weighting == 'centre' else ''} of the "
+            "raster; its row has cells 0.".replace("  ", " ")
+        )
     table = _zone_table(sums, run.fields, weighting)
     write_result(table, output, layer, cb, f"{len(table)} zones x {len(table.columns) - 1} columns")
     return table

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["check_weighting", "split_layer_path", "read_zones", "ZoneSet"]
 
 
-
 def _noop(msg: str) -> None:
     return None
 
@@ -211,11 +210,16 @@ def _source_step(geoms: list, transformer, cell: float) -> float:
 def _repair(frame, labels: list[str], parameter: str, warning: Callable[[str], None]) -> list:
     """Return the polygonal, valid geometry of each zone (None where it has none), warning of repairs."""
     repaired = [_polygonal(g) for g in frame.geometry]
-    fixed = [i for i, (g, r) in enumerate(zip(frame.geometry, repaired)) if g is not None and not g.is_empty
-             and not g.is_valid]
+    fixed = [
+        i
+        for i, (g, r) in enumerate(zip(frame.geometry, repaired))
+        if g is not None and not g.is_empty and not g.is_valid
+    ]
     if fixed:
-        warning(f"{parameter}: repaired invalid geometries of {', '.join(labels[i] for i in fixed[:5])}"
-                f"{' ...' if len(fixed) > 5 else ''} (make_valid).")
+        warning(
+            f"{parameter}: repaired invalid geometries of {', '.join(labels[i] for i in fixed[:5])}"
+            f"{' ...' if len(fixed) > 5 else ''} (make_valid)."
+        )
     for i, g in enumerate(repaired):
         if g is None:
             warning(f"{parameter}: {labels[i]} has no polygon geometry; its row has cells 0.")
@@ -235,8 +239,9 @@ def _zone_areas(repaired: list, src) -> list[float]:
     return _geodesic_area_km2(lonlat)
 
 
-def _to_grid_crs(repaired: list, src, dst, grid: ModelGrid, labels: list[str], parameter: str,
-                 warning: Callable[[str], None]) -> list:
+def _to_grid_crs(
+    repaired: list, src, dst, grid: ModelGrid, labels: list[str], parameter: str, warning: Callable[[str], None]
+) -> list:
     """Return the zones in the grid's CRS, densified so edges follow the projection (None: cannot)."""
     from pyproj import Transformer
 
@@ -264,8 +269,9 @@ def _to_grid_crs(repaired: list, src, dst, grid: ModelGrid, labels: list[str], p
     return geoms
 
 
-def _grid_boxes(geoms: list, grid: ModelGrid, labels: list[str], parameter: str,
-                warning: Callable[[str], None]) -> NDArray:
+def _grid_boxes(
+    geoms: list, grid: ModelGrid, labels: list[str], parameter: str, warning: Callable[[str], None]
+) -> NDArray:
     """Return each zone's (row0, row1, col0, col1) box on the grid, warning of zones (partly) outside it."""
     from shapely.geometry import box
 
@@ -280,15 +286,19 @@ def _grid_boxes(geoms: list, grid: ModelGrid, labels: list[str], parameter: str,
         cs = [c for c, _ in corners]
         rs = [r for _, r in corners]
         boxes[i] = (
-            max(0, math.floor(min(rs))), min(grid.height, math.ceil(max(rs))),
-            max(0, math.floor(min(cs))), min(grid.width, math.ceil(max(cs))),
+            max(0, math.floor(min(rs))),
+            min(grid.height, math.ceil(max(rs))),
+            max(0, math.floor(min(cs))),
+            min(grid.width, math.ceil(max(cs))),
         )
         inside = g.intersection(extent).area if g.intersects(extent) else 0.0
         if inside <= 0:
             warning(f"{parameter}: {labels[i]} lies outside the raster; its row has cells 0.")
         elif inside < 0.999 * g.area:
-            warning(f"{parameter}: {100 * (1 - inside / g.area):.1f} % of {labels[i]} lies outside the raster; "
-                    "its totals cover only the part on the raster.")
+            warning(
+                f"{parameter}: {100 * (1 - inside / g.area):.1f} % of {labels[i]} lies outside the raster; "
+                "its totals cover only the part on the raster."
+            )
     return boxes
 
 
@@ -308,7 +318,11 @@ class ZoneSet:
 
     @classmethod
     def build(
-        cls, zones: str | GeoDataFrame, grid: ModelGrid, weighting: str = "centre", parameter: str = "ZONES",
+        cls,
+        zones: str | GeoDataFrame,
+        grid: ModelGrid,
+        weighting: str = "centre",
+        parameter: str = "ZONES",
         warning: Callable[[str], None] = _noop,
     ) -> ZoneSet:
         """Read (if a path), check, repair and reproject ``zones`` onto ``grid``."""
@@ -357,7 +371,11 @@ class ZoneSet:
             h, w = int(r1 - r0), int(c1 - c0)
             if self.weighting == "centre":
                 mask = rasterize(
-                    [(self._mappings[z], 1)], out_shape=(h, w), fill=0, all_touched=False, dtype="uint8",
+                    [(self._mappings[z], 1)],
+                    out_shape=(h, w),
+                    fill=0,
+                    all_touched=False,
+                    dtype="uint8",
                     transform=matmul(self.grid.transform, Affine.translation(c0, r0)),
                 )
                 rr, cc = np.nonzero(mask)
@@ -371,6 +389,8 @@ class ZoneSet:
 
     def empty_zones(self, cells: NDArray) -> list[int]:
         """Return the zones with a box on the grid that got no cell (``cells`` per zone)."""
-        return [int(i) for i in np.flatnonzero(cells == 0)
-                if self.geoms[i] is not None and self.boxes[i][0] < self.boxes[i][1]
-                and self.boxes[i][2] < self.boxes[i][3]]
+        return [
+            int(i)
+            for i in np.flatnonzero(cells == 0)
+            if self.geoms[i] is not None and self.boxes[i][0] < self.boxes[i][1] and self.boxes[i][2] < self.boxes[i][3]
+        ]

@@ -8,9 +8,20 @@ from qgis.core import QgsProcessingContext
 from casa_nep_plugin.algorithms.compat import FLAG_OPTIONAL
 
 #: casanep:npp's inputs that casanep:workflow also takes
-SHARED_WITH_WORKFLOW = ("NDVI", "LANDCOVER", "LANDCOVER_PRODUCT", "CLASS_TABLE", "SOLAR_RADIATION", "TEMPERATURE",
-                        "PRECIPITATION", "EVAPOTRANSPIRATION", "POTENTIAL_ET", "OPTIMAL_TEMPERATURE", "NDVI_SCALE",
-                        "MAX_GAP")
+SHARED_WITH_WORKFLOW = (
+    "NDVI",
+    "LANDCOVER",
+    "LANDCOVER_PRODUCT",
+    "CLASS_TABLE",
+    "SOLAR_RADIATION",
+    "TEMPERATURE",
+    "PRECIPITATION",
+    "EVAPOTRANSPIRATION",
+    "POTENTIAL_ET",
+    "OPTIMAL_TEMPERATURE",
+    "NDVI_SCALE",
+    "MAX_GAP",
+)
 
 
 def _declaration(param):
@@ -29,21 +40,49 @@ def test_workflow_takes_npps_inputs_under_the_same_names_labels_and_defaults(cas
 
 def test_shared_declarations_are_identical_where_algorithms_share_an_input(casanep_provider):
     alg = casanep_provider.algorithm
-    pairs = [("rh", "npp", "TEMPERATURE"), ("rh", "npp", "PRECIPITATION"), ("annual", "workflow", "THRESHOLD"),
-             ("zonalstatistics", "workflow", "WEIGHTING"), ("zonalstatistics", "landcoverbudget", "WEIGHTING"),
-             ("ndvicomposite", "npp", "MAX_GAP"), ("landcoverclasses", "npp", "VEGETATION_TABLE")]
-    pairs += [("validate", "calibrate", name) for name in ("NPP", "REFERENCE", "YEAR", "NPP_SCALE", "REFERENCE_SCALE",
-                                                           "REFERENCE_FILL_MIN", "REFERENCE_FILL_MAX")]
+    pairs = [
+        ("rh", "npp", "TEMPERATURE"),
+        ("rh", "npp", "PRECIPITATION"),
+        ("annual", "workflow", "THRESHOLD"),
+        ("zonalstatistics", "workflow", "WEIGHTING"),
+        ("zonalstatistics", "landcoverbudget", "WEIGHTING"),
+        ("ndvicomposite", "npp", "MAX_GAP"),
+        ("landcoverclasses", "npp", "VEGETATION_TABLE"),
+    ]
+    pairs += [
+        ("validate", "calibrate", name)
+        for name in (
+            "NPP",
+            "REFERENCE",
+            "YEAR",
+            "NPP_SCALE",
+            "REFERENCE_SCALE",
+            "REFERENCE_FILL_MIN",
+            "REFERENCE_FILL_MAX",
+        )
+    ]
     for a, b, name in pairs:
-        assert _declaration(alg(a).parameterDefinition(name)) == _declaration(alg(b).parameterDefinition(name)), \
-            (a, b, name)
+        assert _declaration(alg(a).parameterDefinition(name)) == _declaration(alg(b).parameterDefinition(name)), (
+            a,
+            b,
+            name,
+        )
 
 
-@pytest.mark.parametrize(("alg_id", "name"), [
-    ("npp", "GAP_FILL"), ("npp", "NDVI_BOUNDS"), ("npp", "LANDCOVER_PRODUCT"), ("workflow", "WEIGHTING"),
-    ("zonalstatistics", "WEIGHTING"), ("landcoverfractions", "CLASS_TABLE"), ("landcoverclasses", "PRODUCT"),
-    ("era5land", "AGGREGATION"), ("ndvicomposite", "RESAMPLING"),
-])
+@pytest.mark.parametrize(
+    ("alg_id", "name"),
+    [
+        ("npp", "GAP_FILL"),
+        ("npp", "NDVI_BOUNDS"),
+        ("npp", "LANDCOVER_PRODUCT"),
+        ("workflow", "WEIGHTING"),
+        ("zonalstatistics", "WEIGHTING"),
+        ("landcoverfractions", "CLASS_TABLE"),
+        ("landcoverclasses", "PRODUCT"),
+        ("era5land", "AGGREGATION"),
+        ("ndvicomposite", "RESAMPLING"),
+    ],
+)
 def test_enums_take_their_option_strings_as_values(casanep_provider, alg_id, name):
     alg = casanep_provider.algorithm(alg_id)
     param = alg.parameterDefinition(name)
@@ -71,14 +110,33 @@ def test_optional_number_not_given_takes_the_default_and_given_empty_is_none(cas
     assert ndvi.optional_number({"FILL": None}, "FILL", context) is None
 
 
-@pytest.mark.parametrize(("alg_id", "outputs"), [
-    ("npp", {"OUTPUT": "npp_monthly", "FPAR_OUTPUT": "fpar", "LUE_OUTPUT": "lue", "RH_OUTPUT": "rh_monthly",
-             "NEP_OUTPUT": "nep_monthly"}),
-    ("rh", {"OUTPUT": "rh_monthly"}),
-    ("nep", {"OUTPUT": "nep_monthly", "RATIO_OUTPUT": "ratio"}),
-    ("annual", {"NPP_OUTPUT": "npp_annual", "RH_OUTPUT": "rh_annual", "NEP_OUTPUT": "nep_annual",
-                "RATIO_OUTPUT": "ratio", "CLASS_OUTPUT": "sink_source"}),
-])
+@pytest.mark.parametrize(
+    ("alg_id", "outputs"),
+    [
+        (
+            "npp",
+            {
+                "OUTPUT": "npp_monthly",
+                "FPAR_OUTPUT": "fpar",
+                "LUE_OUTPUT": "lue",
+                "RH_OUTPUT": "rh_monthly",
+                "NEP_OUTPUT": "nep_monthly",
+            },
+        ),
+        ("rh", {"OUTPUT": "rh_monthly"}),
+        ("nep", {"OUTPUT": "nep_monthly", "RATIO_OUTPUT": "ratio"}),
+        (
+            "annual",
+            {
+                "NPP_OUTPUT": "npp_annual",
+                "RH_OUTPUT": "rh_annual",
+                "NEP_OUTPUT": "nep_annual",
+                "RATIO_OUTPUT": "ratio",
+                "CLASS_OUTPUT": "sink_source",
+            },
+        ),
+    ],
+)
 def test_raster_outputs_are_declared_and_styled_from_one_table(casanep_provider, alg_id, outputs):
     import os
 
@@ -92,7 +150,8 @@ def test_raster_outputs_are_declared_and_styled_from_one_table(casanep_provider,
         assert os.path.isfile(style_path(style)), style
     written = {out.key: f"/data/{out.key}.tif" for out in alg.OUTPUTS.values()}
     assert alg.publish(written, QgsProcessingContext()) == {
-        name: f"/data/{out.key}.tif" for name, out in alg.OUTPUTS.items()}
+        name: f"/data/{out.key}.tif" for name, out in alg.OUTPUTS.items()
+    }
 
 
 def test_optional_outputs_stay_optional_and_unrequested_by_default(casanep_provider):
@@ -102,5 +161,10 @@ def test_optional_outputs_stay_optional_and_unrequested_by_default(casanep_provi
         param = npp.parameterDefinition(name)
         assert param.flags() & FLAG_OPTIONAL and not param.createByDefault(), name
     era5 = casanep_provider.algorithm("era5land")
-    assert [era5.parameterDefinition(f"OUTPUT_{k}").createByDefault() for k in ("SOL", "T", "P", "E", "PET")] == \
-        [True, True, True, True, False]
+    assert [era5.parameterDefinition(f"OUTPUT_{k}").createByDefault() for k in ("SOL", "T", "P", "E", "PET")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]

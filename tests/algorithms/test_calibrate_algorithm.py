@@ -15,11 +15,19 @@ def test_calibrate_through_processing(casanep_provider, tmp_path):
     import processing
 
     npp, lc, ref = synthetic(tmp_path)
-    res = processing.run("casanep:calibrate", {
-        "NPP": npp, "LANDCOVER": lc, "REFERENCE": ref, "BLOCK_SIZE": 3,
-        "OUTPUT": str(tmp_path / "veg.csv"), "FACTORS": str(tmp_path / "factors.csv"),
-        "METRICS": str(tmp_path / "metrics.csv"), "PLOT": str(tmp_path / "plot.png"),
-    })
+    res = processing.run(
+        "casanep:calibrate",
+        {
+            "NPP": npp,
+            "LANDCOVER": lc,
+            "REFERENCE": ref,
+            "BLOCK_SIZE": 3,
+            "OUTPUT": str(tmp_path / "veg.csv"),
+            "FACTORS": str(tmp_path / "factors.csv"),
+            "METRICS": str(tmp_path / "metrics.csv"),
+            "PLOT": str(tmp_path / "plot.png"),
+        },
+    )
     core = calibrate_epsilon(npp, lc, ref, block_size=3)
     assert res["N"] == core.before["n"]
     assert res["RMSE_AFTER"] == pytest.approx(core.after["rmse"])

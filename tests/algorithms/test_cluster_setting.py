@@ -33,8 +33,9 @@ def test_the_setting_is_in_the_providers_options_and_selects_the_cluster(setting
     assert setting.description.startswith("Dask scheduler address") and cluster_setting.LABEL == cluster.SETTING
     assert engine.EXECUTOR_FACTORY is cluster_setting.executor
     calls = []
-    monkeypatch.setattr(cluster, "connect", lambda address, parameter: calls.append((address, parameter))
-                        or FakeClient())
+    monkeypatch.setattr(
+        cluster, "connect", lambda address, parameter: calls.append((address, parameter)) or FakeClient()
+    )
     setting.value = ""
     assert engine.default_executor() is None and calls == []  # empty: the local engine
     setting.value = " tcp://10.1.2.3:8786 "
@@ -59,8 +60,11 @@ def test_an_unreachable_scheduler_is_one_clear_processing_error(setting, tmp_pat
     p = write(tmp_path / "p.tif", np.full((12, 4, 4), 50, np.float32), months)
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
     setting.value = "tcp://127.0.0.1:1"
-    with pytest.raises(QgsProcessingException, match=r"Dask scheduler address: cannot reach the Dask scheduler at "
-                       r"'tcp://127.0.0.1:1' within 1 s"):
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"Dask scheduler address: cannot reach the Dask scheduler at "
+        r"'tcp://127.0.0.1:1' within 1 s",
+    ):
         processing.run("casanep:rh", {"TEMPERATURE": t, "PRECIPITATION": p, "OUTPUT": str(tmp_path / "rh.tif")})
     assert sorted(os.listdir(tmp_path)) == ["p.tif", "t.tif"]
 

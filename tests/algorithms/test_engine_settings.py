@@ -21,9 +21,14 @@ def test_settings_are_registered_and_applied(casanep_provider, sample_dir, tmp_p
         ProcessingConfig.setSettingValue(settings.THREADS, 1)
         ProcessingConfig.setSettingValue(settings.COMPRESSION, settings.COMPRESSIONS.index("none"))
         out = tmp_path / "rh.tif"
-        processing.run("casanep:rh", {"TEMPERATURE": str(sample_dir / "temperature_2021_2022.tif"),
-                                      "PRECIPITATION": str(sample_dir / "precipitation_2021_2022.tif"),
-                                      "OUTPUT": str(out)})
+        processing.run(
+            "casanep:rh",
+            {
+                "TEMPERATURE": str(sample_dir / "temperature_2021_2022.tif"),
+                "PRECIPITATION": str(sample_dir / "precipitation_2021_2022.tif"),
+                "OUTPUT": str(out),
+            },
+        )
         assert engine.SETTINGS.threads == 1 and engine.default_threads() == 1
         with rasterio.open(out) as ds:
             assert ds.compression is None

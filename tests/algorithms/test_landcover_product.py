@@ -9,8 +9,10 @@ import pytest
 from tests.rasters import read
 
 S = {
-    "NDVI": "ndvi_2021_2022.tif", "SOLAR_RADIATION": "solar_radiation_2021_2022.tif",
-    "TEMPERATURE": "temperature_2021_2022.tif", "PRECIPITATION": "precipitation_2021_2022.tif",
+    "NDVI": "ndvi_2021_2022.tif",
+    "SOLAR_RADIATION": "solar_radiation_2021_2022.tif",
+    "TEMPERATURE": "temperature_2021_2022.tif",
+    "PRECIPITATION": "precipitation_2021_2022.tif",
     "EVAPOTRANSPIRATION": "evapotranspiration_2021_2022.tif",
 }
 
@@ -60,9 +62,16 @@ def test_worldcover_product_uses_the_shipped_table(casanep_provider, sample_dir,
 
     res = processing.run("casanep:npp", params(sample_dir, tmp_path / "npp.tif", LANDCOVER_PRODUCT="esa_worldcover"))
     p = params(sample_dir, tmp_path / "core.tif")
-    run_npp(ndvi=p["NDVI"], landcover=p["LANDCOVER"], solar_radiation=p["SOLAR_RADIATION"],
-            temperature=p["TEMPERATURE"], precipitation=p["PRECIPITATION"], evapotranspiration=p["EVAPOTRANSPIRATION"],
-            ndvi_scale=0.0001, class_table=str(find_product("esa_worldcover").casa_table),
-            output=str(tmp_path / "core.tif"))
+    run_npp(
+        ndvi=p["NDVI"],
+        landcover=p["LANDCOVER"],
+        solar_radiation=p["SOLAR_RADIATION"],
+        temperature=p["TEMPERATURE"],
+        precipitation=p["PRECIPITATION"],
+        evapotranspiration=p["EVAPOTRANSPIRATION"],
+        ndvi_scale=0.0001,
+        class_table=str(find_product("esa_worldcover").casa_table),
+        output=str(tmp_path / "core.tif"),
+    )
     np.testing.assert_array_equal(read(res["OUTPUT"]), read(tmp_path / "core.tif"))
     assert np.isfinite(read(res["OUTPUT"])).any()

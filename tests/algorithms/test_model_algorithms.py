@@ -11,8 +11,12 @@ from casa_nep_plugin.core.model import run_nep, run_npp, run_rh
 from tests.rasters import months_of, read, write
 
 S = {
-    "ndvi": "ndvi_2021_2022.tif", "lc": "landcover_glcfcs30.tif", "sol": "solar_radiation_2021_2022.tif",
-    "t": "temperature_2021_2022.tif", "p": "precipitation_2021_2022.tif", "e": "evapotranspiration_2021_2022.tif",
+    "ndvi": "ndvi_2021_2022.tif",
+    "lc": "landcover_glcfcs30.tif",
+    "sol": "solar_radiation_2021_2022.tif",
+    "t": "temperature_2021_2022.tif",
+    "p": "precipitation_2021_2022.tif",
+    "e": "evapotranspiration_2021_2022.tif",
 }
 
 
@@ -23,9 +27,14 @@ def sample(sample_dir):
 
 def npp_params(sample, out, **extra):
     params = {
-        "NDVI": sample["ndvi"], "LANDCOVER": sample["lc"], "SOLAR_RADIATION": sample["sol"],
-        "TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "EVAPOTRANSPIRATION": sample["e"],
-        "NDVI_SCALE": 0.0001, "OUTPUT": str(out),
+        "NDVI": sample["ndvi"],
+        "LANDCOVER": sample["lc"],
+        "SOLAR_RADIATION": sample["sol"],
+        "TEMPERATURE": sample["t"],
+        "PRECIPITATION": sample["p"],
+        "EVAPOTRANSPIRATION": sample["e"],
+        "NDVI_SCALE": 0.0001,
+        "OUTPUT": str(out),
     }
     params.update(extra)
     return params
@@ -48,8 +57,16 @@ def test_npp_through_processing_equals_core(casanep_provider, sample, tmp_path):
     res = processing.run("casanep:npp", npp_params(sample, out, FPAR_OUTPUT=str(fpar)))
     assert res["OUTPUT"] == str(out) and res["FPAR_OUTPUT"] == str(fpar)
     core = tmp_path / "core.tif"
-    run_npp(sample["ndvi"], sample["lc"], sample["sol"], sample["t"], sample["p"], str(core),
-            evapotranspiration=sample["e"], ndvi_scale=0.0001)
+    run_npp(
+        sample["ndvi"],
+        sample["lc"],
+        sample["sol"],
+        sample["t"],
+        sample["p"],
+        str(core),
+        evapotranspiration=sample["e"],
+        ndvi_scale=0.0001,
+    )
     np.testing.assert_array_equal(read(out), read(core))
     assert np.isfinite(read(out)).sum() > 1000
     assert np.nanmax(read(fpar)) <= 0.95
@@ -60,10 +77,19 @@ def test_rh_and_nep_through_processing_equal_core(casanep_provider, sample, tmp_
 
     npp = tmp_path / "npp.tif"
     processing.run("casanep:npp", npp_params(sample, npp))
-    rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                       "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "rh.tif")})["OUTPUT"]
-    res = processing.run("casanep:nep", {"NPP": str(npp), "RH": rh, "OUTPUT": str(tmp_path / "nep.tif"),
-                                         "RATIO_OUTPUT": str(tmp_path / "ratio.tif")})
+    rh = processing.run(
+        "casanep:rh",
+        {
+            "TEMPERATURE": sample["t"],
+            "PRECIPITATION": sample["p"],
+            "LANDCOVER": sample["lc"],
+            "OUTPUT": str(tmp_path / "rh.tif"),
+        },
+    )["OUTPUT"]
+    res = processing.run(
+        "casanep:nep",
+        {"NPP": str(npp), "RH": rh, "OUTPUT": str(tmp_path / "nep.tif"), "RATIO_OUTPUT": str(tmp_path / "ratio.tif")},
+    )
     core_rh, core_nep, core_ratio = (str(tmp_path / f"core_{n}.tif") for n in ("rh", "nep", "ratio"))
     run_rh(sample["t"], sample["p"], core_rh, landcover=sample["lc"])
     run_nep(str(npp), core_rh, core_nep, ratio_output=core_ratio)
@@ -76,8 +102,9 @@ def test_bad_input_is_a_processing_exception_naming_the_parameter(casanep_provid
     import processing
     from qgis.core import QgsProcessingException
 
-    kelvin = write(tmp_path / "tk.tif", np.full((24, 3, 3), 290.0, np.float32), months_of([2021, 2022]),
-                   crs="EPSG:4326")
+    kelvin = write(
+        tmp_path / "tk.tif", np.full((24, 3, 3), 290.0, np.float32), months_of([2021, 2022]), crs="EPSG:4326"
+    )
     out = tmp_path / "npp.tif"
     with pytest.raises(QgsProcessingException, match="TEMPERATURE: values look like Kelvin"):
         processing.run("casanep:npp", npp_params(sample, out, TEMPERATURE=kelvin))
@@ -122,8 +149,14 @@ def test_modeler_chains_npp_into_nep(casanep_provider, sample, tmp_path):
 
     npp = QgsProcessingModelChildAlgorithm("casanep:npp")
     npp.setChildId("npp")
-    for pname, mname in (("NDVI", "ndvi"), ("LANDCOVER", "lc"), ("SOLAR_RADIATION", "sol"), ("TEMPERATURE", "t"),
-                         ("PRECIPITATION", "p"), ("EVAPOTRANSPIRATION", "e")):
+    for pname, mname in (
+        ("NDVI", "ndvi"),
+        ("LANDCOVER", "lc"),
+        ("SOLAR_RADIATION", "sol"),
+        ("TEMPERATURE", "t"),
+        ("PRECIPITATION", "p"),
+        ("EVAPOTRANSPIRATION", "e"),
+    ):
         npp.addParameterSources(pname, [src.fromModelParameter(mname)])
     npp.addParameterSources("NDVI_SCALE", [src.fromStaticValue(0.0001)])
     model.addChildAlgorithm(npp)
@@ -148,8 +181,15 @@ def test_modeler_chains_npp_into_nep(casanep_provider, sample, tmp_path):
     dest = [p.name() for p in model.destinationParameterDefinitions()]
     assert len(dest) == 1
     target = tmp_path / "model_nep.tif"
-    params = {"ndvi": sample["ndvi"], "lc": sample["lc"], "sol": sample["sol"], "t": sample["t"],
-              "p": sample["p"], "e": sample["e"], dest[0]: str(target)}
+    params = {
+        "ndvi": sample["ndvi"],
+        "lc": sample["lc"],
+        "sol": sample["sol"],
+        "t": sample["t"],
+        "p": sample["p"],
+        "e": sample["e"],
+        dest[0]: str(target),
+    }
     context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
     ok, msg = model.checkParameterValues(params, context)
     assert ok, msg
@@ -157,19 +197,34 @@ def test_modeler_chains_npp_into_nep(casanep_provider, sample, tmp_path):
     assert os.path.exists(results[dest[0]])
 
     one_npp = processing.run("casanep:npp", npp_params(sample, tmp_path / "n.tif"))["OUTPUT"]
-    one_rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                           "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "r.tif")})["OUTPUT"]
+    one_rh = processing.run(
+        "casanep:rh",
+        {
+            "TEMPERATURE": sample["t"],
+            "PRECIPITATION": sample["p"],
+            "LANDCOVER": sample["lc"],
+            "OUTPUT": str(tmp_path / "r.tif"),
+        },
+    )["OUTPUT"]
     one_nep = processing.run("casanep:nep", {"NPP": one_npp, "RH": one_rh, "OUTPUT": str(tmp_path / "e.tif")})
     np.testing.assert_array_equal(read(results[dest[0]]), read(one_nep["OUTPUT"]))
 
 
-@pytest.mark.parametrize("style, renderer", [
-    ("npp_monthly", "singlebandpseudocolor"), ("rh_monthly", "singlebandpseudocolor"),
-    ("nep_monthly", "singlebandpseudocolor"), ("npp_annual", "singlebandpseudocolor"),
-    ("nep_annual", "singlebandpseudocolor"), ("rh_annual", "singlebandpseudocolor"),
-    ("ratio", "singlebandpseudocolor"), ("fpar", "singlebandpseudocolor"), ("lue", "singlebandpseudocolor"),
-    ("sink_source", "paletted"),
-])
+@pytest.mark.parametrize(
+    "style, renderer",
+    [
+        ("npp_monthly", "singlebandpseudocolor"),
+        ("rh_monthly", "singlebandpseudocolor"),
+        ("nep_monthly", "singlebandpseudocolor"),
+        ("npp_annual", "singlebandpseudocolor"),
+        ("nep_annual", "singlebandpseudocolor"),
+        ("rh_annual", "singlebandpseudocolor"),
+        ("ratio", "singlebandpseudocolor"),
+        ("fpar", "singlebandpseudocolor"),
+        ("lue", "singlebandpseudocolor"),
+        ("sink_source", "paletted"),
+    ],
+)
 def test_styles_load(qgis_app, sample_dir, style, renderer):
     from qgis.core import QgsRasterLayer
 
@@ -208,8 +263,12 @@ def test_outputs_are_styled_when_loaded(casanep_provider, sample, tmp_path):
     out = str(tmp_path / "rh.tif")
     details = QgsProcessingContext.LayerDetails("rh", QgsProject.instance(), "OUTPUT")
     context.addLayerToLoadOnCompletion(out, details)
-    res = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "OUTPUT": out},
-                         context=context, feedback=feedback)
+    res = processing.run(
+        "casanep:rh",
+        {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "OUTPUT": out},
+        context=context,
+        feedback=feedback,
+    )
     assert res["OUTPUT"] == out
     post = context.layerToLoadOnCompletionDetails(out).postProcessor()
     assert post is not None, "no style post-processor set on the output"
@@ -239,8 +298,12 @@ def test_nep_ramp_from_data_stays_centred_on_zero(casanep_provider, sample, tmp_
 
     from casa_nep_plugin.algorithms.styles import fit_to_data, style_path
 
-    res = processing.run("casanep:npp", npp_params(sample, tmp_path / "npp.tif", NEP_OUTPUT=str(tmp_path / "nep.tif"),
-                                                   RH_OUTPUT=str(tmp_path / "rh.tif")))
+    res = processing.run(
+        "casanep:npp",
+        npp_params(
+            sample, tmp_path / "npp.tif", NEP_OUTPUT=str(tmp_path / "nep.tif"), RH_OUTPUT=str(tmp_path / "rh.tif")
+        ),
+    )
     layer = QgsRasterLayer(res["NEP_OUTPUT"], "nep")
     layer.loadNamedStyle(style_path("nep_monthly"))
     assert fit_to_data(layer, "nep_monthly")
@@ -257,14 +320,29 @@ def test_annual_through_processing_equals_core(casanep_provider, sample, tmp_pat
     from casa_nep_plugin.core.model import run_annual
 
     npp = processing.run("casanep:npp", npp_params(sample, tmp_path / "npp.tif"))["OUTPUT"]
-    rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                       "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "rh.tif")})["OUTPUT"]
-    res = processing.run("casanep:annual", {"NPP": npp, "RH": rh, "THRESHOLD": 70,
-                                            "NEP_OUTPUT": str(tmp_path / "nep_a.tif"),
-                                            "CLASS_OUTPUT": str(tmp_path / "cls.tif")})
+    rh = processing.run(
+        "casanep:rh",
+        {
+            "TEMPERATURE": sample["t"],
+            "PRECIPITATION": sample["p"],
+            "LANDCOVER": sample["lc"],
+            "OUTPUT": str(tmp_path / "rh.tif"),
+        },
+    )["OUTPUT"]
+    res = processing.run(
+        "casanep:annual",
+        {
+            "NPP": npp,
+            "RH": rh,
+            "THRESHOLD": 70,
+            "NEP_OUTPUT": str(tmp_path / "nep_a.tif"),
+            "CLASS_OUTPUT": str(tmp_path / "cls.tif"),
+        },
+    )
     assert res["NPP_OUTPUT"] is None and res["NEP_OUTPUT"] == str(tmp_path / "nep_a.tif")
-    run_annual(npp, rh, nep_output=str(tmp_path / "core_nep.tif"), class_output=str(tmp_path / "core_cls.tif"),
-               threshold=70)
+    run_annual(
+        npp, rh, nep_output=str(tmp_path / "core_nep.tif"), class_output=str(tmp_path / "core_cls.tif"), threshold=70
+    )
     np.testing.assert_array_equal(read(res["NEP_OUTPUT"]), read(tmp_path / "core_nep.tif"))
     np.testing.assert_array_equal(read(res["CLASS_OUTPUT"]), read(tmp_path / "core_cls.tif"))
     assert set(np.unique(read(res["CLASS_OUTPUT"])[np.isfinite(read(res["CLASS_OUTPUT"]))])) <= {1, 2, 3}

@@ -8,8 +8,13 @@ import pytest
 
 from casa_nep_plugin.algorithms import ALGORITHMS
 
-WRITES = {"rasterDestination": {"tif"}, "vectorDestination": {"gpkg", "csv"}, "sink": {"gpkg", "csv"},
-          "fileDestination": {"png", "csv", "html", "json"}, "folderDestination": set()}
+WRITES = {
+    "rasterDestination": {"tif"},
+    "vectorDestination": {"gpkg", "csv"},
+    "sink": {"gpkg", "csv"},
+    "fileDestination": {"png", "csv", "html", "json"},
+    "folderDestination": set(),
+}
 
 
 def _extensions(file_filter: str) -> set[str]:

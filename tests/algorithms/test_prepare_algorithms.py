@@ -64,8 +64,12 @@ def test_era5land_on_a_grid_from_extent_crs_and_cell_size_equals_core(casanep_pr
     import processing
 
     nc = monthly_nc(tmp_path / "era5.nc")
-    params = {"INPUT": nc, "GRID_EXTENT": "113.15,113.35,23.05,23.25 [EPSG:4326]", "GRID_CRS": "EPSG:32649",
-              "GRID_CELL_SIZE": 1000}
+    params = {
+        "INPUT": nc,
+        "GRID_EXTENT": "113.15,113.35,23.05,23.25 [EPSG:4326]",
+        "GRID_CRS": "EPSG:32649",
+        "GRID_CELL_SIZE": 1000,
+    }
     for key in ("SOL", "T", "P", "E"):
         params[f"OUTPUT_{key}"] = str(tmp_path / f"{key}.tif")
     res = processing.run("casanep:era5land", params)
@@ -84,9 +88,17 @@ def test_era5land_native_grid_cut_to_an_extent(casanep_provider, tmp_path):
     import processing
 
     nc = monthly_nc(tmp_path / "era5.nc")
-    res = processing.run("casanep:era5land", {"INPUT": nc, "GRID_EXTENT": "113.15,113.35,23.05,23.25 [EPSG:4326]",
-                                              "OUTPUT_T": str(tmp_path / "t.tif"), "OUTPUT_SOL": None,
-                                              "OUTPUT_P": None, "OUTPUT_E": None})
+    res = processing.run(
+        "casanep:era5land",
+        {
+            "INPUT": nc,
+            "GRID_EXTENT": "113.15,113.35,23.05,23.25 [EPSG:4326]",
+            "OUTPUT_T": str(tmp_path / "t.tif"),
+            "OUTPUT_SOL": None,
+            "OUTPUT_P": None,
+            "OUTPUT_E": None,
+        },
+    )
     assert res["OUTPUT_SOL"] is None
     run_era5land(nc, {"T": str(tmp_path / "core.tif")}, extent=(113.15, 23.05, 113.35, 23.25))
     with rasterio.open(res["OUTPUT_T"]) as ds:
@@ -102,8 +114,15 @@ def test_era5land_refuses_hourly_with_the_product_name(casanep_provider, tmp_pat
     path = shared_file("era5", "bmi_era5_t2m_tp_2021-01-01.nc")
     with pytest.raises(QgsProcessingException, match=f"INPUT: .*hourly.*{MONTHLY_PRODUCT}"):
         processing.run("casanep:era5land", {"INPUT": str(path), "OUTPUT_T": str(tmp_path / "t.tif")})
-    res = processing.run("casanep:era5land", {"INPUT": str(path), "AGGREGATION": "mean",
-                                              "OUTPUT_T": str(tmp_path / "t.tif"), "OUTPUT_P": str(tmp_path / "p.tif")})
+    res = processing.run(
+        "casanep:era5land",
+        {
+            "INPUT": str(path),
+            "AGGREGATION": "mean",
+            "OUTPUT_T": str(tmp_path / "t.tif"),
+            "OUTPUT_P": str(tmp_path / "p.tif"),
+        },
+    )
     assert os.path.exists(res["OUTPUT_T"]) and os.path.exists(res["OUTPUT_P"])
 
 
@@ -111,8 +130,10 @@ def test_ndvicomposite_folder_equals_core(casanep_provider, tmp_path):
     import processing
 
     folder = shared_file("modis_ndvi", "mod13q1_sinop_brazil_50px_2013-2014")
-    res = processing.run("casanep:ndvicomposite", {"INPUT_FOLDER": str(folder), "OUTPUT": str(tmp_path / "n.tif"),
-                                                   "COUNT_OUTPUT": str(tmp_path / "c.tif")})
+    res = processing.run(
+        "casanep:ndvicomposite",
+        {"INPUT_FOLDER": str(folder), "OUTPUT": str(tmp_path / "n.tif"), "COUNT_OUTPUT": str(tmp_path / "c.tif")},
+    )
     run_ndvi_composite([str(folder)], str(tmp_path / "core.tif"), count_output=str(tmp_path / "core_c.tif"))
     np.testing.assert_array_equal(read(res["OUTPUT"]), read(tmp_path / "core.tif"))
     np.testing.assert_array_equal(read(res["COUNT_OUTPUT"]), read(tmp_path / "core_c.tif"))
@@ -122,11 +143,23 @@ def test_ndvicomposite_gap_fill_equals_core(casanep_provider, tmp_path):
     import processing
 
     folder = shared_file("modis_ndvi", "mod13q1_sinop_brazil_50px_2013-2014")
-    res = processing.run("casanep:ndvicomposite", {
-        "INPUT_FOLDER": str(folder), "GAP_FILL": "linear", "MAX_GAP": 1, "OUTPUT": str(tmp_path / "n.tif"),
-        "FILLED_OUTPUT": str(tmp_path / "f.tif")})
-    core = run_ndvi_composite([str(folder)], str(tmp_path / "core.tif"), gap_fill="linear", max_gap=1,
-                              filled_output=str(tmp_path / "core_f.tif"))
+    res = processing.run(
+        "casanep:ndvicomposite",
+        {
+            "INPUT_FOLDER": str(folder),
+            "GAP_FILL": "linear",
+            "MAX_GAP": 1,
+            "OUTPUT": str(tmp_path / "n.tif"),
+            "FILLED_OUTPUT": str(tmp_path / "f.tif"),
+        },
+    )
+    core = run_ndvi_composite(
+        [str(folder)],
+        str(tmp_path / "core.tif"),
+        gap_fill="linear",
+        max_gap=1,
+        filled_output=str(tmp_path / "core_f.tif"),
+    )
     np.testing.assert_array_equal(read(res["OUTPUT"]), read(core["ndvi"]))
     np.testing.assert_array_equal(read(res["FILLED_OUTPUT"]), read(core["filled"]))
 
@@ -142,8 +175,10 @@ def test_ndvicomposite_needs_an_input(casanep_provider, tmp_path):
 def test_landcoverclasses_onto_a_reference_grid_feeds_npp(casanep_provider, sample_dir, tmp_path):
     import processing
 
-    s = {k: str(sample_dir / f"{v}_2021_2022.tif") for k, v in
-         (("ndvi", "ndvi"), ("sol", "solar_radiation"), ("t", "temperature"), ("p", "precipitation"))}
+    s = {
+        k: str(sample_dir / f"{v}_2021_2022.tif")
+        for k, v in (("ndvi", "ndvi"), ("sol", "solar_radiation"), ("t", "temperature"), ("p", "precipitation"))
+    }
     # a MODIS-IGBP-like 0.005 degree map over the sample: evergreen broadleaf west, cropland east, a lake
     grid = grid_from_reference(s["ndvi"])
     from rasterio.warp import transform_bounds
@@ -151,18 +186,29 @@ def test_landcoverclasses_onto_a_reference_grid_feeds_npp(casanep_provider, samp
     w, so, e, n = transform_bounds(grid.crs, "EPSG:4326", *grid.bounds)
     cols, rows = int((e - w) / 0.005) + 3, int((n - so) / 0.005) + 3
     igbp = np.full((rows, cols), 2, np.uint8)
-    igbp[:, cols // 2:] = 12
-    igbp[rows // 2: rows // 2 + 4, 3:9] = 17
+    igbp[:, cols // 2 :] = 12
+    igbp[rows // 2 : rows // 2 + 4, 3:9] = 17
     transform = Affine(0.005, 0, w - 0.005, 0, -0.005, n + 0.005)
     lc = write(tmp_path / "igbp.tif", igbp, crs="EPSG:4326", transform=transform, nodata=255)
-    res = processing.run("casanep:landcoverclasses", {"INPUT": lc, "PRODUCT": "modis_igbp", "GRID_REFERENCE": s["ndvi"],
-                                                      "OUTPUT": str(tmp_path / "classes.tif")})
+    res = processing.run(
+        "casanep:landcoverclasses",
+        {"INPUT": lc, "PRODUCT": "modis_igbp", "GRID_REFERENCE": s["ndvi"], "OUTPUT": str(tmp_path / "classes.tif")},
+    )
     run_landcover_classes(lc, str(tmp_path / "core.tif"), "modis_igbp", grid=grid)
     np.testing.assert_array_equal(read(res["OUTPUT"]), read(tmp_path / "core.tif"))
     assert set(np.unique(read(res["OUTPUT"]))) == {10, 51, 210}
-    npp = processing.run("casanep:npp", {"NDVI": s["ndvi"], "LANDCOVER": res["OUTPUT"], "SOLAR_RADIATION": s["sol"],
-                                         "TEMPERATURE": s["t"], "PRECIPITATION": s["p"], "NDVI_SCALE": 0.0001,
-                                         "OUTPUT": str(tmp_path / "npp.tif")})
+    npp = processing.run(
+        "casanep:npp",
+        {
+            "NDVI": s["ndvi"],
+            "LANDCOVER": res["OUTPUT"],
+            "SOLAR_RADIATION": s["sol"],
+            "TEMPERATURE": s["t"],
+            "PRECIPITATION": s["p"],
+            "NDVI_SCALE": 0.0001,
+            "OUTPUT": str(tmp_path / "npp.tif"),
+        },
+    )
     values = read(npp["OUTPUT"])
     assert np.isfinite(values).mean() > 0.9
 
@@ -179,8 +225,9 @@ def test_landcoverclasses_reads_the_layer_of_an_hdf4_granule(casanep_provider, t
     # the layer QGIS offers when the granule is added to a project
     layer = QgsRasterLayer(f'HDF4_EOS:EOS_GRID:"{hdf}":MCD12Q1:LC_Type1', "LC_Type1")
     assert layer.isValid()
-    res = processing.run("casanep:landcoverclasses", {"INPUT": layer, "PRODUCT": "modis_igbp",
-                                                      "OUTPUT": str(tmp_path / "c.tif")})
+    res = processing.run(
+        "casanep:landcoverclasses", {"INPUT": layer, "PRODUCT": "modis_igbp", "OUTPUT": str(tmp_path / "c.tif")}
+    )
     with rasterio.open(res["OUTPUT"]) as ds:
         assert (ds.width, ds.height) == (2400, 2400)
 
@@ -189,15 +236,29 @@ def test_grid_parameters_half_given_is_an_error(casanep_provider, tmp_path):
     import processing
     from qgis.core import QgsProcessingException
 
-    lc = write(tmp_path / "lc.tif", np.full((4, 4), 10, np.uint8), crs="EPSG:4326",
-               transform=Affine(0.01, 0, 113, 0, -0.01, 23), nodata=0)
+    lc = write(
+        tmp_path / "lc.tif",
+        np.full((4, 4), 10, np.uint8),
+        crs="EPSG:4326",
+        transform=Affine(0.01, 0, 113, 0, -0.01, 23),
+        nodata=0,
+    )
     with pytest.raises(QgsProcessingException, match="GRID_EXTENT.*needs an extent, a CRS and a cell size"):
-        processing.run("casanep:landcoverclasses", {"INPUT": lc, "GRID_CRS": "EPSG:32649", "GRID_CELL_SIZE": 250,
-                                                    "OUTPUT": str(tmp_path / "c.tif")})
+        processing.run(
+            "casanep:landcoverclasses",
+            {"INPUT": lc, "GRID_CRS": "EPSG:32649", "GRID_CELL_SIZE": 250, "OUTPUT": str(tmp_path / "c.tif")},
+        )
     with pytest.raises(QgsProcessingException, match="looks like metres"):
-        processing.run("casanep:landcoverclasses", {"INPUT": lc, "GRID_CRS": "EPSG:4326", "GRID_CELL_SIZE": 250,
-                                                    "GRID_EXTENT": "113,113.04,22.96,23 [EPSG:4326]",
-                                                    "OUTPUT": str(tmp_path / "c.tif")})
+        processing.run(
+            "casanep:landcoverclasses",
+            {
+                "INPUT": lc,
+                "GRID_CRS": "EPSG:4326",
+                "GRID_CELL_SIZE": 250,
+                "GRID_EXTENT": "113,113.04,22.96,23 [EPSG:4326]",
+                "OUTPUT": str(tmp_path / "c.tif"),
+            },
+        )
     assert sorted(os.listdir(tmp_path)) == ["lc.tif"]
 
 
@@ -206,8 +267,9 @@ def test_era5land_skips_an_output_whose_variable_the_file_lacks(casanep_provider
     from qgis.core import QgsProcessingException
 
     nc = monthly_nc(tmp_path / "era5.nc", months=12)  # t2m, ssrd, tp, e: no pev
-    res = processing.run("casanep:era5land", {"INPUT": nc, "OUTPUT_T": str(tmp_path / "t.tif"),
-                                              "OUTPUT_PET": str(tmp_path / "pet.tif")})
+    res = processing.run(
+        "casanep:era5land", {"INPUT": nc, "OUTPUT_T": str(tmp_path / "t.tif"), "OUTPUT_PET": str(tmp_path / "pet.tif")}
+    )
     assert res["OUTPUT_PET"] is None and not (tmp_path / "pet.tif").exists()
     assert res["OUTPUT_T"] and read(res["OUTPUT_T"]).shape[0] == 12
     assert res["OUTPUT_SOL"] is None  # not asked for

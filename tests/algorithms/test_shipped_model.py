@@ -21,15 +21,24 @@ ROOT = Path(__file__).resolve().parents[2]
 def model_params(sample_dir, out: Path) -> dict:
     s = sample_dir
     return {
-        "ndvi": str(s / "ndvi_2021_2022.tif"), "landcover": str(s / "landcover_glcfcs30.tif"),
-        "solar": str(s / "solar_radiation_2021_2022.tif"), "temperature": str(s / "temperature_2021_2022.tif"),
+        "ndvi": str(s / "ndvi_2021_2022.tif"),
+        "landcover": str(s / "landcover_glcfcs30.tif"),
+        "solar": str(s / "solar_radiation_2021_2022.tif"),
+        "temperature": str(s / "temperature_2021_2022.tif"),
         "precipitation": str(s / "precipitation_2021_2022.tif"),
-        "evapotranspiration": str(s / "evapotranspiration_2021_2022.tif"), "ndvi_scale": 0.0001, "threshold": 80,
-        "zones": str(s / "zones.geojson"), "fine_landcover": str(s / "landcover_worldcover_25m.tif"),
-        "npp:npp_monthly": str(out / "npp.tif"), "rh:rh_monthly": str(out / "rh.tif"),
-        "nep:nep_monthly": str(out / "nep.tif"), "annual:nep_annual": str(out / "nep_annual.tif"),
-        "annual:rh_npp_ratio": str(out / "ratio.tif"), "annual:sink_source": str(out / "classes.tif"),
-        "zonal:zone_statistics": str(out / "zones.csv"), "fractions:landcover_fractions": str(out / "fractions.tif"),
+        "evapotranspiration": str(s / "evapotranspiration_2021_2022.tif"),
+        "ndvi_scale": 0.0001,
+        "threshold": 80,
+        "zones": str(s / "zones.geojson"),
+        "fine_landcover": str(s / "landcover_worldcover_25m.tif"),
+        "npp:npp_monthly": str(out / "npp.tif"),
+        "rh:rh_monthly": str(out / "rh.tif"),
+        "nep:nep_monthly": str(out / "nep.tif"),
+        "annual:nep_annual": str(out / "nep_annual.tif"),
+        "annual:rh_npp_ratio": str(out / "ratio.tif"),
+        "annual:sink_source": str(out / "classes.tif"),
+        "zonal:zone_statistics": str(out / "zones.csv"),
+        "fractions:landcover_fractions": str(out / "fractions.tif"),
         "budget:landcover_budget": str(out / "budget.csv"),
     }
 
@@ -40,8 +49,14 @@ def test_model_is_offered_and_authored_for_322(casanep_provider):
     alg = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert alg is not None
     assert {c.algorithmId() for c in alg.childAlgorithms().values()} == {
-        "casanep:npp", "casanep:rh", "casanep:nep", "casanep:annual", "casanep:zonalstatistics",
-        "casanep:landcoverfractions", "casanep:landcoverbudget"}
+        "casanep:npp",
+        "casanep:rh",
+        "casanep:nep",
+        "casanep:annual",
+        "casanep:zonalstatistics",
+        "casanep:landcoverfractions",
+        "casanep:landcoverbudget",
+    }
     # 3.22 names model outputs "childId:outputName"; a model saved by 3.26+ would not
     names = {d.name() for d in alg.destinationParameterDefinitions()}
     assert "npp:npp_monthly" in names and "budget:landcover_budget" in names
@@ -56,15 +71,33 @@ def test_model_runs_and_equals_the_algorithms(casanep_provider, sample_dir, tmp_
     one = tmp_path / "one"
     one.mkdir()
     s = model_params(sample_dir, one)
-    npp = processing.run("casanep:npp", {"NDVI": s["ndvi"], "LANDCOVER": s["landcover"], "SOLAR_RADIATION": s["solar"],
-                                         "TEMPERATURE": s["temperature"], "PRECIPITATION": s["precipitation"],
-                                         "EVAPOTRANSPIRATION": s["evapotranspiration"], "NDVI_SCALE": 0.0001,
-                                         "OUTPUT": str(one / "npp.tif")})["OUTPUT"]
-    rh = processing.run("casanep:rh", {"TEMPERATURE": s["temperature"], "PRECIPITATION": s["precipitation"],
-                                       "LANDCOVER": s["landcover"], "OUTPUT": str(one / "rh.tif")})["OUTPUT"]
+    npp = processing.run(
+        "casanep:npp",
+        {
+            "NDVI": s["ndvi"],
+            "LANDCOVER": s["landcover"],
+            "SOLAR_RADIATION": s["solar"],
+            "TEMPERATURE": s["temperature"],
+            "PRECIPITATION": s["precipitation"],
+            "EVAPOTRANSPIRATION": s["evapotranspiration"],
+            "NDVI_SCALE": 0.0001,
+            "OUTPUT": str(one / "npp.tif"),
+        },
+    )["OUTPUT"]
+    rh = processing.run(
+        "casanep:rh",
+        {
+            "TEMPERATURE": s["temperature"],
+            "PRECIPITATION": s["precipitation"],
+            "LANDCOVER": s["landcover"],
+            "OUTPUT": str(one / "rh.tif"),
+        },
+    )["OUTPUT"]
     nep = processing.run("casanep:nep", {"NPP": npp, "RH": rh, "OUTPUT": str(one / "nep.tif")})["OUTPUT"]
-    zones = processing.run("casanep:zonalstatistics", {"ZONES": s["zones"], "NPP": npp, "RH": rh, "NEP": nep,
-                                                       "WEIGHTING": "centre", "OUTPUT": str(one / "z.csv")})["OUTPUT"]
+    zones = processing.run(
+        "casanep:zonalstatistics",
+        {"ZONES": s["zones"], "NPP": npp, "RH": rh, "NEP": nep, "WEIGHTING": "centre", "OUTPUT": str(one / "z.csv")},
+    )["OUTPUT"]
     np.testing.assert_array_equal(read(res["npp:npp_monthly"]), read(npp))
     np.testing.assert_array_equal(read(res["nep:nep_monthly"]), read(nep))
     a, b = pd.read_csv(res["zonal:zone_statistics"]), pd.read_csv(zones)
@@ -79,10 +112,15 @@ def test_model_runs_through_qgis_process(sample_dir, tmp_path):
     out.mkdir()
     args = [f"{k}={v}" for k, v in model_params(sample_dir, out).items()]
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
-    res = subprocess.run(["bash", str(ROOT / "scripts" / "qgis_process.sh"), "run", MODEL_ID, "--json", "--", *args],
-                         capture_output=True, text=True, env=env, timeout=600)
+    res = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "qgis_process.sh"), "run", MODEL_ID, "--json", "--", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    payload = json.loads(res.stdout[res.stdout.index("{"):])
+    payload = json.loads(res.stdout[res.stdout.index("{") :])
     assert Path(payload["results"]["zonal:zone_statistics"]).exists()
     table = pd.read_csv(out / "zones.csv")
     assert list(table["zone"]) == ["Hills", "City", "Farmland"]
@@ -124,11 +162,20 @@ def test_model_boxes_do_not_overlap(casanep_provider):
     rects = []
     for label, comp in boxes:
         pos, size = comp.position(), comp.size()  # position is the box's centre
-        rects.append((label, QgsRectangle(pos.x() - size.width() / 2, pos.y() - size.height() / 2,
-                                          pos.x() + size.width() / 2, pos.y() + size.height() / 2)))
+        rects.append(
+            (
+                label,
+                QgsRectangle(
+                    pos.x() - size.width() / 2,
+                    pos.y() - size.height() / 2,
+                    pos.x() + size.width() / 2,
+                    pos.y() + size.height() / 2,
+                ),
+            )
+        )
     assert len(rects) == 10 + 7 + 9
     for i, (a, ra) in enumerate(rects):
-        for b, rb in rects[i + 1:]:
+        for b, rb in rects[i + 1 :]:
             inter = ra.intersect(rb)
             assert inter.isEmpty() or inter.width() * inter.height() == 0, f"{a} overlaps {b}"
 

@@ -15,11 +15,19 @@ def test_validate_through_processing(casanep_provider, tmp_path):
 
     pred = str(shared_file("npp_mod17a3_hawaii", "hawaii_npp_2016.tif"))
     ref = str(shared_file("npp_mod17a3_hawaii", "hawaii_npp_2015.tif"))
-    res = processing.run("casanep:validate", {
-        "NPP": pred, "REFERENCE": ref, "NPP_SCALE": 0.1, "SAMPLE_SIZE": 800, "SEED": 3,
-        "POINTS": str(tmp_path / "pts.gpkg"), "PLOT": str(tmp_path / "plot.png"),
-        "STATISTICS": str(tmp_path / "stats.csv"),
-    })
+    res = processing.run(
+        "casanep:validate",
+        {
+            "NPP": pred,
+            "REFERENCE": ref,
+            "NPP_SCALE": 0.1,
+            "SAMPLE_SIZE": 800,
+            "SEED": 3,
+            "POINTS": str(tmp_path / "pts.gpkg"),
+            "PLOT": str(tmp_path / "plot.png"),
+            "STATISTICS": str(tmp_path / "stats.csv"),
+        },
+    )
     core = validate_npp(pred, ref, npp_scale=0.1, sample_size=800, seed=3)
     assert res["N"] == core.n == 800
     for key, value in (("R2", core.r2), ("RMSE", core.rmse), ("BIAS", core.bias), ("SLOPE", core.slope)):
@@ -49,8 +57,13 @@ def test_fill_codes_not_given_are_mod17s_and_given_empty_are_none(casanep_provid
     import processing
 
     npp, ref = fill_coded(tmp_path)
-    common = {"NPP": npp, "REFERENCE": ref, "SAMPLE_SIZE": 1000, "POINTS": str(tmp_path / "p.gpkg"),
-              "PLOT": str(tmp_path / "p.png")}
+    common = {
+        "NPP": npp,
+        "REFERENCE": ref,
+        "SAMPLE_SIZE": 1000,
+        "POINTS": str(tmp_path / "p.gpkg"),
+        "PLOT": str(tmp_path / "p.png"),
+    }
     res = processing.run("casanep:validate", common)  # not given: MOD17's codes 32761-32767 are masked
     assert res["N"] == 90 and res["BIAS"] == pytest.approx(120 - 100)
     res = processing.run("casanep:validate", {**common, "REFERENCE_FILL_MIN": None, "REFERENCE_FILL_MAX": None})
@@ -62,7 +75,15 @@ def test_statistics_csv_not_asked_for_is_not_written(casanep_provider, tmp_path)
     import processing
 
     npp, ref = fill_coded(tmp_path)
-    res = processing.run("casanep:validate", {"NPP": npp, "REFERENCE": ref, "SAMPLE_SIZE": 1000,
-                                              "POINTS": str(tmp_path / "p.gpkg"), "PLOT": str(tmp_path / "p.png")})
+    res = processing.run(
+        "casanep:validate",
+        {
+            "NPP": npp,
+            "REFERENCE": ref,
+            "SAMPLE_SIZE": 1000,
+            "POINTS": str(tmp_path / "p.gpkg"),
+            "PLOT": str(tmp_path / "p.png"),
+        },
+    )
     assert res["STATISTICS"] is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["npp.tif", "p.gpkg", "p.png", "ref.tif"]

@@ -10,9 +10,16 @@ import pytest
 
 from tests.rasters import read
 
-S = {"ndvi": "ndvi_2021_2022.tif", "lc": "landcover_glcfcs30.tif", "sol": "solar_radiation_2021_2022.tif",
-     "t": "temperature_2021_2022.tif", "p": "precipitation_2021_2022.tif", "e": "evapotranspiration_2021_2022.tif",
-     "zones": "zones.geojson", "fine": "landcover_worldcover_25m.tif"}
+S = {
+    "ndvi": "ndvi_2021_2022.tif",
+    "lc": "landcover_glcfcs30.tif",
+    "sol": "solar_radiation_2021_2022.tif",
+    "t": "temperature_2021_2022.tif",
+    "p": "precipitation_2021_2022.tif",
+    "e": "evapotranspiration_2021_2022.tif",
+    "zones": "zones.geojson",
+    "fine": "landcover_worldcover_25m.tif",
+}
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +28,20 @@ def sample(sample_dir):
 
 
 def wf_params(sample, folder, **extra):
-    p = {"NDVI": sample["ndvi"], "LANDCOVER": sample["lc"], "SOLAR_RADIATION": sample["sol"],
-         "TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"], "EVAPOTRANSPIRATION": sample["e"],
-         "NDVI_SCALE": 0.0001, "ZONES": sample["zones"], "ZONE_FIELD": "zone", "THRESHOLD": 80,
-         "FINE_LANDCOVER": sample["fine"],
-         "OUTPUT_FOLDER": str(folder)}
+    p = {
+        "NDVI": sample["ndvi"],
+        "LANDCOVER": sample["lc"],
+        "SOLAR_RADIATION": sample["sol"],
+        "TEMPERATURE": sample["t"],
+        "PRECIPITATION": sample["p"],
+        "EVAPOTRANSPIRATION": sample["e"],
+        "NDVI_SCALE": 0.0001,
+        "ZONES": sample["zones"],
+        "ZONE_FIELD": "zone",
+        "THRESHOLD": 80,
+        "FINE_LANDCOVER": sample["fine"],
+        "OUTPUT_FOLDER": str(folder),
+    }
     p.update(extra)
     return p
 
@@ -42,17 +58,40 @@ def test_workflow_equals_algorithms_one_by_one(workflow_run, sample, tmp_path):
     import processing
 
     res, folder = workflow_run
-    npp = processing.run("casanep:npp", {"NDVI": sample["ndvi"], "LANDCOVER": sample["lc"],
-                                         "SOLAR_RADIATION": sample["sol"], "TEMPERATURE": sample["t"],
-                                         "PRECIPITATION": sample["p"], "EVAPOTRANSPIRATION": sample["e"],
-                                         "NDVI_SCALE": 0.0001, "GAP_FILL": "linear",  # the workflow's default
-                                         "OUTPUT": str(tmp_path / "npp.tif")})["OUTPUT"]
-    rh = processing.run("casanep:rh", {"TEMPERATURE": sample["t"], "PRECIPITATION": sample["p"],
-                                       "LANDCOVER": sample["lc"], "OUTPUT": str(tmp_path / "rh.tif")})["OUTPUT"]
+    npp = processing.run(
+        "casanep:npp",
+        {
+            "NDVI": sample["ndvi"],
+            "LANDCOVER": sample["lc"],
+            "SOLAR_RADIATION": sample["sol"],
+            "TEMPERATURE": sample["t"],
+            "PRECIPITATION": sample["p"],
+            "EVAPOTRANSPIRATION": sample["e"],
+            "NDVI_SCALE": 0.0001,
+            "GAP_FILL": "linear",  # the workflow's default
+            "OUTPUT": str(tmp_path / "npp.tif"),
+        },
+    )["OUTPUT"]
+    rh = processing.run(
+        "casanep:rh",
+        {
+            "TEMPERATURE": sample["t"],
+            "PRECIPITATION": sample["p"],
+            "LANDCOVER": sample["lc"],
+            "OUTPUT": str(tmp_path / "rh.tif"),
+        },
+    )["OUTPUT"]
     nep = processing.run("casanep:nep", {"NPP": npp, "RH": rh, "OUTPUT": str(tmp_path / "nep.tif")})["OUTPUT"]
-    ann = processing.run("casanep:annual", {"NPP": npp, "RH": rh, "THRESHOLD": 80,
-                                            "NEP_OUTPUT": str(tmp_path / "nep_a.tif"),
-                                            "CLASS_OUTPUT": str(tmp_path / "cls.tif")})
+    ann = processing.run(
+        "casanep:annual",
+        {
+            "NPP": npp,
+            "RH": rh,
+            "THRESHOLD": 80,
+            "NEP_OUTPUT": str(tmp_path / "nep_a.tif"),
+            "CLASS_OUTPUT": str(tmp_path / "cls.tif"),
+        },
+    )
     np.testing.assert_array_equal(read(res["NPP"]), read(npp))
     np.testing.assert_array_equal(read(res["RH"]), read(rh))
     np.testing.assert_array_equal(read(res["NEP"]), read(nep))
@@ -66,11 +105,20 @@ def test_workflow_equals_algorithms_one_by_one(workflow_run, sample, tmp_path):
     for col in ("npp_2021_mean", "rh_2022_total_ktC", "nep_2021_07_mean", "rh_npp_2021_ratio_pct"):
         np.testing.assert_allclose(table[col], direct[col], rtol=1e-9)
     # land-cover budget: equal to fractions + budget run one by one
-    fr = processing.run("casanep:landcoverfractions", {"LANDCOVER": sample["fine"], "CLASS_TABLE": "worldcover",
-                                                       "REFERENCE": npp, "OUTPUT": str(tmp_path / "fr.tif")})
+    fr = processing.run(
+        "casanep:landcoverfractions",
+        {
+            "LANDCOVER": sample["fine"],
+            "CLASS_TABLE": "worldcover",
+            "REFERENCE": npp,
+            "OUTPUT": str(tmp_path / "fr.tif"),
+        },
+    )
     np.testing.assert_array_equal(read(folder / "landcover_fractions.tif"), read(fr["OUTPUT"]))
-    bud = processing.run("casanep:landcoverbudget", {"NPP": npp, "RH": rh, "NEP": nep, "FRACTIONS": fr["OUTPUT"],
-                                                     "OUTPUT": str(tmp_path / "b.csv")})
+    bud = processing.run(
+        "casanep:landcoverbudget",
+        {"NPP": npp, "RH": rh, "NEP": nep, "FRACTIONS": fr["OUTPUT"], "OUTPUT": str(tmp_path / "b.csv")},
+    )
     pd.testing.assert_frame_equal(pd.read_csv(res["LANDCOVER_BUDGET"]), pd.read_csv(bud["OUTPUT"]))
 
 
@@ -85,8 +133,12 @@ def test_report_and_charts_hold_the_table_numbers(workflow_run):
     budget = pd.read_csv(res["LANDCOVER_BUDGET"])
     for v in budget.loc[budget["class"] == "forest", "npp_2021_share_pct"]:
         assert f"{v:,.1f}" in html  # the land-cover shares are in the report too
-    for png in ("chart_monthly_by_zone.png", "chart_annual_by_zone.png", "map_nep_annual.png",
-                "chart_landcover_shares.png"):
+    for png in (
+        "chart_monthly_by_zone.png",
+        "chart_annual_by_zone.png",
+        "map_nep_annual.png",
+        "chart_landcover_shares.png",
+    ):
         assert (folder / png).stat().st_size > 5000
         assert f"src='{png}'" in html
     assert not [f for f in os.listdir(folder) if f.startswith(".")]

@@ -75,16 +75,34 @@ def test_long_table_holds_the_wide_values(run):
     long = pd.read_csv(res["LONG_TABLE_OUTPUT"])
     assert list(long.columns) == ["zone", "class", "year", "month", "quantity", "statistic", "value", "unit"]
     wide = pd.read_csv(res["ZONE_TABLE"]).set_index("zone")
-    row = long[(long.zone == "Hills") & (long["class"] == "all") & (long.year == 2021) & (long.month == 7)
-               & (long.quantity == "npp") & (long.statistic == "mean")]
+    row = long[
+        (long.zone == "Hills")
+        & (long["class"] == "all")
+        & (long.year == 2021)
+        & (long.month == 7)
+        & (long.quantity == "npp")
+        & (long.statistic == "mean")
+    ]
     assert len(row) == 1 and row.unit.iloc[0] == "gC m-2 month-1"
     assert row.value.iloc[0] == pytest.approx(wide.loc["Hills", "npp_2021_07_mean"], rel=1e-12)
-    annual = long[(long.zone == "City") & (long["class"] == "all") & (long.year == 2022) & long.month.isna()
-                  & (long.quantity == "nep") & (long.statistic == "total")]
+    annual = long[
+        (long.zone == "City")
+        & (long["class"] == "all")
+        & (long.year == 2022)
+        & long.month.isna()
+        & (long.quantity == "nep")
+        & (long.statistic == "total")
+    ]
     assert annual.value.iloc[0] == pytest.approx(wide.loc["City", "nep_2022_total_tC"], rel=1e-12)
     budget = pd.read_csv(res["LANDCOVER_BUDGET"]).set_index("class")
-    share = long[(long.zone == "all") & (long["class"] == "forest") & (long.year == 2021) & long.month.isna()
-                 & (long.quantity == "rh") & (long.statistic == "share")]
+    share = long[
+        (long.zone == "all")
+        & (long["class"] == "forest")
+        & (long.year == 2021)
+        & long.month.isna()
+        & (long.quantity == "rh")
+        & (long.statistic == "share")
+    ]
     assert share.unit.iloc[0] == "%"
     assert share.value.iloc[0] == pytest.approx(budget.loc["forest", "rh_2021_share_pct"], rel=1e-12)
     # every zone x class of the zone budget, without its "all" rows (the zone table has those)

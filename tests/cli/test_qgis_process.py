@@ -35,17 +35,35 @@ def test_provider_visible_to_qgis_process(tmp_path):
 
 
 def test_npp_run_through_qgis_process_equals_core(tmp_path, sample_dir):
-    s = {k: str(sample_dir / f"{v}_2021_2022.tif") for k, v in
-         (("ndvi", "ndvi"), ("sol", "solar_radiation"), ("t", "temperature"), ("p", "precipitation"),
-          ("e", "evapotranspiration"))}
+    s = {
+        k: str(sample_dir / f"{v}_2021_2022.tif")
+        for k, v in (
+            ("ndvi", "ndvi"),
+            ("sol", "solar_radiation"),
+            ("t", "temperature"),
+            ("p", "precipitation"),
+            ("e", "evapotranspiration"),
+        )
+    }
     lc = str(sample_dir / "landcover_glcfcs30.tif")
     out = tmp_path / "npp_cli.tif"
-    res = qgis_process(tmp_path, "run", "casanep:npp", "--json", "--",
-                       f"NDVI={s['ndvi']}", f"LANDCOVER={lc}", f"SOLAR_RADIATION={s['sol']}",
-                       f"TEMPERATURE={s['t']}", f"PRECIPITATION={s['p']}", f"EVAPOTRANSPIRATION={s['e']}",
-                       "NDVI_SCALE=0.0001", f"OUTPUT={out}")
+    res = qgis_process(
+        tmp_path,
+        "run",
+        "casanep:npp",
+        "--json",
+        "--",
+        f"NDVI={s['ndvi']}",
+        f"LANDCOVER={lc}",
+        f"SOLAR_RADIATION={s['sol']}",
+        f"TEMPERATURE={s['t']}",
+        f"PRECIPITATION={s['p']}",
+        f"EVAPOTRANSPIRATION={s['e']}",
+        "NDVI_SCALE=0.0001",
+        f"OUTPUT={out}",
+    )
     assert res.returncode == 0, res.stdout + res.stderr
-    payload = json.loads(res.stdout[res.stdout.index("{"):])
+    payload = json.loads(res.stdout[res.stdout.index("{") :])
     assert payload["results"]["OUTPUT"] == str(out)
     core = tmp_path / "core.tif"
     run_npp(s["ndvi"], lc, s["sol"], s["t"], s["p"], str(core), evapotranspiration=s["e"], ndvi_scale=0.0001)
@@ -57,8 +75,9 @@ def test_bad_input_message_on_the_command_line(tmp_path, sample_dir):
     # a class raster given as temperature: one band described "GLC_FCS30 code", not a monthly stack
     ndvi = str(sample_dir / "ndvi_2021_2022.tif")
     lc = str(sample_dir / "landcover_glcfcs30.tif")
-    res = qgis_process(tmp_path, "run", "casanep:rh", "--", f"TEMPERATURE={lc}", f"PRECIPITATION={ndvi}",
-                       f"OUTPUT={out}")
+    res = qgis_process(
+        tmp_path, "run", "casanep:rh", "--", f"TEMPERATURE={lc}", f"PRECIPITATION={ndvi}", f"OUTPUT={out}"
+    )
     assert res.returncode != 0
     assert "TEMPERATURE" in res.stdout + res.stderr and "YYYY-MM" in res.stdout + res.stderr
     assert not out.exists()
@@ -74,11 +93,27 @@ def test_raw_era5_to_respiration_on_the_command_line(tmp_path, sample_dir):
     nc = monthly_nc(tmp_path / "era5.nc")
     ref = str(sample_dir / "landcover_glcfcs30.tif")
     t, p, rh = (tmp_path / f"{k}.tif" for k in ("t", "p", "rh"))
-    res = qgis_process(tmp_path, "run", "casanep:era5land", "--", f"INPUT={nc}", f"GRID_REFERENCE={ref}",
-                       f"OUTPUT_T={t}", f"OUTPUT_P={p}")
+    res = qgis_process(
+        tmp_path,
+        "run",
+        "casanep:era5land",
+        "--",
+        f"INPUT={nc}",
+        f"GRID_REFERENCE={ref}",
+        f"OUTPUT_T={t}",
+        f"OUTPUT_P={p}",
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    res = qgis_process(tmp_path, "run", "casanep:rh", "--", f"TEMPERATURE={t}", f"PRECIPITATION={p}",
-                       f"LANDCOVER={ref}", f"OUTPUT={rh}")
+    res = qgis_process(
+        tmp_path,
+        "run",
+        "casanep:rh",
+        "--",
+        f"TEMPERATURE={t}",
+        f"PRECIPITATION={p}",
+        f"LANDCOVER={ref}",
+        f"OUTPUT={rh}",
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     core = {"T": str(tmp_path / "core_t.tif"), "P": str(tmp_path / "core_p.tif")}
     run_era5land(nc, core, grid=grid_from_reference(ref))

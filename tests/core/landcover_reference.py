@@ -5,8 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 SIX = ("forest", "cropland", "grassland", "water", "built-up", "bare")
-WORLDCOVER = {10: "forest", 20: "forest", 95: "forest", 40: "cropland", 30: "grassland", 100: "grassland",
-              80: "water", 90: "water", 70: "water", 50: "built-up", 60: "bare"}
+WORLDCOVER = {
+    10: "forest",
+    20: "forest",
+    95: "forest",
+    40: "cropland",
+    30: "grassland",
+    100: "grassland",
+    80: "water",
+    90: "water",
+    70: "water",
+    50: "built-up",
+    60: "bare",
+}
 
 
 def direct_fractions(codes: np.ndarray, k: int, mapping: dict[int, str], classes=SIX, nodata=(0,)):

@@ -30,9 +30,12 @@ def case(tmp_path):
     rh = write(tmp_path / "rh.tif", np.full((2, 2, 3), 5, np.float32), ["2021-01", "2021-02"], transform=T)
     forest = np.array([[1, 0.5, 0.2], [0, 0.6, NAN]], np.float32)
     built = np.array([[0, 0.5, 0.8], [1, 0.4, NAN]], np.float32)
-    frac = write(tmp_path / "frac.tif", np.where(np.isnan(np.stack([forest, built])), -9999,
-                                                   np.stack([forest, built])).astype(np.float32),
-                 ["forest", "built-up"], transform=T)
+    frac = write(
+        tmp_path / "frac.tif",
+        np.where(np.isnan(np.stack([forest, built])), -9999, np.stack([forest, built])).astype(np.float32),
+        ["forest", "built-up"],
+        transform=T,
+    )
     return npp, rh, frac
 
 
@@ -55,8 +58,7 @@ def test_hand_made_budget(case, tmp_path):
     np.testing.assert_allclose(t["npp_2021_01_share_pct_majority"].iloc[[0, 1]], [80 / 1.5, 70 / 1.5], rtol=1e-6)
     # RH/NPP of each class: RH 5 + 5 gC m-2 over the class's area
     np.testing.assert_allclose(t.loc["forest", "rh_npp_2021_ratio_pct"], 100 * 10 * 2.3 / (3 * 56), rtol=1e-6)
-    np.testing.assert_allclose(t.loc["built-up", "rh_npp_2021_ratio_pct_majority"], 100 * 10 * 2 / (3 * 70),
-                               rtol=1e-6)
+    np.testing.assert_allclose(t.loc["built-up", "rh_npp_2021_ratio_pct_majority"], 100 * 10 * 2 / (3 * 70), rtol=1e-6)
     # the columns sit side by side: each fractional column followed by its majority twin
     cols = list(t.columns)
     i = cols.index("npp_2021_01_total_tC")
@@ -72,9 +74,11 @@ def test_budget_per_zone_matches_zonal_statistics(tmp_path):
     lc = write(tmp_path / "lc.tif", codes, crs=UTM, transform=from_origin(X0, Y0, 10, 10), nodata=0)
     frac = tmp_path / "frac.tif"
     landcover_fractions(lc, str(frac), "worldcover", reference=npp)
-    zones = gpd.GeoDataFrame({"city": ["west", "east"]}, crs=UTM,
-                             geometry=[box(X0 + 120, Y0 - 3930, X0 + 2470, Y0 - 150),
-                                       box(X0 + 2470, Y0 - 3000, X0 + 4890, Y0 - 640)])
+    zones = gpd.GeoDataFrame(
+        {"city": ["west", "east"]},
+        crs=UTM,
+        geometry=[box(X0 + 120, Y0 - 3930, X0 + 2470, Y0 - 150), box(X0 + 2470, Y0 - 3000, X0 + 4890, Y0 - 640)],
+    )
     for mode in ("centre", "exact"):
         b = landcover_budget({"npp": npp}, str(frac), zones=zones, weighting=mode)
         z = zonal_statistics(zones, {"npp": npp}, weighting=mode)
@@ -115,12 +119,20 @@ def test_unclassified_cells_warn(case):
 
 def test_fraction_grid_not_matching_the_fluxes_is_an_error(case, tmp_path):
     npp, _, _ = case
-    shifted = write(tmp_path / "f2.tif", np.full((2, 2, 3), 0.5, np.float32), ["forest", "bare"],
-                    transform=from_origin(X0 + 50, Y0, 100, 100))
+    shifted = write(
+        tmp_path / "f2.tif",
+        np.full((2, 2, 3), 0.5, np.float32),
+        ["forest", "bare"],
+        transform=from_origin(X0 + 50, Y0, 100, 100),
+    )
     with pytest.raises(CasaInputError, match="FRACTIONS.*not on the grid of NPP.*casanep:landcoverfractions"):
         landcover_budget({"npp": npp}, shifted)
-    coarse = write(tmp_path / "f3.tif", np.full((2, 1, 2), 0.5, np.float32), ["forest", "bare"],
-                   transform=from_origin(X0, Y0, 300, 200))
+    coarse = write(
+        tmp_path / "f3.tif",
+        np.full((2, 1, 2), 0.5, np.float32),
+        ["forest", "bare"],
+        transform=from_origin(X0, Y0, 300, 200),
+    )
     with pytest.raises(CasaInputError, match="not on the grid"):
         landcover_budget({"npp": npp}, coarse)
 
@@ -130,8 +142,12 @@ def test_other_bad_input(case, tmp_path):
     nodesc = write(tmp_path / "f.tif", np.full((2, 2, 3), 0.5, np.float32), transform=T)
     with pytest.raises(CasaInputError, match="described by the class name"):
         landcover_budget({"npp": npp}, nodesc)
-    other = write(tmp_path / "rh2.tif", np.full((2, 2, 3), 5, np.float32), ["2021-01", "2021-02"],
-                  transform=from_origin(X0, Y0 + 100, 100, 100))
+    other = write(
+        tmp_path / "rh2.tif",
+        np.full((2, 2, 3), 5, np.float32),
+        ["2021-01", "2021-02"],
+        transform=from_origin(X0, Y0 + 100, 100, 100),
+    )
     with pytest.raises(CasaInputError, match="RH.*not on the grid of NPP"):
         landcover_budget({"npp": npp, "rh": other}, frac)
     with pytest.raises(CasaInputError, match="no class-fraction raster"):

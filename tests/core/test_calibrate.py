@@ -72,8 +72,9 @@ def synthetic(tmp_path, factors=(1.3, 0.8)):
     ref = np.where(np.arange(15)[None, :] < 7, mean * factors[0], mean * factors[1])
     ref = np.round(ref / 0.1)
     ref[14, 14] = 32767
-    p_npp = write(tmp_path / "npp.tif", np.where(np.isfinite(npp), npp, -9999).astype(np.float32), ["2021"],
-                  transform=CASA_T)
+    p_npp = write(
+        tmp_path / "npp.tif", np.where(np.isfinite(npp), npp, -9999).astype(np.float32), ["2021"], transform=CASA_T
+    )
     p_lc = write(tmp_path / "lc.tif", lc, transform=CASA_T, nodata=0)
     p_ref = write(tmp_path / "ref.tif", ref.astype(np.int16), transform=REF_T, nodata=None)
     return p_npp, p_lc, p_ref
@@ -151,8 +152,15 @@ def test_real_mod17_against_itself_gives_factors_of_one(tmp_path):
 
     npp = str(shared_file("npp_mod17a3_hawaii", "hawaii_npp_2015.tif"))
     lc = str(shared_file("landcover", "MCD12C1.A2019001.006.2020220162300.tif"))
-    res = calibrate_epsilon(npp, lc, npp, class_table=str(TABLES_DIR / "modis_igbp_casa.csv"), npp_scale=0.1,
-                            product=ReferenceProduct(scale=0.1, fill_min=None, fill_max=None), min_cells=10)
+    res = calibrate_epsilon(
+        npp,
+        lc,
+        npp,
+        class_table=str(TABLES_DIR / "modis_igbp_casa.csv"),
+        npp_scale=0.1,
+        product=ReferenceProduct(scale=0.1, fill_min=None, fill_max=None),
+        min_cells=10,
+    )
     calibrated = [c for c in res.factors if c.calibrated]
     assert calibrated and sum(c.cells for c in calibrated) > 500
     for c in calibrated:

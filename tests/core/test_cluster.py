@@ -41,8 +41,7 @@ def content(path) -> tuple:
             palette = ds.colormap(1)
         except ValueError:  # none
             palette = None
-        return (ds.read().tobytes(), ds.profile, ds.tags(), [ds.tags(i) for i in ds.indexes], ds.descriptions,
-                palette)
+        return (ds.read().tobytes(), ds.profile, ds.tags(), [ds.tags(i) for i in ds.indexes], ds.descriptions, palette)
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -80,16 +79,26 @@ def make_scene(folder: Path, h: int = 512, w: int = 768, years=(2021, 2022), see
 
 def npp_chain(paths: dict[str, str], out: Path, **kw) -> dict[str, str]:
     out.mkdir(exist_ok=True)
-    return run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], str(out / "npp.tif"),
-                   rh_output=str(out / "rh.tif"), nep_output=str(out / "nep.tif"), **kw)
+    return run_npp(
+        paths["ndvi"],
+        paths["lc"],
+        paths["sol"],
+        paths["t"],
+        paths["p"],
+        str(out / "npp.tif"),
+        rh_output=str(out / "rh.tif"),
+        nep_output=str(out / "nep.tif"),
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
 def dask_cluster():
     """Two worker processes, one thread each, on 127.0.0.1 (no dashboard)."""
     factory = engine.EXECUTOR_FACTORY
-    lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None)
+    lc = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     try:
         yield lc
     finally:
@@ -180,9 +189,15 @@ def test_landcover_fractions_on_the_cluster_equal_the_local_engine(tmp_path, das
         msgs: list[str] = []
         cb = Callbacks(info=msgs.append, warning=msgs.append)
         for size in (250, 330):  # aligned (exact) and sampled through a warp
-            landcover_fractions(src, str(tmp_path / f"{where}_f{size}.tif"), "worldcover", cell_size=size,
-                                majority_output=str(tmp_path / f"{where}_m{size}.tif"), callbacks=cb,
-                                chunk_cells=50_000)
+            landcover_fractions(
+                src,
+                str(tmp_path / f"{where}_f{size}.tif"),
+                "worldcover",
+                cell_size=size,
+                majority_output=str(tmp_path / f"{where}_m{size}.tif"),
+                callbacks=cb,
+                chunk_cells=50_000,
+            )
         logs[where] = msgs
     assert sent, "the fractions did not go to the cluster"
     for name in ("f250", "m250", "f330", "m330"):
@@ -283,8 +298,14 @@ def test_ndvi_composites_on_the_cluster_equal_the_local_engine(tmp_path, dask_cl
             monkeypatch.delenv(cluster.ENV)
         else:
             monkeypatch.setenv(cluster.ENV, dask_cluster.scheduler_address)
-        run_ndvi_composite(files, str(tmp_path / f"{where}_n.tif"), count_output=str(tmp_path / f"{where}_c.tif"),
-                           gap_fill="linear", max_gap=2, filled_output=str(tmp_path / f"{where}_f.tif"))
+        run_ndvi_composite(
+            files,
+            str(tmp_path / f"{where}_n.tif"),
+            count_output=str(tmp_path / f"{where}_c.tif"),
+            gap_fill="linear",
+            max_gap=2,
+            filled_output=str(tmp_path / f"{where}_f.tif"),
+        )
     assert sent, "the composites did not go to the cluster"
     for name in ("n", "c", "f"):
         assert content(tmp_path / f"dask_{name}.tif") == content(tmp_path / f"local_{name}.tif"), name
@@ -329,8 +350,11 @@ def test_without_distributed_the_address_says_what_to_install(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     monkeypatch.setenv(cluster.ENV, "tcp://10.0.0.5:8786")
-    with pytest.raises(CasaInputError, match="CASANEP_DASK_SCHEDULER: is 'tcp://10.0.0.5:8786' but Dask's "
-                       r"distributed scheduler is not installed here \(Debian: apt install python3-distributed\)"):
+    with pytest.raises(
+        CasaInputError,
+        match="CASANEP_DASK_SCHEDULER: is 'tcp://10.0.0.5:8786' but Dask's "
+        r"distributed scheduler is not installed here \(Debian: apt install python3-distributed\)",
+    ):
         cluster.executor_from_settings()
 
 
@@ -353,8 +377,7 @@ def modes(monkeypatch):
     return seen
 
 
-def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene, on_cluster, modes, tmp_path,
-                                                                            caplog):
+def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene, on_cluster, modes, tmp_path, caplog):
     from casa_nep_plugin.core import safety
 
     paths, folder = scene
@@ -376,8 +399,9 @@ def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene,
     assert not [p for p in safety.registered() if cluster.STAGING_PREFIX in p]
 
 
-def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(scene, on_cluster, modes, tmp_path,
-                                                                        monkeypatch, caplog):
+def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(
+    scene, on_cluster, modes, tmp_path, monkeypatch, caplog
+):
     paths, folder = scene
     client, _ = on_cluster
     monkeypatch.setattr(client, "direct_to_workers", None)
@@ -411,8 +435,11 @@ def test_staged_runs_leave_nothing_after_failure_and_cancel(scene, on_cluster, m
     client, _ = on_cluster
     seen: list[float] = []
     with pytest.raises(CasaCancelled):
-        npp_chain(paths, tmp_path / "cancelled", callbacks=Callbacks(progress=seen.append,
-                                                                     is_cancelled=lambda: len(seen) >= 3))
+        npp_chain(
+            paths,
+            tmp_path / "cancelled",
+            callbacks=Callbacks(progress=seen.append, is_cancelled=lambda: len(seen) >= 3),
+        )
     (tmp_path / "bad").mkdir()
     bad = make_scene(tmp_path / "bad", h=256, w=768, years=(2021,), seed=4)
     with rasterio.open(bad["t"], "r+") as ds:  # Kelvin in the last window: the run fails on a worker
@@ -440,8 +467,12 @@ def test_a_staged_result_loads_back_as_it_was(tmp_path):
     rng = np.random.default_rng(1)
     npp = rng.standard_normal((12, 5, 7)).astype(np.float32)
     npp[0, 0, 0] = np.nan
-    result = {"npp": (npp, [1, 2, 3]), "cls": rng.integers(0, 4, (1, 5, 7)).astype(np.uint8),
-              "_coverage": np.array([7, 5, 0], np.int64), "empty": np.zeros((0, 3), np.float64)}
+    result = {
+        "npp": (npp, [1, 2, 3]),
+        "cls": rng.integers(0, 4, (1, 5, 7)).astype(np.uint8),
+        "_coverage": np.array([7, 5, 0], np.int64),
+        "empty": np.zeros((0, 3), np.float64),
+    }
     path = str(tmp_path / "r.res")
     assert cluster.save_result(result, path)
     back = cluster.load_result(path)

@@ -35,16 +35,27 @@ RH = stack("rh", ["2021-01", "2021-02", "2022-01"])
 def test_names_follow_stack_period_kind_suffix():
     assert column("npp", "2021_01", "mean") == "npp_2021_01_mean"
     assert column("rh", "2021", "share_pct", "_majority") == "rh_2021_share_pct_majority"
-    assert period_columns(NPP, ("mean",)) == ["npp_2021_01_mean", "npp_2021_02_mean", "npp_2022_01_mean",
-                                              "npp_2021_mean", "npp_2022_mean"]
+    assert period_columns(NPP, ("mean",)) == [
+        "npp_2021_01_mean",
+        "npp_2021_02_mean",
+        "npp_2022_01_mean",
+        "npp_2021_mean",
+        "npp_2022_mean",
+    ]
     assert coverage_column_names(stack("nep", ["2021"]))[:2] == ["nep_2021_valid_cells", "nep_2021_coverage_pct"]
-    assert ratio_column_names([NPP, RH]) == ["rh_npp_2021_01_ratio_pct", "rh_npp_2021_02_ratio_pct",
-                                             "rh_npp_2022_01_ratio_pct", "rh_npp_2021_ratio_pct",
-                                             "rh_npp_2022_ratio_pct"]
+    assert ratio_column_names([NPP, RH]) == [
+        "rh_npp_2021_01_ratio_pct",
+        "rh_npp_2021_02_ratio_pct",
+        "rh_npp_2022_01_ratio_pct",
+        "rh_npp_2021_ratio_pct",
+        "rh_npp_2022_ratio_pct",
+    ]
     assert ratio_column_names([NPP]) == []
     # a year covers the same months in both stacks, or it has no ratio (here neither year does)
     assert [lab for lab, _, _ in ratio_periods([NPP, stack("rh", ["2021-01", "2022-01", "2022-02"])])] == [
-        "2021_01", "2022_01"]
+        "2021_01",
+        "2022_01",
+    ]
 
 
 def test_sums_to_means_totals_and_years():
@@ -57,8 +68,9 @@ def test_sums_to_means_totals_and_years():
     np.testing.assert_allclose(mean[1], [300, 0, np.nan, 300, np.nan])
     np.testing.assert_allclose(tot[1], [3e6, 0, np.nan, 3e6, np.nan])
     # with the annual map's sums, a year is their mean and total
-    cols = flux_columns(NPP, total, valid, annual_g=np.array([[5e6, 1e6], [0.0, 0.0]]),
-                        annual_m2=np.array([[1e4, 1e4], [0.0, 0.0]]))
+    cols = flux_columns(
+        NPP, total, valid, annual_g=np.array([[5e6, 1e6], [0.0, 0.0]]), annual_m2=np.array([[1e4, 1e4], [0.0, 0.0]])
+    )
     assert cols["npp_2021_mean"].tolist()[0] == pytest.approx(500)
     assert np.isnan(cols["npp_2021_mean"][1])
     assert cols["npp_2021_01_total_tC"].tolist() == pytest.approx([2.0, 3.0])
@@ -73,8 +85,11 @@ def test_ratio_and_coverage_columns():
     assert np.isnan(cols["rh_npp_2021_02_ratio_pct"][0])  # NPP total 0: empty
     assert cols["rh_npp_2021_ratio_pct"].tolist() == [90.0]  # 9 / 10 over the months of 2021
     cov = coverage_columns(NPP, np.array([[4.0, 2.0, 0.0]]), np.array([[2.0, 0.0]]), np.array([4.0]))
-    assert list(cov) == [f"npp_{p}_{k}" for p in ("2021_01", "2021_02", "2022_01", "2021", "2022")
-                         for k in ("valid_cells", "coverage_pct")]
+    assert list(cov) == [
+        f"npp_{p}_{k}"
+        for p in ("2021_01", "2021_02", "2022_01", "2021", "2022")
+        for k in ("valid_cells", "coverage_pct")
+    ]
     assert [cov[f"npp_{p}_coverage_pct"][0] for p in ("2021_01", "2021_02", "2022_01", "2021")] == [100, 50, 0, 50]
     assert isinstance(cov, OrderedDict)
 

@@ -64,8 +64,17 @@ def make_scene(folder: Path, h: int = 300, w: int = 530, years=(2021,), seed: in
 
 def npp_chain(paths: dict[str, str], out: Path, **kw) -> dict[str, str]:
     out.mkdir(exist_ok=True)
-    return run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], str(out / "npp.tif"),
-                   rh_output=str(out / "rh.tif"), nep_output=str(out / "nep.tif"), **kw)
+    return run_npp(
+        paths["ndvi"],
+        paths["lc"],
+        paths["sol"],
+        paths["t"],
+        paths["p"],
+        str(out / "npp.tif"),
+        rh_output=str(out / "rh.tif"),
+        nep_output=str(out / "nep.tif"),
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -115,11 +124,15 @@ def test_threads_setting_and_environment(monkeypatch):
 
 
 # -- any layout ---------------------------------------------------------------------------
-@pytest.mark.parametrize("layout", [
-    dict(),  # GDAL's default: striped, pixel-interleaved
-    dict(tiled=True, blockxsize=512, blockysize=512, interleave="pixel", compress="deflate"),  # rasterio-style
-    dict(tiled=True, blockxsize=128, blockysize=128, interleave="band", compress="zstd"),
-], ids=["striped-pixel", "tiled512-pixel-deflate", "tiled128-band"])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        dict(),  # GDAL's default: striped, pixel-interleaved
+        dict(tiled=True, blockxsize=512, blockysize=512, interleave="pixel", compress="deflate"),  # rasterio-style
+        dict(tiled=True, blockxsize=128, blockysize=128, interleave="band", compress="zstd"),
+    ],
+    ids=["striped-pixel", "tiled512-pixel-deflate", "tiled128-band"],
+)
 def test_every_layout_gives_the_same_result(tmp_path, scene, layout):
     paths, folder = scene
     ref_dir = folder / "ref_layout"
@@ -166,15 +179,20 @@ def test_window_resampling_of_coarse_lonlat_climate_is_bilinear(tmp_path):
     gx, gy = 0.3, 0.2  # units per source cell
     field = 10 + gx * cols + gy * rows  # value at the centre of source cell (row, col)
     stack = np.stack([field + k for k in range(24)]).astype(np.float32)
-    src = write(tmp_path / "c.tif", stack, months_of([2021, 2022]), crs="EPSG:4326",
-                transform=from_origin(112.9, 23.4, 0.1, 0.1))
+    src = write(
+        tmp_path / "c.tif",
+        stack,
+        months_of([2021, 2022]),
+        crs="EPSG:4326",
+        transform=from_origin(112.9, 23.4, 0.1, 0.1),
+    )
     grid = ModelGrid(rasterio.crs.CRS.from_epsg(32649), from_origin(700000, 2575000, 250, 250), 700, 500)
     inp = RasterInput.open(src, "TEMPERATURE")
     inp.attach(grid)
     got = np.full((24, 500, 700), np.nan, np.float32)
     for w in grid.windows(256 * 256 * 24, 24):
         r, c = int(w.row_off), int(w.col_off)
-        got[:, r:r + int(w.height), c:c + int(w.width)] = inp.read(w)
+        got[:, r : r + int(w.height), c : c + int(w.width)] = inp.read(w)
     inp.close()
     yy, xx = np.mgrid[0:500, 0:700]
     east, north = 700000 + (xx + 0.5) * 250, 2575000 - (yy + 0.5) * 250
@@ -201,8 +219,9 @@ def test_long_stack_with_coarse_climate_keeps_memory_by_the_window(tmp_path, mon
     p = {"ndvi": write(tmp_path / "n.tif", ndvi, months), "lc": write(tmp_path / "lc.tif", lc, ["c"], nodata=None)}
     geo = from_origin(730000 - 2500, 2565000 + 2500, 2500, 2500)
     for k, lo, hi in (("sol", 200, 500), ("t", 5, 30), ("p", 0, 300)):
-        p[k] = write(tmp_path / f"{k}.tif", rng.uniform(lo, hi, (len(months), 10, 11)).astype(np.float32), months,
-                     transform=geo)
+        p[k] = write(
+            tmp_path / f"{k}.tif", rng.uniform(lo, hi, (len(months), 10, 11)).astype(np.float32), months, transform=geo
+        )
     deepest = []
     orig = raster.RasterInput.read
 
@@ -260,8 +279,14 @@ SIGNAL_SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signals_remove_part_files(tmp_path, sig):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", SIGNAL_SCRIPT, str(tmp_path)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SIGNAL_SCRIPT, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out = tmp_path / "out"
     deadline = time.time() + 60
     while time.time() < deadline and not (out.exists() and leftovers(out)):
@@ -295,8 +320,7 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_file(tmp_path, scene):
         previous.write_bytes(b"the user's earlier result" * 1000)
         before = sha(previous)
         with pytest.raises(CasaInputError) as err:
-            run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], str(previous),
-                    compress="none")
+            run_npp(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], str(previous), compress="none")
         assert err.value.parameter == "OUTPUT"
         assert "No space left" in str(err.value) or "space" in str(err.value)
         assert sha(previous) == before
@@ -328,8 +352,11 @@ def test_outputs_refused_before_any_work(tmp_path, scene):
     sums = {k: sha(v) for k, v in paths.items()}
     cases = [
         (dict(output=paths["t"]), "OUTPUT", "input"),
-        (dict(output=str(tmp_path / "o.tif"), rh_output=str(tmp_path / "o.tif")), "RH_OUTPUT",
-         "also the OUTPUT output"),
+        (
+            dict(output=str(tmp_path / "o.tif"), rh_output=str(tmp_path / "o.tif")),
+            "RH_OUTPUT",
+            "also the OUTPUT output",
+        ),
         (dict(output=str(tmp_path / "o.txt")), "OUTPUT", ".tif"),
         (dict(output=str(tmp_path / "nofolder" / "o.tif")), "OUTPUT", "does not exist"),
     ]
@@ -397,8 +424,15 @@ def test_partial_climate_coverage_is_reported_and_warned(tmp_path, scene):
         ds.write(t)
         ds.descriptions = desc
     said, warned = [], []
-    run_npp(paths["ndvi"], paths["lc"], paths["sol"], str(half), paths["p"], str(tmp_path / "npp.tif"),
-            callbacks=Callbacks(info=said.append, warning=warned.append))
+    run_npp(
+        paths["ndvi"],
+        paths["lc"],
+        paths["sol"],
+        str(half),
+        paths["p"],
+        str(tmp_path / "npp.tif"),
+        callbacks=Callbacks(info=said.append, warning=warned.append),
+    )
     assert any("coverage" in s for s in said)
     assert any(w.startswith("TEMPERATURE") and "%" in w for w in warned), warned
     with rasterio.open(tmp_path / "npp.tif") as ds:

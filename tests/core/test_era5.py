@@ -29,8 +29,18 @@ LAT = np.array([23.0, 22.9, 22.8])  # ERA5 order: north to south, 0.1 degree
 LON = np.array([113.0, 113.1, 113.2, 113.3])
 
 
-def write_nc(path, fields, times, *, time_name="time", units="hours since 1900-01-01 00:00:00.0", lat=LAT, lon=LON,
-             pack=False, expver=None):
+def write_nc(
+    path,
+    fields,
+    times,
+    *,
+    time_name="time",
+    units="hours since 1900-01-01 00:00:00.0",
+    lat=LAT,
+    lon=LON,
+    pack=False,
+    expver=None,
+):
     """A CDS-like NetCDF: fields {name: (data (t, lat, lon) or (t, expver, lat, lon), units or None)}; no CRS."""
     with netCDF4.Dataset(path, "w") as ds:
         ds.createDimension(time_name, len(times))
@@ -89,8 +99,14 @@ class Log(Callbacks):
 
 
 def test_days_in_month_gregorian():
-    assert [days_in_month(m) for m in ("2017-02", "2020-02", "1900-02", "2000-02", "2021-04", "2021-12")] == \
-        [28, 29, 28, 29, 30, 31]
+    assert [days_in_month(m) for m in ("2017-02", "2020-02", "1900-02", "2000-02", "2021-04", "2021-12")] == [
+        28,
+        29,
+        28,
+        29,
+        30,
+        31,
+    ]
 
 
 def test_conversions_by_hand():
@@ -124,8 +140,9 @@ def test_conversions_broadcast_days_over_the_month_axis():
 
 def test_cf_time_decoding():
     assert decode_cf_times([1025616], "hours since 1900-01-01 00:00:00.0", "gregorian", "f") == [datetime(2017, 1, 1)]
-    assert decode_cf_times([788914800], "seconds since 1970-1-1 00:00:00", "standard", "f") == \
-        [datetime(1994, 12, 31, 23)]
+    assert decode_cf_times([788914800], "seconds since 1970-1-1 00:00:00", "standard", "f") == [
+        datetime(1994, 12, 31, 23)
+    ]
     assert decode_cf_times([59], "days since 2017-01-01", None, "f") == [datetime(2017, 3, 1)]
     with pytest.raises(CasaInputError, match="calendar '360_day'"):
         decode_cf_times([0], "days since 2000-01-01", "360_day", "f")
@@ -159,11 +176,17 @@ def test_daily_means_stamped_the_evening_before_fall_in_the_right_month():
 
 def test_leap_february_and_all_conversions(tmp_path):
     times = months_from(2019, 12, 4)  # Dec 2019, Jan, Feb (leap, 29 days), Mar 2020
-    src = write_nc(tmp_path / "m.nc", {
-        "ssrd": (field([1e6] * 4), "J m**-2"), "t2m": (field([280.0, 281.0, 282.0, 283.0]), "K"),
-        "tp": (field([0.001] * 4), "m"), "e": (field([-0.002] * 4), "m of water equivalent"),
-        "pev": (field([-0.004] * 4), "m"),
-    }, times)
+    src = write_nc(
+        tmp_path / "m.nc",
+        {
+            "ssrd": (field([1e6] * 4), "J m**-2"),
+            "t2m": (field([280.0, 281.0, 282.0, 283.0]), "K"),
+            "tp": (field([0.001] * 4), "m"),
+            "e": (field([-0.002] * 4), "m of water equivalent"),
+            "pev": (field([-0.004] * 4), "m"),
+        },
+        times,
+    )
     out = {k: str(tmp_path / f"{k}.tif") for k in ("SOL", "T", "P", "E", "PET")}
     run_era5land(src, out)
     n = np.array([31, 31, 29, 31])[:, None, None]
@@ -221,8 +244,14 @@ def test_valid_time_axis_and_expver_merge(tmp_path):
     t = np.full((2, 2, 3, 4), np.nan)
     t[0, 0] = 280.0  # January from ERA5 (expver 1)
     t[1, 1] = 290.0  # February from ERA5T (expver 5)
-    src = write_nc(tmp_path / "v.nc", {"t2m": (t, "K")}, months_from(2024, 1, 2), time_name="valid_time",
-                   units="seconds since 1970-01-01", expver=[1, 5])
+    src = write_nc(
+        tmp_path / "v.nc",
+        {"t2m": (t, "K")},
+        months_from(2024, 1, 2),
+        time_name="valid_time",
+        units="seconds since 1970-01-01",
+        expver=[1, 5],
+    )
     run_era5land(src, {"T": str(tmp_path / "t.tif")})
     got = read(tmp_path / "t.tif")
     np.testing.assert_allclose(got[0], 6.85, atol=1e-4)
@@ -286,15 +315,23 @@ def test_extent_clips_the_native_grid(tmp_path):
 def test_model_grid_is_bilinear_and_windowed_equals_whole(tmp_path):
     lat = np.round(np.arange(24.0, 22.0, -0.1), 2)
     lon = np.round(np.arange(112.5, 114.5, 0.1), 2)
-    yy, xx = np.mgrid[0:len(lat), 0:len(lon)]
+    yy, xx = np.mgrid[0 : len(lat), 0 : len(lon)]
     t = (290.0 + np.sin(xx / 3.0) + yy / 5.0)[None]
     src = write_nc(tmp_path / "t.nc", {"t2m": (t, "K")}, [datetime(2021, 1, 1)], lat=lat, lon=lon)
     grid = grid_from_extent((112.8, 22.4, 114.0, 23.6), "EPSG:32649", 500, extent_crs="EPSG:4326")
     run_era5land(src, {"T": str(tmp_path / "t.tif")}, grid=grid)
     whole = np.full((1, grid.height, grid.width), np.nan, np.float32)
-    reproject((t - 273.15).astype(np.float32), whole, src_transform=rasterio.Affine(0.1, 0, 112.45, 0, -0.1, 24.05),
-              src_crs="EPSG:4326", src_nodata=np.nan, dst_transform=grid.transform, dst_crs=grid.crs,
-              dst_nodata=np.nan, resampling=Resampling.bilinear)
+    reproject(
+        (t - 273.15).astype(np.float32),
+        whole,
+        src_transform=rasterio.Affine(0.1, 0, 112.45, 0, -0.1, 24.05),
+        src_crs="EPSG:4326",
+        src_nodata=np.nan,
+        dst_transform=grid.transform,
+        dst_crs=grid.crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
     got = read(tmp_path / "t.tif")
     assert grid.width * grid.height > 256 * 256 // 4  # several windows
     np.testing.assert_allclose(got, whole, atol=1e-4)
@@ -395,8 +432,9 @@ def test_real_era5land_daily_t2m_keeps_its_native_grid(tmp_path):
     assert any("1995-01 (5 of 31 days)" in w for w in log.warnings)
 
 
-@pytest.mark.parametrize("name", ["bmi_era5_t2m_tp_2021-01-01.nc", "feedinlib_ERA5_example_data.nc",
-                                  "era5-2mt-2019-03-uk.grib"])
+@pytest.mark.parametrize(
+    "name", ["bmi_era5_t2m_tp_2021-01-01.nc", "feedinlib_ERA5_example_data.nc", "era5-2mt-2019-03-uk.grib"]
+)
 def test_real_hourly_files_are_refused_naming_the_product(tmp_path, name):
     path = shared_file("era5", name)
     with pytest.raises(CasaInputError) as exc:
@@ -407,8 +445,9 @@ def test_real_hourly_files_are_refused_naming_the_product(tmp_path, name):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("name", ["ecmwfr_era5_t2m_daily_51N21E_2008-2017.nc",
-                                  "xclim_era5_daily_surface_cancities_1990-1993.nc"])
+@pytest.mark.parametrize(
+    "name", ["ecmwfr_era5_t2m_daily_51N21E_2008-2017.nc", "xclim_era5_daily_surface_cancities_1990-1993.nc"]
+)
 def test_real_point_files_are_refused_naming_the_product(tmp_path, name):
     path = shared_file("era5", name)
     with pytest.raises(CasaInputError) as exc:
@@ -420,8 +459,9 @@ def test_real_point_files_are_refused_naming_the_product(tmp_path, name):
 def test_real_valid_time_file_aggregates_hourly_precipitation(tmp_path):
     path = shared_file("era5", "bmi_era5_t2m_tp_2021-01-01.nc")
     log = Log()
-    run_era5land(str(path), {"P": str(tmp_path / "p.tif"), "T": str(tmp_path / "t.tif")}, aggregation="mean",
-                 callbacks=log)
+    run_era5land(
+        str(path), {"P": str(tmp_path / "p.tif"), "T": str(tmp_path / "t.tif")}, aggregation="mean", callbacks=log
+    )
     with netCDF4.Dataset(path) as ds:
         tp = np.ma.filled(ds["tp"][:].astype(float), np.nan)
         t2m = np.ma.filled(ds["t2m"][:].astype(float), np.nan)

@@ -68,8 +68,12 @@ def test_fractions_of_a_small_map_with_partial_edge_cells(small_map, tmp_path):
 def test_reference_grid_offset_on_the_fine_grid(small_map, tmp_path):
     path, a = small_map
     # model grid of 30 m starting 2 fine cells in and 1 fine cell above the map
-    ref = write(tmp_path / "ref.tif", np.zeros((1, 25, 32), np.float32), ["2021-01"],
-                transform=from_origin(700020, 2500010, 30, 30))
+    ref = write(
+        tmp_path / "ref.tif",
+        np.zeros((1, 25, 32), np.float32),
+        ["2021-01"],
+        transform=from_origin(700020, 2500010, 30, 30),
+    )
     out = tmp_path / "f.tif"
     landcover_fractions(path, str(out), "worldcover", reference=ref)
     pad = np.zeros((75, 96), np.uint8)
@@ -86,8 +90,12 @@ def test_reference_grid_in_another_crs_is_sampled(tmp_path):
     from pyproj import Transformer
 
     lon, lat = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform(702800, 2499000)
-    ref = write(tmp_path / "ref.tif", np.zeros((1, 8, 8), np.float32), crs="EPSG:4326",
-                transform=from_origin(lon, lat, 0.0005, 0.0005))
+    ref = write(
+        tmp_path / "ref.tif",
+        np.zeros((1, 8, 8), np.float32),
+        crs="EPSG:4326",
+        transform=from_origin(lon, lat, 0.0005, 0.0005),
+    )
     out = tmp_path / "f.tif"
     msgs = Messages()
     landcover_fractions(lc, str(out), "worldcover", reference=ref, callbacks=msgs)
@@ -101,8 +109,19 @@ def test_reference_grid_in_another_crs_is_sampled(tmp_path):
 def test_overviews_are_never_read(tmp_path):
     # overviews built from one map, then the full-resolution data replaced: fractions follow the data
     path = tmp_path / "lc.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=400, height=400, count=1, dtype="uint8", crs=UTM,
-                       transform=from_origin(700000, 2500000, 10, 10), nodata=0, tiled=True) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=400,
+        height=400,
+        count=1,
+        dtype="uint8",
+        crs=UTM,
+        transform=from_origin(700000, 2500000, 10, 10),
+        nodata=0,
+        tiled=True,
+    ) as ds:
         ds.write(np.full((400, 400), 10, np.uint8), 1)
         ds.build_overviews([2, 4, 8, 16], Resampling.nearest)
     with rasterio.open(path, "r+") as ds:
@@ -145,8 +164,9 @@ def test_bad_input(tmp_path, small_map):
 def test_worldcover_clip_against_a_direct_count(tmp_path):
     clip = shared_file("landcover", "derived", "ESA_WorldCover_10m_2021_v200_SaoTome_clip.tif")
     out, maj = tmp_path / "f.tif", tmp_path / "m.tif"
-    landcover_fractions(str(clip), str(out), "worldcover", cell_size=1 / 480, majority_output=str(maj),
-                        chunk_cells=1 << 20)
+    landcover_fractions(
+        str(clip), str(out), "worldcover", cell_size=1 / 480, majority_output=str(maj), chunk_cells=1 << 20
+    )
     with rasterio.open(clip) as ds:
         a = ds.read(1)
     want, counts = direct_fractions(a, 25, WORLDCOVER)

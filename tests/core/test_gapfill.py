@@ -61,7 +61,7 @@ def test_cells_are_independent_and_valid_values_untouched():
     assert np.isnan(out[:, 2, 3]).all() and n[2, 3] == 0
     for r in range(3):
         for c in range(4):
-            one, k = fill_linear(stack[:, r:r + 1, c:c + 1], max_gap=2)
+            one, k = fill_linear(stack[:, r : r + 1, c : c + 1], max_gap=2)
             np.testing.assert_array_equal(one[:, 0, 0], out[:, r, c])
             assert k[0, 0] == n[r, c] == (np.isfinite(out[:, r, c]) & ~np.isfinite(stack[:, r, c])).sum()
 

@@ -40,7 +40,7 @@ def test_windows_cover_grid_once():
     g = ModelGrid(CRS.from_epsg(32649), Affine(250, 0, 0, 0, -250, 0), 1000, 700)
     cover = np.zeros((700, 1000), int)
     for w in g.windows(256 * 256 * 2, 1):
-        cover[w.row_off:w.row_off + w.height, w.col_off:w.col_off + w.width] += 1
+        cover[w.row_off : w.row_off + w.height, w.col_off : w.col_off + w.width] += 1
     assert (cover == 1).all()
 
 
@@ -81,8 +81,12 @@ def test_extent_in_another_crs_is_covered():
 
 @pytest.mark.parametrize(
     "crs, cell, match",
-    [("EPSG:4326", 250, "looks like metres"), ("EPSG:32649", 0.0025, "looks like degrees"),
-     ("EPSG:32649", 0, "positive"), ("EPSG:32649", -5, "positive")],
+    [
+        ("EPSG:4326", 250, "looks like metres"),
+        ("EPSG:32649", 0.0025, "looks like degrees"),
+        ("EPSG:32649", 0, "positive"),
+        ("EPSG:32649", -5, "positive"),
+    ],
 )
 def test_cell_size_in_the_wrong_unit_is_refused(crs, cell, match):
     with pytest.raises(CasaInputError, match=match):

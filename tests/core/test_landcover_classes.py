@@ -19,13 +19,53 @@ from tests.conftest import shared_file
 from tests.rasters import read, write
 
 #: The output code of each CASA class: the smallest GLC_FCS30 code of that class (glc_fcs30_codes.csv).
-GLC = {"crop": 10, "ebf": 51, "dbf": 61, "enf": 71, "dnf": 81, "mf": 91, "shrub": 120, "grass": 130, "other": 140,
-       "water": 210, "ice": 220}
+GLC = {
+    "crop": 10,
+    "ebf": 51,
+    "dbf": 61,
+    "enf": 71,
+    "dnf": 81,
+    "mf": 91,
+    "shrub": 120,
+    "grass": 130,
+    "other": 140,
+    "water": 210,
+    "ice": 220,
+}
 #: IGBP codes -> class, as modis_igbp_casa.csv documents them.
-IGBP = {0: "water", 1: "enf", 2: "ebf", 3: "dnf", 4: "dbf", 5: "mf", 6: "shrub", 7: "shrub", 8: "shrub", 9: "grass",
-        10: "grass", 11: "other", 12: "crop", 13: "other", 14: "crop", 15: "ice", 16: "other", 17: "water"}
-WORLDCOVER = {10: "mf", 20: "shrub", 30: "grass", 40: "crop", 50: "other", 60: "other", 70: "ice", 80: "water",
-              90: "other", 95: "ebf", 100: "other"}
+IGBP = {
+    0: "water",
+    1: "enf",
+    2: "ebf",
+    3: "dnf",
+    4: "dbf",
+    5: "mf",
+    6: "shrub",
+    7: "shrub",
+    8: "shrub",
+    9: "grass",
+    10: "grass",
+    11: "other",
+    12: "crop",
+    13: "other",
+    14: "crop",
+    15: "ice",
+    16: "other",
+    17: "water",
+}
+WORLDCOVER = {
+    10: "mf",
+    20: "shrub",
+    30: "grass",
+    40: "crop",
+    50: "other",
+    60: "other",
+    70: "ice",
+    80: "water",
+    90: "other",
+    95: "ebf",
+    100: "other",
+}
 
 
 def expected_codes(raw, mapping, nodata):
@@ -39,7 +79,7 @@ def expected_codes(raw, mapping, nodata):
 def numpy_majority(classes, k):
     """Mode of each k x k block (0 = nodata does not vote); -1 where the top count is tied or nothing votes."""
     h, w = classes.shape[0] // k, classes.shape[1] // k
-    blocks = classes[:h * k, :w * k].reshape(h, k, w, k).transpose(0, 2, 1, 3).reshape(h, w, k * k)
+    blocks = classes[: h * k, : w * k].reshape(h, k, w, k).transpose(0, 2, 1, 3).reshape(h, w, k * k)
     out = np.full((h, w), -1, np.int64)
     for i in range(h):
         for j in range(w):
@@ -146,8 +186,13 @@ def test_real_mcd12q1_hdf_layer_equals_its_geotiff(tmp_path):
 
 
 def test_unknown_codes_stop_the_run_with_their_list(tmp_path):
-    src = write(tmp_path / "lc.tif", np.array([[10, 40, 77], [10, 99, 40]], np.uint8), crs="EPSG:4326",
-                transform=Affine(0.001, 0, 113, 0, -0.001, 23), nodata=0)
+    src = write(
+        tmp_path / "lc.tif",
+        np.array([[10, 40, 77], [10, 99, 40]], np.uint8),
+        crs="EPSG:4326",
+        transform=Affine(0.001, 0, 113, 0, -0.001, 23),
+        nodata=0,
+    )
     with pytest.raises(CasaInputError, match="codes 77, 99 that the lookup table does not list"):
         run_landcover_classes(src, str(tmp_path / "c.tif"), "esa_worldcover")
     assert sorted(os.listdir(tmp_path)) == ["lc.tif"]
@@ -155,18 +200,21 @@ def test_unknown_codes_stop_the_run_with_their_list(tmp_path):
 
 def test_the_output_feeds_casanep_npp_directly(tmp_path, sample_dir):
     """A WorldCover-like 0.001 degree map onto the sample's 250 m UTM grid, then NPP with its default class table."""
-    s = {k: str(sample_dir / f"{v}_2021_2022.tif") for k, v in
-         (("ndvi", "ndvi"), ("sol", "solar_radiation"), ("t", "temperature"), ("p", "precipitation"))}
+    s = {
+        k: str(sample_dir / f"{v}_2021_2022.tif")
+        for k, v in (("ndvi", "ndvi"), ("sol", "solar_radiation"), ("t", "temperature"), ("p", "precipitation"))
+    }
     grid = grid_from_reference(s["ndvi"])
     from rasterio.warp import transform_bounds
 
     w, so, e, n = transform_bounds(grid.crs, "EPSG:4326", *grid.bounds)
     cols, rows = int((e - w) / 0.001) + 4, int((n - so) / 0.001) + 4
     wc = np.full((rows, cols), 10, np.uint8)  # tree cover
-    wc[:, cols // 2:] = 40  # cropland in the east
-    wc[rows // 3: rows // 3 + 20, :] = 80  # a river 20 cells (about 2 km) wide
-    lc = write(tmp_path / "wc.tif", wc, crs="EPSG:4326", transform=Affine(0.001, 0, w - 0.002, 0, -0.001, n + 0.002),
-               nodata=0)
+    wc[:, cols // 2 :] = 40  # cropland in the east
+    wc[rows // 3 : rows // 3 + 20, :] = 80  # a river 20 cells (about 2 km) wide
+    lc = write(
+        tmp_path / "wc.tif", wc, crs="EPSG:4326", transform=Affine(0.001, 0, w - 0.002, 0, -0.001, n + 0.002), nodata=0
+    )
     classes = str(tmp_path / "classes.tif")
     run_landcover_classes(lc, classes, "esa_worldcover", grid=grid)
     with rasterio.open(classes) as ds:
@@ -184,13 +232,15 @@ def test_the_output_feeds_casanep_npp_directly(tmp_path, sample_dir):
 def test_an_extent_alone_cuts_the_products_own_grid(tmp_path):
     path = shared_file("landcover", "derived", "MCD12C1_2019_IGBP_PRD_clip_111.3-115.5E_21.4-24.4N.tif")
     run_landcover_classes(str(path), str(tmp_path / "all.tif"), "modis_igbp")
-    run_landcover_classes(str(path), str(tmp_path / "cut.tif"), "modis_igbp", extent=(113.0, 22.0, 114.0, 23.0),
-                          extent_crs="EPSG:4326")
+    run_landcover_classes(
+        str(path), str(tmp_path / "cut.tif"), "modis_igbp", extent=(113.0, 22.0, 114.0, 23.0), extent_crs="EPSG:4326"
+    )
     with rasterio.open(tmp_path / "cut.tif") as ds:
         assert (ds.width, ds.height) == (20, 20)
         assert ds.transform.c == pytest.approx(113.0) and ds.transform.f == pytest.approx(23.0)
     # columns (113.0 - 111.3) / 0.05 = 34 .. 54, rows (24.4 - 23.0) / 0.05 = 28 .. 48 of the whole
     np.testing.assert_array_equal(read(tmp_path / "cut.tif")[0], read(tmp_path / "all.tif")[0, 28:48, 34:54])
     with pytest.raises(CasaInputError, match="does not overlap"):
-        run_landcover_classes(str(path), str(tmp_path / "x.tif"), "modis_igbp", extent=(0, 0, 1, 1),
-                              extent_crs="EPSG:4326")
+        run_landcover_classes(
+            str(path), str(tmp_path / "x.tif"), "modis_igbp", extent=(0, 0, 1, 1), extent_crs="EPSG:4326"
+        )

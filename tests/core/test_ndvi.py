@@ -82,8 +82,17 @@ def test_real_sinop_onto_a_utm_model_grid(tmp_path):
     grid = grid_from_extent((-55.70, -11.80, -55.62, -11.72), "EPSG:32721", 250, extent_crs="EPSG:4326")
     run_ndvi_composite([str(folder)], str(tmp_path / "ndvi.tif"), grid=grid)
     whole = np.full((12, grid.height, grid.width), np.nan, np.float32)
-    reproject(expected.astype(np.float32), whole, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan,
-              dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+    reproject(
+        expected.astype(np.float32),
+        whole,
+        src_transform=src_transform,
+        src_crs=src_crs,
+        src_nodata=np.nan,
+        dst_transform=grid.transform,
+        dst_crs=grid.crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
     got = read(tmp_path / "ndvi.tif")
     np.testing.assert_allclose(got, whole, atol=1e-5, equal_nan=True)
     assert np.isfinite(got).mean() > 0.9 and got.shape == (12, grid.height, grid.width)
@@ -125,13 +134,21 @@ def test_reliability_masking_modes(tmp_path):
     folder.mkdir()
     for doy, v, rel in ((1, 5000, 0), (9, 7000, 1), (17, 9000, 3)):
         tile(folder / f"MOD13Q1.061__250m_16_days_NDVI_doy2021{doy:03d}_aid0001.tif", np.full((4, 5), v))
-        tile(folder / f"MOD13Q1.061__250m_16_days_pixel_reliability_doy2021{doy:03d}_aid0001.tif",
-             np.full((4, 5), rel), nodata=-1, dtype="int8")
+        tile(
+            folder / f"MOD13Q1.061__250m_16_days_pixel_reliability_doy2021{doy:03d}_aid0001.tif",
+            np.full((4, 5), rel),
+            nodata=-1,
+            dtype="int8",
+        )
     comps = find_composites([str(folder)])
     assert len(comps) == 3 and all(c.reliability for c in comps)
     for mode, expected in (("good", 0.5), ("good_marginal", 0.7), ("none", 0.9)):
-        run_ndvi_composite([str(folder)], str(tmp_path / f"{mode}.tif"), reliability_mode=mode,
-                           count_output=str(tmp_path / f"{mode}_n.tif"))
+        run_ndvi_composite(
+            [str(folder)],
+            str(tmp_path / f"{mode}.tif"),
+            reliability_mode=mode,
+            count_output=str(tmp_path / f"{mode}_n.tif"),
+        )
         np.testing.assert_allclose(read(tmp_path / f"{mode}.tif"), expected, rtol=1e-6)
     assert (read(tmp_path / "good_n.tif") == 1).all() and (read(tmp_path / "none_n.tif") == 3).all()
 
@@ -142,8 +159,11 @@ def test_fill_range_and_months_without_a_valid_composite_stay_nodata(tmp_path):
     a[0, 1] = 12000  # above the valid range
     b = np.full((4, 5), 4000)
     b[0, 0] = -3000
-    files = [tile(tmp_path / "x_2021-01-01.tif", a), tile(tmp_path / "x_2021-01-17.tif", b),
-             tile(tmp_path / "x_2021-03-06.tif", np.full((4, 5), 3000))]  # no composite in February
+    files = [
+        tile(tmp_path / "x_2021-01-01.tif", a),
+        tile(tmp_path / "x_2021-01-17.tif", b),
+        tile(tmp_path / "x_2021-03-06.tif", np.full((4, 5), 3000)),
+    ]  # no composite in February
     log = Log()
     run_ndvi_composite(files, str(tmp_path / "n.tif"), count_output=str(tmp_path / "c.tif"), callbacks=log)
     got, cnt = read(tmp_path / "n.tif"), read(tmp_path / "c.tif")
@@ -164,8 +184,9 @@ def test_two_tiles_mosaic_onto_one_model_grid(tmp_path):
     right = tile(tmp_path / "b_A2021001.tif", np.full((20, 20), 6000), origin=(H28V06[0] + 20 * CELL, H28V06[1]))
     with pytest.raises(CasaInputError, match="2 different grids"):
         run_ndvi_composite([left, right], str(tmp_path / "x.tif"))
-    grid = ModelGrid(CRS.from_user_input(SINU), Affine(CELL, 0, H28V06[0] + 5 * CELL, 0, -CELL, H28V06[1] - 2 * CELL),
-                     30, 10)
+    grid = ModelGrid(
+        CRS.from_user_input(SINU), Affine(CELL, 0, H28V06[0] + 5 * CELL, 0, -CELL, H28V06[1] - 2 * CELL), 30, 10
+    )
     run_ndvi_composite([left, right], str(tmp_path / "m.tif"), grid=grid, resampling="nearest")
     got = read(tmp_path / "m.tif")[0]
     np.testing.assert_allclose(got[:, :15], 0.3, rtol=1e-6)
@@ -195,8 +216,10 @@ def test_model_grid_far_from_the_composites_is_an_error(tmp_path):
 
 
 def test_an_extent_alone_cuts_the_composites_grid(tmp_path):
-    files = [tile(tmp_path / f"x_2021-01-{d:02d}.tif", np.arange(20 * 30).reshape(20, 30) + 1000 * k)
-             for k, d in enumerate((1, 17))]
+    files = [
+        tile(tmp_path / f"x_2021-01-{d:02d}.tif", np.arange(20 * 30).reshape(20, 30) + 1000 * k)
+        for k, d in enumerate((1, 17))
+    ]
     run_ndvi_composite(files, str(tmp_path / "all.tif"))
     # in the composites' own (sinusoidal) coordinates: cells 5..15 across, 2..8 down
     ext = (H28V06[0] + 5 * CELL, H28V06[1] - 8 * CELL, H28V06[0] + 15 * CELL, H28V06[1] - 2 * CELL)
@@ -213,8 +236,14 @@ def test_gap_fill_linear_fills_february_and_counts_it(tmp_path):
     a[0, 1] = 4000
     files = [tile(tmp_path / "x_2021-01-01.tif", a), tile(tmp_path / "x_2021-03-06.tif", np.full((4, 5), 3000))]
     log = Log()
-    out = run_ndvi_composite(files, str(tmp_path / "n.tif"), gap_fill="linear", max_gap=2,
-                             filled_output=str(tmp_path / "f.tif"), callbacks=log)
+    out = run_ndvi_composite(
+        files,
+        str(tmp_path / "n.tif"),
+        gap_fill="linear",
+        max_gap=2,
+        filled_output=str(tmp_path / "f.tif"),
+        callbacks=log,
+    )
     got, filled = read(out["ndvi"]), read(out["filled"])
     np.testing.assert_allclose(got[1, 1:, :], 0.45, rtol=1e-6)
     assert got[1, 0, 1] == pytest.approx(0.35, rel=1e-6)

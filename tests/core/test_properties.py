@@ -30,8 +30,9 @@ def test_water_stress_within_bounds(e, ep0):
 
 
 @settings(max_examples=200, deadline=None)
-@given(ndvi_s, t_s, mm_s, mm_s, arrays(np.float64, 20, elements=st.floats(0, 800, **finite)),
-       st.floats(-5, 35, **finite))
+@given(
+    ndvi_s, t_s, mm_s, mm_s, arrays(np.float64, 20, elements=st.floats(0, 800, **finite)), st.floats(-5, 35, **finite)
+)
 def test_npp_never_negative(ndvi, t, p, e, sol, topt):
     ep0 = climate.thornthwaite_ep0(t.reshape(1, 20).repeat(12, axis=0))[0]
     e_zz = climate.zhou_zhang_et(p, ep0)
@@ -50,8 +51,11 @@ def test_thornthwaite_non_negative_and_finite(t):
 
 
 @settings(max_examples=200, deadline=None)
-@given(arrays(np.float32, 30, elements=st.floats(0, 300, width=32, **finite)), t_s.map(lambda a: np.resize(a, 30)),
-       mm_s.map(lambda a: np.resize(a, 30)))
+@given(
+    arrays(np.float32, 30, elements=st.floats(0, 300, width=32, **finite)),
+    t_s.map(lambda a: np.resize(a, 30)),
+    mm_s.map(lambda a: np.resize(a, 30)),
+)
 def test_nep_is_exactly_npp_minus_rh(npp, t, p):
     rh = respiration.heterotrophic_respiration(t, p).astype(np.float32)
     assert (rh > 0).all()

@@ -32,8 +32,15 @@ def test_nodata_value_and_scale(tmp_path):
 
 def test_internal_mask_is_honoured(tmp_path):
     path = tmp_path / "m.tif"
-    profile = dict(driver="GTiff", count=1, height=2, width=2, dtype="float32", crs="EPSG:32649",
-                   transform=from_origin(0, 0, 250, 250))
+    profile = dict(
+        driver="GTiff",
+        count=1,
+        height=2,
+        width=2,
+        dtype="float32",
+        crs="EPSG:32649",
+        transform=from_origin(0, 0, 250, 250),
+    )
     with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as ds:
         ds.write(np.array([[[1.0, 2.0], [3.0, 4.0]]], np.float32))
         ds.write_mask(np.array([[255, 0], [255, 255]], np.uint8))
@@ -46,8 +53,13 @@ def test_internal_mask_is_honoured(tmp_path):
 
 
 def test_warped_read_marks_outside_as_nodata(tmp_path):
-    path = write(tmp_path / "g.tif", np.full((1, 2, 2), 5.0, np.float32), ["2021-01"], crs="EPSG:4326",
-                 transform=from_origin(113.0, 23.0, 0.001, 0.001))
+    path = write(
+        tmp_path / "g.tif",
+        np.full((1, 2, 2), 5.0, np.float32),
+        ["2021-01"],
+        crs="EPSG:4326",
+        transform=from_origin(113.0, 23.0, 0.001, 0.001),
+    )
     inp = RasterInput.open(path, "T")
     # a UTM grid straddling the file's east edge: cells beyond it are NaN, cells inside are 5
     from rasterio.warp import transform

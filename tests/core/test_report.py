@@ -12,13 +12,21 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def table():
     # two zones, two months of 2021 and the annual means: numbers made up, traced through
-    return pd.DataFrame({
-        "name": ["North", "South"], "zone_index": [1, 2],
-        "npp_2021_01_mean": [10.0, 20.0], "npp_2021_02_mean": [11.0, 21.0],
-        "rh_2021_01_mean": [5.0, 6.0], "rh_2021_02_mean": [5.5, 6.5],
-        "nep_2021_01_mean": [5.0, 14.0], "nep_2021_02_mean": [5.5, 14.5],
-        "npp_2021_mean": [600.0, 700.0], "rh_2021_mean": [400.0, 300.0], "nep_2021_mean": [200.0, 400.0],
-    })
+    return pd.DataFrame(
+        {
+            "name": ["North", "South"],
+            "zone_index": [1, 2],
+            "npp_2021_01_mean": [10.0, 20.0],
+            "npp_2021_02_mean": [11.0, 21.0],
+            "rh_2021_01_mean": [5.0, 6.0],
+            "rh_2021_02_mean": [5.5, 6.5],
+            "nep_2021_01_mean": [5.0, 14.0],
+            "nep_2021_02_mean": [5.5, 14.5],
+            "npp_2021_mean": [600.0, 700.0],
+            "rh_2021_mean": [400.0, 300.0],
+            "nep_2021_mean": [200.0, 400.0],
+        }
+    )
 
 
 def test_series_are_the_table_columns():

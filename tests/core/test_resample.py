@@ -40,13 +40,22 @@ def test_windowed_resampling_equals_resampling_the_whole():
     data[0, 10:12, 10:12] = np.nan  # gaps must stay gaps (or be re-weighted), never zeros
     model = grid_from_extent((112.5, 22.5, 114.5, 24.0), "EPSG:32649", 1000, extent_crs="EPSG:4326")
     whole = np.full((1, model.height, model.width), np.nan, np.float32)
-    reproject(data, whole, src_transform=src.transform, src_crs=src.crs, src_nodata=np.nan,
-              dst_transform=model.transform, dst_crs=model.crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+    reproject(
+        data,
+        whole,
+        src_transform=src.transform,
+        src_crs=src.crs,
+        src_nodata=np.nan,
+        dst_transform=model.transform,
+        dst_crs=model.crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
     pieced = np.full_like(whole, np.nan)
     for w in model.windows(64 * 64, 1):
         sw = source_window(src, model, w, margin=2)
-        block = data[:, sw.row_off:sw.row_off + sw.height, sw.col_off:sw.col_off + sw.width]
+        block = data[:, sw.row_off : sw.row_off + sw.height, sw.col_off : sw.col_off + sw.width]
         r, c = w.row_off, w.col_off
-        pieced[:, r:r + w.height, c:c + w.width] = onto_window(block, sw, src, model, w)
+        pieced[:, r : r + w.height, c : c + w.width] = onto_window(block, sw, src, model, w)
     np.testing.assert_allclose(pieced, whole, atol=1e-5, equal_nan=True)
     assert np.isfinite(pieced).mean() > 0.9

@@ -28,8 +28,12 @@ def test_stack_periods(tmp_path):
 
 def test_open_stacks_on_one_grid(tmp_path):
     a = write(tmp_path / "a.tif", np.ones((2, 4, 4), np.float32), ["2021-01", "2021-02"], transform=T)
-    other = write(tmp_path / "b.tif", np.ones((2, 2, 2), np.float32), ["2021-01", "2021-02"],
-                  transform=from_origin(500000.0, 2500000.0, 200.0, 200.0))
+    other = write(
+        tmp_path / "b.tif",
+        np.ones((2, 2, 2), np.float32),
+        ["2021-01", "2021-02"],
+        transform=from_origin(500000.0, 2500000.0, 200.0, 200.0),
+    )
     with pytest.raises(CasaInputError, match="at least one raster") as err:
         open_stacks({"npp": None, "rh": None})
     assert err.value.parameter == "NPP/RH"
@@ -59,8 +63,8 @@ def test_scan_visits_every_window_once_in_order(tmp_path, threads):
     def visit(window, arrays):
         r, c = int(window.row_off), int(window.col_off)
         offsets.append((r, c))
-        assert np.isnan(seen[:, r:r + int(window.height), c:c + int(window.width)]).all()  # once
-        seen[:, r:r + int(window.height), c:c + int(window.width)] = arrays[0]
+        assert np.isnan(seen[:, r : r + int(window.height), c : c + int(window.width)]).all()  # once
+        seen[:, r : r + int(window.height), c : c + int(window.width)] = arrays[0]
 
     try:
         scan_stacks(grid, sts, visit, Callbacks(), block_values=1000, threads=threads)
@@ -78,8 +82,14 @@ def test_scan_stops_when_cancelled(tmp_path):
     visited: list[int] = []
     try:
         with pytest.raises(CasaCancelled):
-            scan_stacks(grid, sts, lambda w, a: visited.append(1), Callbacks(is_cancelled=lambda: len(visited) >= 2),
-                        block_values=1000, threads=2)
+            scan_stacks(
+                grid,
+                sts,
+                lambda w, a: visited.append(1),
+                Callbacks(is_cancelled=lambda: len(visited) >= 2),
+                block_values=1000,
+                threads=2,
+            )
     finally:
         close_stacks(sts)
     assert len(visited) == 2

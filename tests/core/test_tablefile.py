@@ -25,8 +25,9 @@ def test_formats_by_extension(tmp_path):
 def test_attribute_table_in_a_geopackage_keeps_types_and_nulls(tmp_path):
     from osgeo import ogr
 
-    frame = pd.DataFrame({"class": ["forest", "all"], "cells": np.array([3, 7], np.int64),
-                          "npp_2021_mean": [1.5, np.nan]})
+    frame = pd.DataFrame(
+        {"class": ["forest", "all"], "cells": np.array([3, 7], np.int64), "npp_2021_mean": [1.5, np.nan]}
+    )
     path = tmp_path / "budget.gpkg"
     assert write_table(frame, str(path)) == str(path)
     ds = ogr.Open(str(path))

@@ -97,13 +97,17 @@ def test_worldcover_is_one_product_by_either_name():
 def test_code_table_and_class_map_read_rows_alike(tmp_path):
     # one parser for both uses of a code,class table: the same refusals, naming each loader's parameter
     bad = tmp_path / "bad.csv"
-    for text, message in (("code,class\n1.5,crop\n", "code '1.5' in .* is not an integer"),
-                          ("code,class\nten,crop\n", "code 'ten' in .* is not an integer"),
-                          ("code,class\n10,\n", "code 10 in .* has no class"),
-                          ("code,class\n10,crop\n10,grass\n", "code 10 appears twice")):
+    for text, message in (
+        ("code,class\n1.5,crop\n", "code '1.5' in .* is not an integer"),
+        ("code,class\nten,crop\n", "code 'ten' in .* is not an integer"),
+        ("code,class\n10,\n", "code 10 in .* has no class"),
+        ("code,class\n10,crop\n10,grass\n", "code 10 appears twice"),
+    ):
         bad.write_text(text)
-        for load, parameter in ((lambda p: load_code_table(p, parameter="OUTPUT_CLASS_TABLE"), "OUTPUT_CLASS_TABLE"),
-                                (lambda p: load_class_map(p, "FINE_CLASS_TABLE"), "FINE_CLASS_TABLE")):
+        for load, parameter in (
+            (lambda p: load_code_table(p, parameter="OUTPUT_CLASS_TABLE"), "OUTPUT_CLASS_TABLE"),
+            (lambda p: load_class_map(p, "FINE_CLASS_TABLE"), "FINE_CLASS_TABLE"),
+        ):
             with pytest.raises(CasaInputError, match=message) as err:
                 load(str(bad))
             assert err.value.parameter == parameter

@@ -18,10 +18,15 @@ from tests.rasters import read
 
 def sample_inputs(sample_dir):
     s = sample_dir
-    return dict(ndvi=str(s / "ndvi_2021_2022.tif"), landcover=str(s / "landcover_glcfcs30.tif"),
-                solar_radiation=str(s / "solar_radiation_2021_2022.tif"),
-                temperature=str(s / "temperature_2021_2022.tif"), precipitation=str(s / "precipitation_2021_2022.tif"),
-                evapotranspiration=str(s / "evapotranspiration_2021_2022.tif"), ndvi_scale=0.0001)
+    return dict(
+        ndvi=str(s / "ndvi_2021_2022.tif"),
+        landcover=str(s / "landcover_glcfcs30.tif"),
+        solar_radiation=str(s / "solar_radiation_2021_2022.tif"),
+        temperature=str(s / "temperature_2021_2022.tif"),
+        precipitation=str(s / "precipitation_2021_2022.tif"),
+        evapotranspiration=str(s / "evapotranspiration_2021_2022.tif"),
+        ndvi_scale=0.0001,
+    )
 
 
 def table(tmp_path, text: str) -> str:
@@ -36,8 +41,12 @@ def deterministic(sample_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("det")
     inp = sample_inputs(sample_dir)
     run_npp(output=str(d / "npp.tif"), rh_output=str(d / "rh.tif"), nep_output=str(d / "nep.tif"), **inp)
-    run_annual(str(d / "npp.tif"), str(d / "rh.tif"), nep_output=str(d / "nep_annual.tif"),
-               npp_output=str(d / "npp_annual.tif"))
+    run_annual(
+        str(d / "npp.tif"),
+        str(d / "rh.tif"),
+        nep_output=str(d / "nep_annual.tif"),
+        npp_output=str(d / "npp_annual.tif"),
+    )
     zones = str(sample_dir / "zones.geojson")
     t = zonal_statistics(zones, {"npp": str(d / "npp.tif"), "rh": str(d / "rh.tif"), "nep": str(d / "nep.tif")})
     return d, t
@@ -45,11 +54,22 @@ def deterministic(sample_dir, tmp_path_factory):
 
 def test_zero_width_reproduces_the_deterministic_run(sample_dir, tmp_path, deterministic):
     d, zt = deterministic
-    zero = table(tmp_path, "epsilon_max:*,normal,sd=0,none\nfpar_max,uniform,low=0.95;high=0.95,none\n"
-                           "respiration_b,normal,rel_sd=0,none\n")
-    res = run_uncertainty(**sample_inputs(sample_dir), zones=str(sample_dir / "zones.geojson"), uncertainty_table=zero,
-                          members=3, seed=1, mean_output=str(tmp_path / "mean.tif"), sd_output=str(tmp_path / "sd.tif"),
-                          probability_output=str(tmp_path / "p.tif"), table_output=str(tmp_path / "u.csv"))
+    zero = table(
+        tmp_path,
+        "epsilon_max:*,normal,sd=0,none\nfpar_max,uniform,low=0.95;high=0.95,none\n"
+        "respiration_b,normal,rel_sd=0,none\n",
+    )
+    res = run_uncertainty(
+        **sample_inputs(sample_dir),
+        zones=str(sample_dir / "zones.geojson"),
+        uncertainty_table=zero,
+        members=3,
+        seed=1,
+        mean_output=str(tmp_path / "mean.tif"),
+        sd_output=str(tmp_path / "sd.tif"),
+        probability_output=str(tmp_path / "p.tif"),
+        table_output=str(tmp_path / "u.csv"),
+    )
     assert res.members.varied == []
     t = pd.read_csv(tmp_path / "u.csv")
     for q in ("npp", "rh", "nep"):
@@ -82,8 +102,14 @@ def test_one_varied_eps_max_gives_the_analytic_mean_and_spread(sample_dir, tmp_p
     d, zt = deterministic
     dist = table(tmp_path, "epsilon_max:*,normal,rel_sd=0.2,stated\n")
     m = 400
-    res = run_uncertainty(**sample_inputs(sample_dir), zones=str(sample_dir / "zones.geojson"), uncertainty_table=dist,
-                          members=m, seed=7, probability_output=str(tmp_path / "p.tif"))
+    res = run_uncertainty(
+        **sample_inputs(sample_dir),
+        zones=str(sample_dir / "zones.geojson"),
+        uncertainty_table=dist,
+        members=m,
+        seed=7,
+        probability_output=str(tmp_path / "p.tif"),
+    )
     t = res.table
     lookup = load_code_table()
     with rasterio.open(d / "npp_annual.tif") as ds:
@@ -97,7 +123,7 @@ def test_one_varied_eps_max_gives_the_analytic_mean_and_spread(sample_dir, tmp_p
     for i, geom in enumerate(zones.geometry):
         inside = rasterize([(geom, 1)], out_shape=shape, transform=transform, fill=0) == 1
         per_class = np.array([np.nansum(npp_a[inside & (keys == k) & known]) * area / 1e9 for k in set(keys[known])])
-        mean, sd = per_class.sum(), 0.2 * math.sqrt((per_class ** 2).sum())
+        mean, sd = per_class.sum(), 0.2 * math.sqrt((per_class**2).sum())
         row = t.iloc[i]
         se_mean, se_sd = sd / math.sqrt(m), sd / math.sqrt(2 * (m - 1))
         assert row["npp_2021_total_ktC_mean"] == pytest.approx(mean, abs=4 * se_mean)
@@ -134,8 +160,9 @@ def test_draws_and_table_errors(tmp_path):
     from casa_nep_plugin.core.params import ModelParams
 
     base = {"epsilon_max": np.array([0.5]), "ndvi_min": np.array([0.02]), "ndvi_max": np.array([0.6])}
-    mp = draw_members({"fpar_max": Distribution("uniform", {"low": 0.9, "high": 0.99})}, ["crop"], base,
-                      ModelParams(), 1000, 0)
+    mp = draw_members(
+        {"fpar_max": Distribution("uniform", {"low": 0.9, "high": 0.99})}, ["crop"], base, ModelParams(), 1000, 0
+    )
     assert 0.9 <= mp.scalars["fpar_max"].min() and mp.scalars["fpar_max"].max() <= 0.99
     assert (mp.epsilon_max == 0.5).all() and mp.varied == ["fpar_max"]
     with pytest.raises(CasaInputError, match="unknown parameter"):
@@ -155,9 +182,12 @@ def _scene(folder, h: int = 300, w: int = 520) -> dict:
     months = months_of([2021, 2022])
     m = np.arange(len(months)) % 12
     shape = (len(months), h, w)
-    data = {"ndvi": rng.uniform(-0.1, 0.9, shape), "sol": rng.uniform(150, 600, shape),
-            "t": (15 + 14 * np.sin(2 * np.pi * (m - 3) / 12))[:, None, None] + rng.normal(0, 6, shape),
-            "p": np.where(rng.random(shape) < 0.05, 0.0, rng.uniform(0, 300, shape))}
+    data = {
+        "ndvi": rng.uniform(-0.1, 0.9, shape),
+        "sol": rng.uniform(150, 600, shape),
+        "t": (15 + 14 * np.sin(2 * np.pi * (m - 3) / 12))[:, None, None] + rng.normal(0, 6, shape),
+        "p": np.where(rng.random(shape) < 0.05, 0.0, rng.uniform(0, 300, shape)),
+    }
     data["ndvi"][:, 7::97, 3::89] = -9999
     tiled = dict(tiled=True, blockxsize=256, blockysize=256)
     paths = {k: write(folder / f"{k}.tif", v.astype(np.float32), months, **tiled) for k, v in data.items()}
@@ -165,12 +195,23 @@ def _scene(folder, h: int = 300, w: int = 520) -> dict:
     paths["lc"] = write(folder / "lc.tif", codes[rng.integers(0, len(codes), (h, w))], ["code"], nodata=None, **tiled)
     x0, y0 = 730000, 2565000  # tests.rasters' origin, 250 m cells
     boxes = [(x0 + 1000, y0 - 60000, x0 + 70000, y0 - 1000), (x0 + 50000, y0 - 74000, x0 + 129000, y0 - 20000)]
-    features = [{"type": "Feature", "properties": {"name": f"z{i}"},
-                 "geometry": {"type": "Polygon", "coordinates": [[(a, b), (c, b), (c, d), (a, d), (a, b)]]}}
-                for i, (a, b, c, d) in enumerate(boxes)]
-    (folder / "zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features,
-                                                      "crs": {"type": "name",
-                                                              "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}}}))
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"z{i}"},
+            "geometry": {"type": "Polygon", "coordinates": [[(a, b), (c, b), (c, d), (a, d), (a, b)]]},
+        }
+        for i, (a, b, c, d) in enumerate(boxes)
+    ]
+    (folder / "zones.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": features,
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}},
+            }
+        )
+    )
     paths["zones"] = str(folder / "zones.geojson")
     return paths
 
@@ -198,9 +239,20 @@ def test_on_a_dask_cluster_the_ensemble_equals_the_local_run_bit_for_bit(tmp_pat
     def run(where: str, **kw):
         out = tmp_path / where
         out.mkdir()
-        res = run_uncertainty(paths["ndvi"], paths["lc"], paths["sol"], paths["t"], paths["p"], zones=paths["zones"],
-                              members=23, seed=9, sd_output=str(out / "sd.tif"), probability_output=str(out / "p.tif"),
-                              mean_output=str(out / "mean.tif"), **kw)
+        res = run_uncertainty(
+            paths["ndvi"],
+            paths["lc"],
+            paths["sol"],
+            paths["t"],
+            paths["p"],
+            zones=paths["zones"],
+            members=23,
+            seed=9,
+            sd_output=str(out / "sd.tif"),
+            probability_output=str(out / "p.tif"),
+            mean_output=str(out / "mean.tif"),
+            **kw,
+        )
         with rasterio.open(out / "sd.tif") as ds:
             assert ds.count == 2
         return res, out
@@ -211,8 +263,9 @@ def test_on_a_dask_cluster_the_ensemble_equals_the_local_run_bit_for_bit(tmp_pat
 
     local, lout = run("local", threads=2)
     assert not sent
-    lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None)
+    lc = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     try:
         monkeypatch.setenv(cluster.ENV, lc.scheduler_address)
         cluster.connect(lc.scheduler_address).wait_for_workers(2, timeout=30)
@@ -240,8 +293,17 @@ def test_memory_follows_the_window_not_the_members(tmp_path):
     peaks = {}
     for m in (10, 60):
         tracemalloc.start()
-        run_uncertainty(p["ndvi"], p["lc"], p["sol"], p["t"], p["p"], members=m, seed=2, threads=1,
-                        sd_output=str(tmp_path / f"sd{m}.tif"))
+        run_uncertainty(
+            p["ndvi"],
+            p["lc"],
+            p["sol"],
+            p["t"],
+            p["p"],
+            members=m,
+            seed=2,
+            threads=1,
+            sd_output=str(tmp_path / f"sd{m}.tif"),
+        )
         peaks[m] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peaks[60] < 1.2 * peaks[10], peaks

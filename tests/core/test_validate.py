@@ -116,10 +116,7 @@ def test_casa_is_aggregated_to_the_reference_grid_by_the_mean(tmp_path):
 
     # CASA at 250 m (4 x 4), reference at 500 m (2 x 2) over the same extent: each reference cell
     # holds 4 CASA cells; their means are worked by hand below. One CASA cell is nodata.
-    casa = np.array([[100, 200, 300, 300],
-                     [300, 400, 300, 300],
-                     [0, 0, 50, -9999],
-                     [0, 40, 50, 50]], np.float32)
+    casa = np.array([[100, 200, 300, 300], [300, 400, 300, 300], [0, 0, 50, -9999], [0, 40, 50, 50]], np.float32)
     t250, t500 = from_origin(730000, 2565000, 250, 250), from_origin(730000, 2565000, 500, 500)
     c = write(tmp_path / "casa.tif", casa, transform=t250)
     ref = write(tmp_path / "ref.tif", np.array([[2500, 3000], [100, 500]], np.int16), nodata=None, transform=t500)

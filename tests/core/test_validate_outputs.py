@@ -13,16 +13,33 @@ from casa_nep_plugin.core.validate import ValidationResult, check_outputs, write
 
 
 def result() -> ValidationResult:
-    return ValidationResult(n=3, r2=0.25, rmse=12.5, bias=-2.0, slope=0.5, intercept=40.0, year="2021",
-                            x=np.array([1.0, 2.0, 3.0]), y=np.array([1.0, 2.0, 4.0]))
+    return ValidationResult(
+        n=3,
+        r2=0.25,
+        rmse=12.5,
+        bias=-2.0,
+        slope=0.5,
+        intercept=40.0,
+        year="2021",
+        x=np.array([1.0, 2.0, 3.0]),
+        y=np.array([1.0, 2.0, 4.0]),
+    )
 
 
 def test_statistics_csv_holds_the_summary(tmp_path):
     path = write_statistics(result(), str(tmp_path / "stats.csv"))
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["statistic", "value"], ["year", "2021"], ["n", "3"], ["r2", "0.25"], ["rmse", "12.5"],
-                    ["bias", "-2.0"], ["slope", "0.5"], ["intercept", "40.0"]]
+    assert rows == [
+        ["statistic", "value"],
+        ["year", "2021"],
+        ["n", "3"],
+        ["r2", "0.25"],
+        ["rmse", "12.5"],
+        ["bias", "-2.0"],
+        ["slope", "0.5"],
+        ["intercept", "40.0"],
+    ]
 
 
 def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, monkeypatch):
@@ -65,7 +82,9 @@ def test_reference_counts_to_npp_with_fill_codes_masked():
     raw = np.array([1000.0, 32760.0, 32761.0, 32767.0, 32768.0, np.nan])
     # MOD17: 0.1 gC m-2 a-1 per count, 32761..32767 fill
     np.testing.assert_array_equal(ReferenceProduct().to_npp(raw), [100.0, 3276.0, np.nan, np.nan, 3276.8, np.nan])
-    np.testing.assert_array_equal(ReferenceProduct(fill_max=None).to_npp(raw),  # no upper end: all from 32761
-                                  [100.0, 3276.0, np.nan, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        ReferenceProduct(fill_max=None).to_npp(raw),  # no upper end: all from 32761
+        [100.0, 3276.0, np.nan, np.nan, np.nan, np.nan],
+    )
     np.testing.assert_array_equal(ReferenceProduct(scale=1.0, fill_min=None).to_npp(raw), raw)
     assert raw[2] == 32761.0  # the input is not changed

@@ -54,8 +54,9 @@ def test_polygon_covering_exactly_half_a_cell(grid4):
     half = cell_box(1, 2, 2, 2.5)
     tri = Polygon([(X0 + 2 * CELL, Y0 - CELL), (X0 + 3 * CELL, Y0 - CELL), (X0 + 2 * CELL, Y0 - 2 * CELL)])
     strip = cell_box(1, 2.25, 2, 2.75)  # half of the cell, around its centre
-    ex = zonal_statistics(frame([half, tri, strip], name=["half", "triangle", "strip"]), {"npp": grid4},
-                          weighting="exact")
+    ex = zonal_statistics(
+        frame([half, tri, strip], name=["half", "triangle", "strip"]), {"npp": grid4}, weighting="exact"
+    )
     np.testing.assert_allclose(ex["cells"], [0.5, 0.5, 0.5], rtol=1e-12)
     np.testing.assert_allclose(ex["area_km2"], 0.005, rtol=1e-12)
     np.testing.assert_allclose(ex["npp_2021_01_mean"], 7.0, rtol=1e-6)
@@ -130,8 +131,7 @@ def test_zone_in_epsg4326_over_a_projected_raster(tmp_path):
     ex = zonal_statistics(frame([ll], crs="EPSG:4326"), {"npp": npp}, weighting="exact")
     # expected: the zone's area in the raster's plane, edges densified (they curve in UTM)
     to_utm = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
-    dense = Polygon(np.array([ll.exterior.interpolate(d, normalized=True).coords[0]
-                              for d in np.linspace(0, 1, 4001)]))
+    dense = Polygon(np.array([ll.exterior.interpolate(d, normalized=True).coords[0] for d in np.linspace(0, 1, 4001)]))
     utm = shp_transform(to_utm.transform, dense)
     assert ex["area_km2"].iloc[0] == pytest.approx(utm.area / 1e6, rel=1e-6)
     assert ex["npp_2021_01_total_tC"].iloc[0] == pytest.approx(5.0 * utm.area / 1e6, rel=1e-6)
@@ -145,6 +145,7 @@ def test_zone_in_epsg4326_over_a_projected_raster(tmp_path):
 
 def test_totals_in_a_geographic_crs_match_an_equal_area_projection(tmp_path):
     """The same smooth field on a lon/lat grid (ellipsoidal cell areas) and on an Albers grid."""
+
     def field(lon, lat):
         return 100.0 + 30.0 * np.sin(np.radians(lat) * 40) + 10.0 * np.cos(np.radians(lon) * 25)
 
@@ -152,8 +153,9 @@ def test_totals_in_a_geographic_crs_match_an_equal_area_projection(tmp_path):
     tg = from_origin(112.9, 23.2, 0.005, 0.005)
     rows, cols = np.mgrid[0:120, 0:120]
     lon, lat = tg * (cols + 0.5, rows + 0.5)
-    geo = write(tmp_path / "geo.tif", field(lon, lat).astype(np.float32)[None], ["2021-01"], crs="EPSG:4326",
-                transform=tg)
+    geo = write(
+        tmp_path / "geo.tif", field(lon, lat).astype(np.float32)[None], ["2021-01"], crs="EPSG:4326", transform=tg
+    )
     # Albers equal-area grid of 250 m over the same region
     aea = "+proj=aea +lat_1=18 +lat_2=26 +lat_0=22 +lon_0=113 +datum=WGS84 +units=m +no_defs"
     fwd = Transformer.from_crs("EPSG:4326", aea, always_xy=True)
@@ -196,8 +198,9 @@ def test_months_years_and_the_rh_npp_ratio(tmp_path):
     np.testing.assert_allclose(t["npp_2021_total_ktC"], y21 * area / 1e9, rtol=1e-6)
     ratio = 100 * rh[12:][sel].sum() / npp[12:][sel].sum()
     np.testing.assert_allclose(t["rh_npp_2022_ratio_pct"], ratio, rtol=1e-6)
-    np.testing.assert_allclose(t["rh_npp_2022_07_ratio_pct"], 100 * rh[18][sel[1:]].sum() / npp[18][sel[1:]].sum(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        t["rh_npp_2022_07_ratio_pct"], 100 * rh[18][sel[1:]].sum() / npp[18][sel[1:]].sum(), rtol=1e-6
+    )
     np.testing.assert_allclose(t["nep_2022_mean"], t["npp_2022_mean"] - t["rh_2022_mean"], rtol=1e-5)
     assert list(t.columns[:5]) == ["name", "zone_index", "zone_area_km2", "area_km2", "cells"]
     assert "nep_2021_total_ktC" in t.columns and "rh_2021_12_total_tC" in t.columns
@@ -211,8 +214,9 @@ def test_small_blocks_give_the_same_table(tmp_path):
     for mode in ("centre", "exact"):
         big = zonal_statistics(zones, {"npp": npp}, weighting=mode, threads=1)
         small = zonal_statistics(zones, {"npp": npp}, weighting=mode, block_values=1 << 12, threads=2)
-        pd.testing.assert_frame_equal(pd.DataFrame(big.drop(columns="geometry")),
-                                      pd.DataFrame(small.drop(columns="geometry")), rtol=1e-10)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(big.drop(columns="geometry")), pd.DataFrame(small.drop(columns="geometry")), rtol=1e-10
+        )
 
 
 def test_annual_ratio_raster_without_months(tmp_path):
@@ -252,8 +256,10 @@ def test_zones_from_a_file_with_a_layer_name(grid4, tmp_path):
 # -- bad input ------------------------------------------------------------------------------------
 def test_zone_layer_without_crs_is_an_error(grid4, tmp_path):
     path = tmp_path / "nocrs.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-                    '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}')
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}'
+    )
     no_crs = gpd.GeoDataFrame(geometry=[cell_box(0, 0)], crs=None)
     with pytest.raises(CasaInputError, match="no coordinate reference system"):
         zonal_statistics(no_crs, {"npp": grid4})
@@ -355,8 +361,7 @@ def test_annual_columns_equal_the_annual_map_over_the_zone(tmp_path):
     p = {k: write(tmp_path / f"{k}.tif", v, months, transform=T) for k, v in (("npp", npp), ("rh", rh), ("nep", nep))}
     run_annual(p["npp"], p["rh"], str(tmp_path / "an.tif"), str(tmp_path / "ar.tif"), str(tmp_path / "ae.tif"))
     maps = {"npp": read(tmp_path / "an.tif"), "rh": read(tmp_path / "ar.tif"), "nep": read(tmp_path / "ae.tif")}
-    fill = write(tmp_path / "filled.tif", rng.integers(0, 3, (2, 6, 6)).astype(np.int16), ["2021", "2022"],
-                 transform=T)
+    fill = write(tmp_path / "filled.tif", rng.integers(0, 3, (2, 6, 6)).astype(np.int16), ["2021", "2022"], transform=T)
     zone = cell_box(1, 1, 5, 4)  # rows 1-4, columns 1-3: 12 whole cells of 1 ha
     rows, cols = slice(1, 5), slice(1, 4)
     assert np.isnan(maps["npp"][:, rows, cols]).any()  # the test needs cells with gaps in the zone
@@ -370,8 +375,11 @@ def test_annual_columns_equal_the_annual_map_over_the_zone(tmp_path):
                 assert t[f"{q}_{year}_total_tC"].iloc[0] == pytest.approx(cell_values[ok].sum() * 1e4 / 1e6, rel=1e-6)
                 assert t[f"{q}_{year}_valid_cells"].iloc[0] == ok.sum()
                 assert t[f"{q}_{year}_coverage_pct"].iloc[0] == pytest.approx(100 * ok.sum() / 12)
-        ratio = 100 * np.nansum(np.where(np.isfinite(maps["npp"][1]), maps["rh"][1], np.nan)[rows, cols]) / \
-            np.nansum(maps["npp"][1, rows, cols])
+        ratio = (
+            100
+            * np.nansum(np.where(np.isfinite(maps["npp"][1]), maps["rh"][1], np.nan)[rows, cols])
+            / np.nansum(maps["npp"][1, rows, cols])
+        )
         assert t["rh_npp_2022_ratio_pct"].iloc[0] == pytest.approx(ratio, rel=1e-6)
         month = np.where(gaps[4], np.nan, npp[4])[rows, cols]
         assert t["npp_2021_05_valid_cells"].iloc[0] == np.isfinite(month).sum()

@@ -15,9 +15,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "casa_nep_plugin" / "resources" / "sample"
 FILES = {
-    "ndvi": "ndvi_2021_2022.tif", "lc": "landcover_glcfcs30.tif", "sol": "solar_radiation_2021_2022.tif",
-    "t": "temperature_2021_2022.tif", "p": "precipitation_2021_2022.tif", "e": "evapotranspiration_2021_2022.tif",
-    "zones": "zones.geojson", "fine": "landcover_worldcover_25m.tif",
+    "ndvi": "ndvi_2021_2022.tif",
+    "lc": "landcover_glcfcs30.tif",
+    "sol": "solar_radiation_2021_2022.tif",
+    "t": "temperature_2021_2022.tif",
+    "p": "precipitation_2021_2022.tif",
+    "e": "evapotranspiration_2021_2022.tif",
+    "zones": "zones.geojson",
+    "fine": "landcover_worldcover_25m.tif",
 }
 #: What the engine and the workflow leave while they work.
 LEFTOVER_MARKERS = (".part", ".casanep-run-", ".casanep-workflow.lock", ".aux.xml")
@@ -62,22 +67,35 @@ def old_output(path: str | Path, text: str = "an earlier result") -> str:
 
 def npp_kwargs(s: dict[str, str], **kw) -> dict:
     """Keyword arguments of core.model.run_npp on the copied sample."""
-    args = dict(ndvi=s["ndvi"], landcover=s["lc"], solar_radiation=s["sol"], temperature=s["t"],
-                precipitation=s["p"], evapotranspiration=s["e"], ndvi_scale=0.0001)
+    args = dict(
+        ndvi=s["ndvi"],
+        landcover=s["lc"],
+        solar_radiation=s["sol"],
+        temperature=s["t"],
+        precipitation=s["p"],
+        evapotranspiration=s["e"],
+        ndvi_scale=0.0001,
+    )
     args.update(kw)
     return args
 
 
 def npp_params(s: dict[str, str], **kw) -> dict:
     """processing.run parameters of casanep:npp on the copied sample."""
-    params = {"NDVI": s["ndvi"], "LANDCOVER": s["lc"], "SOLAR_RADIATION": s["sol"], "TEMPERATURE": s["t"],
-              "PRECIPITATION": s["p"], "EVAPOTRANSPIRATION": s["e"], "NDVI_SCALE": 0.0001}
+    params = {
+        "NDVI": s["ndvi"],
+        "LANDCOVER": s["lc"],
+        "SOLAR_RADIATION": s["sol"],
+        "TEMPERATURE": s["t"],
+        "PRECIPITATION": s["p"],
+        "EVAPOTRANSPIRATION": s["e"],
+        "NDVI_SCALE": 0.0001,
+    }
     params.update(kw)
     return params
 
 
-def rewrite(src: str, dst: str, fn=None, descriptions: list[str] | None = None, nodata="keep",
-            crs="keep") -> str:
+def rewrite(src: str, dst: str, fn=None, descriptions: list[str] | None = None, nodata="keep", crs="keep") -> str:
     """Copy the raster ``src`` to ``dst`` with its data passed through ``fn`` (float32), new band
     descriptions, nodata or CRS (``None`` removes them)."""
     import rasterio
@@ -126,8 +144,9 @@ def mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if not is_root():
         return False
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True
+    )
     return r.returncode == 0
 
 

@@ -21,15 +21,27 @@ pytestmark = pytest.mark.skipif(
 
 
 def workflow_args(s: dict[str, str], out: Path) -> list[str]:
-    return ["run", "casanep:workflow", "--", f"NDVI={s['ndvi']}", "NDVI_SCALE=0.0001", f"LANDCOVER={s['lc']}",
-            f"SOLAR_RADIATION={s['sol']}", f"TEMPERATURE={s['t']}", f"PRECIPITATION={s['p']}",
-            f"ZONES={s['zones']}", f"FINE_LANDCOVER={s['fine']}", f"OUTPUT_FOLDER={out}"]
+    return [
+        "run",
+        "casanep:workflow",
+        "--",
+        f"NDVI={s['ndvi']}",
+        "NDVI_SCALE=0.0001",
+        f"LANDCOVER={s['lc']}",
+        f"SOLAR_RADIATION={s['sol']}",
+        f"TEMPERATURE={s['t']}",
+        f"PRECIPITATION={s['p']}",
+        f"ZONES={s['zones']}",
+        f"FINE_LANDCOVER={s['fine']}",
+        f"OUTPUT_FOLDER={out}",
+    ]
 
 
 def start(tmp_path: Path, args: list[str]) -> subprocess.Popen:
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
-    return subprocess.Popen(["bash", str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        ["bash", str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def wait_for_staging(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
@@ -77,13 +89,21 @@ def test_second_workflow_into_a_folder_in_use_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     kept = old_output(out / "report.html")
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT), out=str(out))],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(root=str(ROOT), out=str(out))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
-        second = subprocess.run(["bash", str(SCRIPT), *workflow_args(s, out)], capture_output=True, text=True,
-                                env=dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile")),
-                                timeout=300)
+        second = subprocess.run(
+            ["bash", str(SCRIPT), *workflow_args(s, out)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile")),
+            timeout=300,
+        )
     finally:
         holder.send_signal(signal.SIGTERM)
         holder.communicate(timeout=60)

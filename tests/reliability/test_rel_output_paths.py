@@ -206,8 +206,9 @@ def test_disk_full_and_gdal_errors_in_one_sentence(tmp_path):
         assert safety.is_disk_full(outer)
     assert safety.is_disk_full(RuntimeError("TIFFAppendToStrip: Write error: No space left on device"))
     assert not safety.is_disk_full(ValueError("bad value"))
-    err = safety.explain_exception(OSError(errno.ENOSPC, "No space left on device"), {},
-                                   {"OUTPUT": str(tmp_path / "npp.tif")})
+    err = safety.explain_exception(
+        OSError(errno.ENOSPC, "No space left on device"), {}, {"OUTPUT": str(tmp_path / "npp.tif")}
+    )
     assert err.parameter == "OUTPUT" and "full" in err.message and str(tmp_path) in err.message
     t = str(tmp_path / "t.tif")
 

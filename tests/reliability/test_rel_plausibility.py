@@ -235,10 +235,12 @@ def test_nep_with_rh_on_another_grid_says_it_resamples(tmp_path):
     from tests.rasters import months_of, write
 
     m = months_of([2021])
-    npp = write(tmp_path / "npp.tif", np.full((12, 8, 8), 50, np.float32), m,
-                transform=from_origin(500000, 2500000, 100, 100))
-    rh = write(tmp_path / "rh.tif", np.full((12, 4, 4), 20, np.float32), m,
-               transform=from_origin(500000, 2500000, 200, 200))
+    npp = write(
+        tmp_path / "npp.tif", np.full((12, 8, 8), 50, np.float32), m, transform=from_origin(500000, 2500000, 100, 100)
+    )
+    rh = write(
+        tmp_path / "rh.tif", np.full((12, 4, 4), 20, np.float32), m, transform=from_origin(500000, 2500000, 200, 200)
+    )
     said: list[str] = []
     run_nep(npp, rh, str(tmp_path / "nep.tif"), callbacks=Callbacks(info=said.append, warning=said.append))
     assert any(s.startswith("RH") and "resampled" in s for s in said), said

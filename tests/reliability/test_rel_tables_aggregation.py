@@ -50,8 +50,10 @@ def test_conflicting_duplicate_codes_are_refused(tmp_path):
     conflict = tmp_path / "conflict.csv"
     conflict.write_text("code,class\n10,ebf\n20,crop\n10,crop\n")
     before = sha(conflict)
-    for loader, parameter in ((lambda p: load_code_table(p, parameter="CLASS_TABLE"), "CLASS_TABLE"),
-                              (lambda p: load_class_map(p, "FINE_CLASS_TABLE"), "FINE_CLASS_TABLE")):
+    for loader, parameter in (
+        (lambda p: load_code_table(p, parameter="CLASS_TABLE"), "CLASS_TABLE"),
+        (lambda p: load_class_map(p, "FINE_CLASS_TABLE"), "FINE_CLASS_TABLE"),
+    ):
         with pytest.raises(CasaInputError) as err:
             loader(str(conflict))
         assert err.value.parameter == parameter
@@ -86,8 +88,9 @@ def test_zonal_statistics_refuses_stacks_with_other_months(stacks):
         zonal_statistics(stacks["zones"], {"npp": stacks["npp"], "rh": stacks["rh24"]}, output=str(out))
     assert err.value.parameter == "RH" and "24 bands" in err.value.message and "12" in err.value.message
     with pytest.raises(CasaInputError) as err:
-        zonal_statistics(stacks["zones"], {"npp": stacks["npp"], "rh": stacks["rh"], "nep": stacks["nep22"]},
-                         output=str(out))
+        zonal_statistics(
+            stacks["zones"], {"npp": stacks["npp"], "rh": stacks["rh"], "nep": stacks["nep22"]}, output=str(out)
+        )
     assert err.value.parameter == "NEP" and "2022-01" in err.value.message and "2021-01" in err.value.message
     assert sha(out) == kept and before == checksums(v for k, v in stacks.items() if k != "folder")
     assert leftovers(stacks["folder"]) == []
@@ -110,8 +113,9 @@ def test_budget_refuses_a_flux_stack_as_fractions(stacks):
     assert err.value.parameter == "RH"
     assert sha(out) == kept and leftovers(stacks["folder"]) == []
     # a class map (codes) with class-like band names is not fractions either: its values say so
-    codes = write(stacks["folder"] / "in" / "codes.tif", np.full((2, 4, 5), 40, np.float32), ["forest", "cropland"],
-                  transform=T)
+    codes = write(
+        stacks["folder"] / "in" / "codes.tif", np.full((2, 4, 5), 40, np.float32), ["forest", "cropland"], transform=T
+    )
     with pytest.raises(CasaInputError) as err:
         landcover_budget({"npp": stacks["npp"]}, codes, output=str(out))
     assert err.value.parameter == "FRACTIONS" and "[0, 1]" in err.value.message
@@ -138,12 +142,16 @@ def test_processing_zonal_mismatch_budget_fractions_and_empty_zones(casanep_prov
 
     out = stacks["folder"] / "z.gpkg"
     with pytest.raises(QgsProcessingException) as err:
-        processing.run("casanep:zonalstatistics", {"ZONES": stacks["zones"], "NPP": stacks["npp"],
-                                                   "RH": stacks["rh24"], "OUTPUT": str(out)})
+        processing.run(
+            "casanep:zonalstatistics",
+            {"ZONES": stacks["zones"], "NPP": stacks["npp"], "RH": stacks["rh24"], "OUTPUT": str(out)},
+        )
     assert str(err.value).startswith("RH:") and "24 bands" in str(err.value)
     with pytest.raises(QgsProcessingException) as err:
-        processing.run("casanep:landcoverbudget", {"NPP": stacks["npp"], "FRACTIONS": stacks["npp"],
-                                                   "OUTPUT": str(stacks["folder"] / "b.csv")})
+        processing.run(
+            "casanep:landcoverbudget",
+            {"NPP": stacks["npp"], "FRACTIONS": stacks["npp"], "OUTPUT": str(stacks["folder"] / "b.csv")},
+        )
     assert str(err.value).startswith("FRACTIONS:") and "not land-cover fractions" in str(err.value)
     empty = stacks["folder"] / "empty.geojson"
     empty.write_text(json.dumps({"type": "FeatureCollection", "features": []}))

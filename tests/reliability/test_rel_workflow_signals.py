@@ -46,13 +46,21 @@ def test_stale_lock_is_taken_over_foreign_one_respected(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     path = tmp_path / safety.LOCK_NAME
-    path.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(), "started": "earlier",
-                                "command": "casanep:workflow", "token": "x"}))
+    path.write_text(
+        json.dumps(
+            {
+                "pid": dead.pid,
+                "host": socket.gethostname(),
+                "started": "earlier",
+                "command": "casanep:workflow",
+                "token": "x",
+            }
+        )
+    )
     with safety.folder_lock(str(tmp_path)) as lock:  # the process is gone: stale
         assert json.loads(path.read_text())["token"] == lock.token
     # our own pid but another process start time: the pid was reused, the lock is stale
-    path.write_text(json.dumps({"pid": os.getpid(), "pid_start": "1", "host": socket.gethostname(),
-                                "token": "y"}))
+    path.write_text(json.dumps({"pid": os.getpid(), "pid_start": "1", "host": socket.gethostname(), "token": "y"}))
     with safety.folder_lock(str(tmp_path)):
         pass
     # another machine (shared folder): cannot tell, so respected
@@ -92,8 +100,9 @@ def start_slow(tmp_path: Path, s: dict[str, str], out: Path, what: str = "workfl
     marker = tmp_path / f"marker-{what}-{time.monotonic_ns()}"
     code = SLOW_RUN.format(root=str(ROOT), inputs=s, marker=str(marker), delay=delay, what=what, out=str(out))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         if proc.poll() is not None:
@@ -121,8 +130,23 @@ def test_two_workflows_into_one_folder(tmp_path):
     assert first.returncode == 0, stderr
     # the first run's set is complete and untouched by the refused second run
     names = sorted(os.listdir(out))
-    assert names == sorted(FILES[k] for k in ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "ratio",
-                                              "sink_source", "map_nep", "map_npp", "map_class", "report"))
+    assert names == sorted(
+        FILES[k]
+        for k in (
+            "npp",
+            "rh",
+            "nep",
+            "npp_annual",
+            "rh_annual",
+            "nep_annual",
+            "ratio",
+            "sink_source",
+            "map_nep",
+            "map_npp",
+            "map_class",
+            "report",
+        )
+    )
     assert leftovers(tmp_path) == [] and checksums(s.values()) == before
     # and the folder is free again
     run_workflow(workflow_inputs(s), str(out))
