@@ -37,15 +37,7 @@ from .engine import Callbacks, RunStats, run_chunks
 from .errors import CasaInputError
 from .gapfill import check_gap_fill
 from .grid import ModelGrid
-from .model import (
-    _block_of,
-    _check_years,
-    _Inputs,
-    _match_stack,
-    _open_topt,
-    _quick_look,
-    _reference_months,
-)
+from .inputs import Inputs, block_of, check_years, match_stack, open_topt, quick_look, reference_months
 from .outputs import OutputSpec, check_writable, metadata_json
 from .params import ModelParams
 from .raster import RasterInput, group_years
@@ -132,11 +124,11 @@ def _classes(class_table: str | None, vegetation_table: str | None, params: Mode
 
 
 def _open_inputs(
-    inp: _Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float, cb: Callbacks
+    inp: Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float, cb: Callbacks
 ) -> _Opened:
     """Open and check the inputs as :func:`.model.run_npp` does, and read them onto the NDVI grid."""
     nd = inp.need("ndvi", paths["NDVI"], "NDVI", scale=ndvi_scale)
-    months = _reference_months(nd)
+    months = reference_months(nd)
     grid = nd.grid
     t = inp.need("t", paths["TEMPERATURE"], "TEMPERATURE")
     stacks: dict[str, RasterInput | None] = {
@@ -148,14 +140,14 @@ def _open_inputs(
     }
     for s in stacks.values():
         if s is not None:
-            _match_stack(s, months, nd, cb)
+            match_stack(s, months, nd, cb)
     lc = inp.need("lc", paths["LANDCOVER"], "LANDCOVER", categorical=True, monthly=False)
     if lc.count != 1:
         raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
-    topt_in, topt_const = _open_topt(inp, optimal_temperature)
+    topt_in, topt_const = open_topt(inp, optimal_temperature)
     years = group_years(months)
-    _check_years(months, years, topt_in, topt_const, stacks["pet"])
-    plausibility.screen(_quick_look(t), "temperature", "TEMPERATURE")
+    check_years(months, years, topt_in, topt_const, stacks["pet"])
+    plausibility.screen(quick_look(t), "temperature", "TEMPERATURE")
     for s in [nd, *stacks.values(), lc, topt_in]:
         if s is not None:
             s.attach(grid)
@@ -279,7 +271,7 @@ def run_uncertainty(
         "EVAPOTRANSPIRATION": evapotranspiration,
         "POTENTIAL_ET": potential_et,
     }
-    with _Inputs() as inp:
+    with Inputs() as inp:
         o = _open_inputs(inp, paths, optimal_temperature, ndvi_scale, cb)
         zs, labels = _zones(zones, o.grid, weighting, cb)
         task = _task(o, lookup, pos_class, mp, params, zs, len(labels), gap_fill, max_gap)
@@ -297,7 +289,7 @@ def run_uncertainty(
             is_cancelled=cb.is_cancelled,
             depth=12 * 16,
             block_values=block_values,
-            block=_block_of(o.nd, *o.stacks.values()),
+            block=block_of(o.nd, *o.stacks.values()),
             threads=threads,
         )
     return _finish(_collect(stats, labels, list(o.years), confidence, mp), table_output, chart_output, specs)
