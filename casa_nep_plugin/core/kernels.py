@@ -144,119 +144,139 @@ if _HAVE_NUMBA:
             return f32(0.0) if y > 0.0 else f32(math.pow(x, y))
         return f32(math.exp(y * math.log(x)))
 
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def _ep0(tk, heat, expo, c):  # Thornthwaite Ep0 of one cell-month (climate.thornthwaite_ep0)
+        if tk != tk:
+            return f32(np.nan)
+        if tk >= c[22]:
+            return (c[23] + c[24] * tk) + (c[25] * tk) * tk
+        if tk > f32(0.0):
+            ratio = (f32(10.0) * tk) / heat if heat > f32(0.0) else f32(0.0)
+            return c[21] * _pow(np.float64(ratio), np.float64(expo))
+        return f32(0.0)
+
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def _actual_et(pk, e0, c):  # Zhou & Zhang actual ET of one cell-month (climate.zhou_zhang_et)
+        if pk != pk or e0 != e0:
+            return f32(np.nan)
+        if pk > f32(0.0) and e0 > f32(0.0):
+            rn = c[26] * f32(math.sqrt(np.float64(e0 * pk))) + c[27] * e0
+            return ((pk * rn) * ((pk * pk + rn * rn) + pk * rn)) / ((pk + rn) * (pk * pk + rn * rn))
+        return f32(0.0)
+
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def _water_stress(ek, e0, c):  # casa.water_stress
+        ek = _max(ek, f32(0.0))
+        epv = (ek + e0) / f32(2.0)
+        if epv <= f32(0.0):
+            return f32(1.0)
+        return _min(_max(c[15] + (c[16] * ek) / epv, c[15]), f32(1.0))
+
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def _te2_raw(tp, tk, c):  # casa.te2_raw
+        low = f32(1.0) + _exp(c[10] * ((tp - c[12]) - tk))
+        high = f32(1.0) + _exp(c[11] * (((-tp) - c[12]) + tk))
+        return c[9] / (low * high)
+
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def _rh(tk, pk, c):  # respiration.heterotrophic_respiration
+        rh = c[28] * (_exp(c[29] * tk) + f32(math.log1p(np.float64(c[30] * _max(pk, f32(0.0))))))
+        return rh * c[31]
+
     @numba.njit(nogil=True, cache=True)
-    def _npp_year(  # noqa: C901 - one fused numba loop by design
+    def _year_of_row(r, ndvi, t, topt_in, nmin, nmax, c, hexp, has_topt, has_pet, rowvals):
+        """Fill ``rowvals`` with row ``r``'s per-cell values of the year.
+
+        FPAR coefficients, Topt and its stresses, Thornthwaite's heat index and exponent.
+        """
+        m, _, w = ndvi.shape
+        kn = rowvals[0]
+        ks = rowvals[1]
+        base = rowvals[2]
+        topt = rowvals[3]
+        best = rowvals[4]
+        v1 = rowvals[5]
+        at_opt = rowvals[6]
+        up = rowvals[7]
+        dn = rowvals[8]
+        heat = rowvals[9]
+        expo = rowvals[10]
+        one = f32(1.0)
+        for col in range(w):  # FPAR's per-pixel linear coefficients (casa.fpar)
+            lo = nmin[r, col]
+            hi = nmax[r, col]
+            kn[col] = c[0] / (hi - lo)
+            sr_lo = (one + lo) / (one - lo)
+            sr_hi = (one + hi) / (one - hi)
+            ks[col] = c[1] / (sr_hi - sr_lo)
+            base[col] = (c[2] - kn[col] * lo) - ks[col] * sr_lo
+        if has_topt:
+            for col in range(w):
+                topt[col] = topt_in[r, col]
+        else:  # T of the NDVI-peak month, the first on ties (casa.optimal_temperature)
+            for col in range(w):
+                best[col] = -np.inf
+                topt[col] = f32(np.nan)
+            for k in range(m):
+                for col in range(w):
+                    v = ndvi[k, r, col]
+                    if v == v and v > best[col]:  # NaN NDVI never peaks; the first maximum wins
+                        best[col] = v
+                        topt[col] = t[k, r, col]
+        for col in range(w):
+            tp = topt[col]
+            v1[col] = (c[5] + c[6] * tp) + (c[7] * tp) * tp
+            at_opt[col] = _te2_raw(tp, tp, c) / f32(2.0)
+            up[col] = tp + c[13]
+            dn[col] = tp - c[14]
+        if not has_pet:  # Thornthwaite's heat index and exponent (climate.thornthwaite_ep0)
+            for col in range(w):
+                heat[col] = f32(0.0)
+            for k in range(m):
+                for col in range(w):
+                    tk = t[k, r, col]
+                    warm = tk if tk > f32(0.0) else f32(0.0)
+                    heat[col] += _pow(np.float64(warm / f32(5.0)), hexp)
+            for col in range(w):
+                hi_ = heat[col]
+                expo[col] = ((c[17] * hi_ + c[18]) * hi_ + c[19]) * hi_ + c[20]
+
+    @numba.njit(nogil=True, cache=True)
+    def _npp_year(
         ndvi, sol, t, p, e, pet, topt_in, nmin, nmax, eps, land, c, hexp, flags, o_npp, o_fpar, o_lue, o_rh, o_nep
     ):  # pragma: no cover - compiled
         has_e, has_pet, has_topt, w_fpar, w_lue, w_rh = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
         m, h, w = ndvi.shape
         nan = f32(np.nan)
-        zero, one, two, five, ten = f32(0.0), f32(1.0), f32(2.0), f32(5.0), f32(10.0)
         # per-cell values of the year for one row (rows are walked month by month,
         # so every inner loop reads contiguous memory)
-        kn = np.empty(w, np.float32)
-        ks = np.empty(w, np.float32)
-        base = np.empty(w, np.float32)
-        topt = np.empty(w, np.float32)
-        best = np.empty(w, np.float32)
-        v1 = np.empty(w, np.float32)
-        at_opt = np.empty(w, np.float32)
-        up = np.empty(w, np.float32)
-        dn = np.empty(w, np.float32)
-        heat = np.empty(w, np.float32)
-        expo = np.empty(w, np.float32)
+        rowvals = np.empty((11, w), np.float32)
+        kn = rowvals[0]
+        ks = rowvals[1]
+        base = rowvals[2]
+        topt = rowvals[3]
+        v1 = rowvals[5]
+        at_opt = rowvals[6]
+        up = rowvals[7]
+        dn = rowvals[8]
+        heat = rowvals[9]
+        expo = rowvals[10]
         for r in range(h):
-            for col in range(w):
-                # FPAR's per-pixel linear coefficients (casa.fpar)
-                lo = nmin[r, col]
-                hi = nmax[r, col]
-                kn[col] = c[0] / (hi - lo)
-                sr_lo = (one + lo) / (one - lo)
-                sr_hi = (one + hi) / (one - hi)
-                ks[col] = c[1] / (sr_hi - sr_lo)
-                base[col] = (c[2] - kn[col] * lo) - ks[col] * sr_lo
-            # Topt: T of the NDVI-peak month, the first on ties (casa.optimal_temperature)
-            if has_topt:
-                for col in range(w):
-                    topt[col] = topt_in[r, col]
-            else:
-                for col in range(w):
-                    best[col] = -np.inf
-                    topt[col] = nan
-                for k in range(m):
-                    for col in range(w):
-                        v = ndvi[k, r, col]
-                        if v == v and v > best[col]:  # NaN NDVI never peaks; the first maximum wins
-                            best[col] = v
-                            topt[col] = t[k, r, col]
-            for col in range(w):
-                tp = topt[col]
-                v1[col] = (c[5] + c[6] * tp) + (c[7] * tp) * tp
-                low0 = one + _exp(c[10] * ((tp - c[12]) - tp))
-                high0 = one + _exp(c[11] * (((-tp) - c[12]) + tp))
-                at_opt[col] = (c[9] / (low0 * high0)) / two
-                up[col] = tp + c[13]
-                dn[col] = tp - c[14]
-            # Thornthwaite's heat index and exponent of the year (climate.thornthwaite_ep0)
-            if not has_pet:
-                for col in range(w):
-                    heat[col] = zero
-                for k in range(m):
-                    for col in range(w):
-                        tk = t[k, r, col]
-                        warm = tk if tk > zero else zero
-                        heat[col] += _pow(np.float64(warm / five), hexp)
-                for col in range(w):
-                    hi_ = heat[col]
-                    expo[col] = ((c[17] * hi_ + c[18]) * hi_ + c[19]) * hi_ + c[20]
+            _year_of_row(r, ndvi, t, topt_in, nmin, nmax, c, hexp, has_topt, has_pet, rowvals)
             for k in range(m):
                 for col in range(w):
                     tk = t[k, r, col]
                     pk = p[k, r, col]
-                    if has_pet:
-                        e0 = pet[k, r, col]
-                    elif tk != tk:
-                        e0 = nan
-                    elif tk >= c[22]:
-                        e0 = (c[23] + c[24] * tk) + (c[25] * tk) * tk
-                    elif tk > zero:
-                        hi_ = heat[col]
-                        ratio = (ten * tk) / hi_ if hi_ > zero else zero
-                        e0 = c[21] * _pow(np.float64(ratio), np.float64(expo[col]))
-                    else:
-                        e0 = zero
-                    # actual ET (climate.zhou_zhang_et) and water stress (casa.water_stress)
-                    if has_e:
-                        ek = e[k, r, col]
-                    elif pk != pk or e0 != e0:
-                        ek = nan
-                    elif pk > zero and e0 > zero:
-                        rn = c[26] * f32(math.sqrt(np.float64(e0 * pk))) + c[27] * e0
-                        ek = ((pk * rn) * ((pk * pk + rn * rn) + pk * rn)) / ((pk + rn) * (pk * pk + rn * rn))
-                    else:
-                        ek = zero
-                    ek = _max(ek, zero)
-                    epv = (ek + e0) / two
-                    if epv <= zero:
-                        we = one
-                    else:
-                        we = _min(_max(c[15] + (c[16] * ek) / epv, c[15]), one)
-                    # temperature stresses (casa.te1, casa.te2)
-                    tp = topt[col]
-                    te1 = zero if tk <= c[8] else v1[col]
-                    if tk > up[col] or tk < dn[col]:
-                        te2 = at_opt[col]
-                    else:
-                        lw = one + _exp(c[10] * ((tp - c[12]) - tk))
-                        hg = one + _exp(c[11] * (((-tp) - c[12]) + tk))
-                        te2 = c[9] / (lw * hg)
+                    e0 = pet[k, r, col] if has_pet else _ep0(tk, heat[col], expo[col], c)
+                    ek = e[k, r, col] if has_e else _actual_et(pk, e0, c)
+                    we = _water_stress(ek, e0, c)
+                    te1 = f32(0.0) if tk <= c[8] else v1[col]  # casa.te1
+                    te2 = at_opt[col] if tk > up[col] or tk < dn[col] else _te2_raw(topt[col], tk, c)
                     ep = eps[r, col]
                     lue = ((te1 * te2) * we) * ep
-                    # FPAR (casa.fpar) and NPP
-                    nn = _min(_max(ndvi[k, r, col], nmin[r, col]), nmax[r, col])
-                    sr = (one + nn) / (one - nn)
-                    fp = (nn * kn[col] + sr * ks[col]) + base[col]
-                    fp = _min(_max(fp, c[2]), c[3])
+                    nn = _min(_max(ndvi[k, r, col], nmin[r, col]), nmax[r, col])  # casa.fpar
+                    sr = (f32(1.0) + nn) / (f32(1.0) - nn)
+                    fp = _min(_max((nn * kn[col] + sr * ks[col]) + base[col], c[2]), c[3])
                     npp = ((sol[k, r, col] * fp) * c[4]) * lue
                     o_npp[k, r, col] = npp
                     if w_fpar:
@@ -264,11 +284,7 @@ if _HAVE_NUMBA:
                     if w_lue:
                         o_lue[k, r, col] = lue
                     if w_rh:
-                        if land[r, col]:
-                            rh = c[28] * (_exp(c[29] * tk) + f32(math.log1p(np.float64(c[30] * _max(pk, zero)))))
-                            rh = rh * c[31]
-                        else:
-                            rh = nan
+                        rh = _rh(tk, pk, c) if land[r, col] else nan
                         o_rh[k, r, col] = rh
                         o_nep[k, r, col] = npp - rh
 
