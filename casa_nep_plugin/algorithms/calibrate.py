@@ -190,7 +190,7 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
 
     def write(self, result, paths: dict[str, str], vegetation: str | None, reference: str) -> None:
         """Write the calibrated vegetation table, the factors, the skill and the scatter plot."""
-        from ..core.calibrate import calibration_plot, write_factors, write_metrics, write_vegetation_table
+        from ..core.calibration_outputs import calibration_plot, write_factors, write_metrics, write_vegetation_table
 
         write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
         write_factors(result, paths[self.FACTORS])

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from rasterio.transform import from_origin
 
-from casa_nep_plugin.core.calibrate import (
-    assign_folds,
-    calibrate_epsilon,
+from casa_nep_plugin.core.calibrate import calibrate_epsilon
+from casa_nep_plugin.core.calibration_fit import assign_folds, fit_factor
+from casa_nep_plugin.core.calibration_outputs import (
     calibration_plot,
-    fit_factor,
     write_factors,
     write_metrics,
     write_vegetation_table,
