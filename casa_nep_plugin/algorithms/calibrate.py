@@ -86,60 +86,43 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         )
         add(reference)
         add(year)
-        add(
-            QgsProcessingParameterNumber(
+        numbers = (  # (name, label, type, keywords, advanced)
+            (
                 self.PURITY,
                 self.tr("Purity: least share of one class in a reference cell"),
-                type=NUMBER_DOUBLE,
-                defaultValue=0.8,
-                minValue=0.01,
-                maxValue=1.0,
-            )
+                NUMBER_DOUBLE,
+                {"defaultValue": 0.8, "minValue": 0.01, "maxValue": 1.0},
+                False,
+            ),
+            (self.FOLDS, self.tr("Cross-validation folds"), NUMBER_INTEGER, {"defaultValue": 5, "minValue": 2}, False),
+            (
+                self.BLOCK_SIZE,
+                self.tr("Spatial block side for cross-validation (reference cells)"),
+                NUMBER_INTEGER,
+                {"defaultValue": 16, "minValue": 1},
+                True,
+            ),
+            (
+                self.MIN_CELLS,
+                self.tr("Fewest pure cells to calibrate a class"),
+                NUMBER_INTEGER,
+                {"defaultValue": 30, "minValue": 2},
+                True,
+            ),
+            (self.SEED, self.tr("Random seed (folds)"), NUMBER_INTEGER, {"defaultValue": 42, "minValue": 0}, True),
         )
-        add(
-            QgsProcessingParameterNumber(
-                self.FOLDS, self.tr("Cross-validation folds"), type=NUMBER_INTEGER, defaultValue=5, minValue=2
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.BLOCK_SIZE,
-                    self.tr("Spatial block side for cross-validation (reference cells)"),
-                    type=NUMBER_INTEGER,
-                    defaultValue=16,
-                    minValue=1,
-                )
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.MIN_CELLS,
-                    self.tr("Fewest pure cells to calibrate a class"),
-                    type=NUMBER_INTEGER,
-                    defaultValue=30,
-                    minValue=2,
-                )
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.SEED, self.tr("Random seed (folds)"), type=NUMBER_INTEGER, defaultValue=42, minValue=0
-                )
-            )
-        )
+        for name, label, kind, keywords, advanced in numbers:
+            param = QgsProcessingParameterNumber(name, label, type=kind, **keywords)
+            add(set_advanced(param) if advanced else param)
         for param in reference_scaling(self):
             add(param)
-        add(
-            QgsProcessingParameterFileDestination(
-                self.OUTPUT, self.tr("Calibrated vegetation table"), "CSV files (*.csv)"
-            )
-        )
-        add(QgsProcessingParameterFileDestination(self.FACTORS, self.tr("Factors per class"), "CSV files (*.csv)"))
-        add(QgsProcessingParameterFileDestination(self.METRICS, self.tr("Skill before and after"), "CSV files (*.csv)"))
-        add(QgsProcessingParameterFileDestination(self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"))
+        for name, label, file_filter in (
+            (self.OUTPUT, self.tr("Calibrated vegetation table"), "CSV files (*.csv)"),
+            (self.FACTORS, self.tr("Factors per class"), "CSV files (*.csv)"),
+            (self.METRICS, self.tr("Skill before and after"), "CSV files (*.csv)"),
+            (self.PLOT, self.tr("Scatter plot"), "PNG files (*.png)"),
+        ):
+            add(QgsProcessingParameterFileDestination(name, label, file_filter))
         for name, label in (
             ("N", "Pure reference cells"),
             ("R2_BEFORE", "R2 before"),
@@ -190,7 +173,7 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
 
     def write(self, result, paths: dict[str, str], vegetation: str | None, reference: str) -> None:
         """Write the calibrated vegetation table, the factors, the skill and the scatter plot."""
-        from ..core.calibrate import calibration_plot, write_factors, write_metrics, write_vegetation_table
+        from ..core.calibration_outputs import calibration_plot, write_factors, write_metrics, write_vegetation_table
 
         write_vegetation_table(result, paths[self.OUTPUT], vegetation, reference)
         write_factors(result, paths[self.FACTORS])

@@ -117,55 +117,22 @@ model grid (RESAMPLING, bilinear by default) block by block; several tiles are m
                 )
             )
         )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.SCALE,
-                    self.tr("Scale factor (MODIS: 0.0001)"),
-                    type=NUMBER_DOUBLE,
-                    defaultValue=0.0001,
-                    minValue=0.0,
-                )
-            )
+        stored_values = (  # (name, label, keywords): the composites' stored values (advanced)
+            (self.SCALE, self.tr("Scale factor (MODIS: 0.0001)"), {"defaultValue": 0.0001, "minValue": 0.0}),
+            (self.FILL, self.tr("Fill value (stored units; MODIS: -3000)"), {"defaultValue": -3000, "optional": True}),
+            (self.VALID_MIN, self.tr("Valid minimum (stored units)"), {"defaultValue": -2000}),
+            (self.VALID_MAX, self.tr("Valid maximum (stored units)"), {"defaultValue": 10000}),
         )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.FILL,
-                    self.tr("Fill value (stored units; MODIS: -3000)"),
-                    type=NUMBER_DOUBLE,
-                    defaultValue=-3000,
-                    optional=True,
-                )
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.VALID_MIN, self.tr("Valid minimum (stored units)"), type=NUMBER_DOUBLE, defaultValue=-2000
-                )
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.VALID_MAX, self.tr("Valid maximum (stored units)"), type=NUMBER_DOUBLE, defaultValue=10000
-                )
-            )
-        )
+        for name, label, keywords in stored_values:
+            add(set_advanced(QgsProcessingParameterNumber(name, label, type=NUMBER_DOUBLE, **keywords)))
         for param in gap_fill(self, "none"):
             add(param)
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Monthly NDVI (maximum-value composite)")))
-        add(
-            QgsProcessingParameterRasterDestination(
-                self.COUNT_OUTPUT, self.tr("Valid composites per month"), optional=True, createByDefault=False
-            )
-        )
-        add(
-            QgsProcessingParameterRasterDestination(
-                self.FILLED_OUTPUT, self.tr("Filled months per cell and year"), optional=True, createByDefault=False
-            )
-        )
+        for name, label in (
+            (self.COUNT_OUTPUT, self.tr("Valid composites per month")),
+            (self.FILLED_OUTPUT, self.tr("Filled months per cell and year")),
+        ):
+            add(QgsProcessingParameterRasterDestination(name, label, optional=True, createByDefault=False))
 
     def execute(self, parameters, context, feedback) -> dict:
         """Parameters to :func:`core.ndvi.run_ndvi_composite`."""

@@ -93,6 +93,27 @@ def model_inputs(alg: CasaAlgorithm) -> list:
     ]
 
 
+def model_inputs_plain(alg: CasaAlgorithm) -> list:
+    """Return :func:`model_inputs` with CLASS_TABLE as a plain CSV (:func:`class_table_file`), no product choice."""
+    product = {p.name() for p in product_parameters(alg, "CLASS_TABLE")}
+    inputs = [p for p in model_inputs(alg) if p.name() not in product]
+    return [*inputs[:2], class_table_file(alg), *inputs[2:]]
+
+
+def epsilon_max(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
+    """Return EPSILON_MAX, one eps_max (gC MJ-1) for all classes (optional; advanced), as casanep:npp declares it."""
+    return set_advanced(
+        QgsProcessingParameterNumber(
+            "EPSILON_MAX",
+            alg.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
+            type=NUMBER_DOUBLE,
+            optional=True,
+            minValue=0.0,
+            maxValue=5.0,
+        )
+    )
+
+
 def ndvi_scale(alg: CasaAlgorithm) -> QgsProcessingParameterNumber:
     """Return the NDVI scale factor (1, or 0.0001 for MODIS integers)."""
     return QgsProcessingParameterNumber(

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
 )
 
 from . import parameters as shared
 from .base import CasaAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, NUMBER_DOUBLE, NUMBER_INTEGER, SOURCE_POLYGON, set_advanced
+from .compat import NUMBER_DOUBLE, NUMBER_INTEGER, set_advanced
 
 
 class UncertaintyAlgorithm(CasaAlgorithm):
@@ -49,59 +46,12 @@ table only).</p>"""
     def initAlgorithm(self, config=None):
         """Declare parameters."""
         add = self.addParameter
-        add(QgsProcessingParameterRasterLayer("NDVI", self.tr("NDVI (monthly stack)")))
-        add(QgsProcessingParameterRasterLayer("LANDCOVER", self.tr("Land cover (class codes)")))
-        add(
-            QgsProcessingParameterFile(
-                "CLASS_TABLE",
-                self.tr("Class table (CSV code,class; default GLC_FCS30)"),
-                behavior=FILE_BEHAVIOR_FILE,
-                extension="csv",
-                optional=True,
-            )
-        )
-        add(QgsProcessingParameterRasterLayer("SOLAR_RADIATION", self.tr("Solar radiation (MJ m-2 month-1)")))
-        add(QgsProcessingParameterRasterLayer("TEMPERATURE", self.tr("Mean air temperature (degC)")))
-        add(QgsProcessingParameterRasterLayer("PRECIPITATION", self.tr("Precipitation (mm month-1)")))
-        add(
-            QgsProcessingParameterRasterLayer(
-                "EVAPOTRANSPIRATION", self.tr("Actual evapotranspiration (mm month-1)"), optional=True
-            )
-        )
-        add(
-            QgsProcessingParameterRasterLayer(
-                "POTENTIAL_ET", self.tr("Potential evapotranspiration (mm month-1)"), optional=True
-            )
-        )
-        add(
-            QgsProcessingParameterRasterLayer(
-                "OPTIMAL_TEMPERATURE", self.tr("Optimal temperature (degC)"), optional=True
-            )
-        )
-        add(
-            QgsProcessingParameterNumber(
-                "NDVI_SCALE",
-                self.tr("NDVI scale factor (0.0001 for MODIS integers)"),
-                type=NUMBER_DOUBLE,
-                defaultValue=1.0,
-                minValue=0.0,
-            )
-        )
-        add(
-            QgsProcessingParameterFeatureSource(
-                "ZONES", self.tr("Zones (e.g. cities; the whole grid when empty)"), [SOURCE_POLYGON], optional=True
-            )
-        )
+        for param in shared.model_inputs_plain(self):
+            add(param)
+        add(shared.ndvi_scale(self))
+        add(shared.zones(self.tr("Zones (e.g. cities; the whole grid when empty)"), optional=True))
         add(shared.weighting(self))
-        add(
-            QgsProcessingParameterFile(
-                "UNCERTAINTY_TABLE",
-                self.tr("Parameter distributions (CSV; default shipped)"),
-                behavior=FILE_BEHAVIOR_FILE,
-                extension="csv",
-                optional=True,
-            )
-        )
+        add(shared.csv_file("UNCERTAINTY_TABLE", self.tr("Parameter distributions (CSV; default shipped)")))
         add(
             QgsProcessingParameterNumber(
                 "MEMBERS", self.tr("Members"), type=NUMBER_INTEGER, defaultValue=100, minValue=2
@@ -122,29 +72,8 @@ table only).</p>"""
                 maxValue=99.9,
             )
         )
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    "EPSILON_MAX",
-                    self.tr("One maximum light-use efficiency for all classes (gC MJ-1)"),
-                    type=NUMBER_DOUBLE,
-                    optional=True,
-                    minValue=0.0,
-                    maxValue=5.0,
-                )
-            )
-        )
-        add(
-            set_advanced(
-                QgsProcessingParameterFile(
-                    "VEGETATION_TABLE",
-                    self.tr("Vegetation class parameters (CSV; default Zhu et al. 2006)"),
-                    behavior=FILE_BEHAVIOR_FILE,
-                    extension="csv",
-                    optional=True,
-                )
-            )
-        )
+        add(shared.epsilon_max(self))
+        add(shared.vegetation_table(self))
         for p in shared.gap_fill(self, "none"):
             add(set_advanced(p))
         add(QgsProcessingParameterFileDestination("TABLE", self.tr("Zone table with intervals"), "CSV files (*.csv)"))

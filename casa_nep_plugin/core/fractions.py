@@ -28,7 +28,8 @@ cell and the fractions are exact.  Otherwise (another CRS, or a cell size
 that is no whole multiple) the fine map is read through a nearest-neighbour
 warp onto a sub-grid of ``kx`` x ``ky`` samples per model cell at about the
 fine resolution; each fraction is then a multiple of ``1/(kx*ky)``, off by at
-most the share of the cell's border samples that pick a neighbouring fine cell.
+most the share of the cell's border samples that pick a neighbouring fine cell.  The model grid and
+this placement are in :mod:`.fraction_grid`.
 """
 
 from __future__ import annotations
@@ -40,23 +41,22 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from affine import Affine
 from numpy.typing import NDArray
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
-from .affine_ops import matmul
 from .classcount import ClassCounter, as_unsigned
 from .engine import Callbacks, run_chunks
 from .errors import CasaInputError
+from .fraction_grid import Plan, fraction_grid, plan_cells
 from .grid import TILE, ModelGrid
 from .outputs import OutputSpec, check_writable, metadata_json, provenance_tags
 from .raster import ThreadLocalDatasets
 from .tables import ClassMap, load_class_map
 
-__all__ = ["fraction_grid", "landcover_fractions"]
+__all__ = ["landcover_fractions"]
 
 #: Fine cells counted per chunk (bounds memory: about 20 bytes per fine cell at peak).
 CHUNK_CELLS = 1 << 22
@@ -75,93 +75,6 @@ CLASS_COLOURS = {
     "built-up": (250, 0, 0),
     "bare": (180, 180, 180),
 }
-
-
-# ---------------------------------------------------------------------------
-# grids
-# ---------------------------------------------------------------------------
-def fraction_grid(fine: ModelGrid, reference: str | None = None, cell_size: float | None = None) -> ModelGrid:
-    """Return the model grid: the ``reference`` raster's grid, or the fine map's extent in cells.
-
-    The cells are ``cell_size`` (fine CRS units) wide, from the fine map's origin.
-    """
-    if reference:
-        try:
-            with rasterio.open(reference) as ds:
-                grid = ModelGrid.of(ds)
-        except (RasterioIOError, OSError) as exc:
-            raise CasaInputError("REFERENCE", f"cannot open '{reference}' as a raster ({exc}).") from exc
-        if grid.crs is None and fine.crs is not None:
-            raise CasaInputError("REFERENCE", "the reference raster has no CRS; the land cover cannot be placed on it.")
-        return grid
-    if cell_size is None or not cell_size > 0:
-        raise CasaInputError(
-            "CELL_SIZE", "give a reference raster (e.g. the NPP stack) or a positive cell size for the model grid."
-        )
-    t = fine.transform
-    if t.b != 0 or t.d != 0:
-        raise CasaInputError("CELL_SIZE", "the land-cover map is rotated; give a reference raster instead.")
-    left, bottom, right, top = fine.bounds
-    width = max(1, math.ceil((right - left) / cell_size - 1e-6))
-    height = max(1, math.ceil((top - bottom) / cell_size - 1e-6))
-    if abs(t.a) > cell_size * (1 + 1e-9):
-        raise CasaInputError(
-            "CELL_SIZE",
-            f"{cell_size:g} is finer than the land-cover map's cells ({abs(t.a):g}); "
-            "fractions need a coarser model grid.",
-        )
-    return ModelGrid(fine.crs, Affine(cell_size, 0, left, 0, -cell_size, top), width, height)
-
-
-@dataclass
-class _Plan:
-    """How fine cells fall into model cells.
-
-    ``ky`` x ``kx`` per model cell, the model grid's origin at fine row ``oy``,
-    column ``ox`` (aligned), or a warp.
-    """
-
-    kx: int
-    ky: int
-    ox: int = 0
-    oy: int = 0
-    warp: dict | None = None
-
-
-def _near_int(x: float, tol: float = 1e-6) -> int | None:
-    r = round(x)
-    return int(r) if abs(x - r) <= tol * max(1.0, abs(x)) else None
-
-
-def _plan(fine: ModelGrid, model: ModelGrid, src_bounds) -> _Plan:
-    f, m = fine.transform, model.transform
-    same_crs = (fine.crs is None and model.crs is None) or (
-        fine.crs is not None and model.crs is not None and fine.crs == model.crs
-    )
-    if same_crs and f.b == f.d == m.b == m.d == 0 and f.a > 0 and m.a > 0 and f.e < 0 and m.e < 0:
-        kx, ky = _near_int(m.a / f.a), _near_int(m.e / f.e)
-        ox = _near_int((m.c - f.c) / f.a, 1e-4)
-        oy = _near_int((m.f - f.f) / f.e, 1e-4)
-        if kx and ky and ox is not None and oy is not None:
-            return _Plan(kx, ky, ox, oy)
-    # fine resolution in model CRS units, from the fine map's extent
-    if model.crs is None or fine.crs is None:
-        raise CasaInputError("LANDCOVER", "the land cover or the model grid has no CRS, and they are not aligned.")
-    from rasterio.warp import transform_bounds
-
-    try:
-        x0, y0, x1, y1 = transform_bounds(fine.crs, model.crs, *src_bounds, densify_pts=21)
-    except Exception as exc:
-        raise CasaInputError(
-            "LANDCOVER", f"cannot transform the land cover's extent to the model CRS ({exc})."
-        ) from exc
-    fx, fy = (x1 - x0) / fine.width, (y1 - y0) / fine.height
-    if not (fx > 0 and fy > 0):
-        raise CasaInputError("LANDCOVER", "the land cover's extent is empty in the model CRS.")
-    sx = max(1, math.ceil(abs(m.a) / fx - 1e-6)) if m.b == 0 else max(1, math.ceil(math.hypot(m.a, m.d) / fx))
-    sy = max(1, math.ceil(abs(m.e) / fy - 1e-6)) if m.d == 0 else max(1, math.ceil(math.hypot(m.b, m.e) / fy))
-    sub = matmul(m, Affine.scale(1.0 / sx, 1.0 / sy))
-    return _Plan(sx, sy, warp=dict(crs=model.crs, transform=sub, width=model.width * sx, height=model.height * sy))
 
 
 def _read_fine(src, row: int, col: int, nrows: int, ncols: int, fill: int, dtype) -> NDArray:
@@ -198,7 +111,7 @@ class _FractionsTask:
     """
 
     path: str
-    plan: _Plan
+    plan: Plan
     lut: NDArray
     nbins: int
     n: int
@@ -312,7 +225,7 @@ def _fractions_task(
     fine: _FineMap, grid: ModelGrid, cmap: ClassMap, chunk_cells: int, majority: bool, cb: Callbacks
 ) -> _FractionsTask:
     """Return the window task that counts ``fine`` onto ``grid``, saying how fine cells fall into model cells."""
-    plan = _plan(fine.grid, grid, fine.bounds)
+    plan = plan_cells(fine.grid, grid, fine.bounds)
     fill = _fill_value(fine.dtype, fine.nodata, cmap)
     if plan.warp is None:
         cb.info(
@@ -339,7 +252,7 @@ def _fractions_task(
 
 
 def _output_specs(
-    cmap: ClassMap, plan: _Plan, landcover: str, output: str, majority_output: str | None
+    cmap: ClassMap, plan: Plan, landcover: str, output: str, majority_output: str | None
 ) -> list[OutputSpec]:
     """Return the specs of the fractions raster and, when asked for, the majority raster, with provenance tags."""
     method = (

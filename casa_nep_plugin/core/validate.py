@@ -16,6 +16,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -208,19 +209,7 @@ def _compare(
 ) -> ValidationResult:
     rds = ref.opened()
     sub, win, ref_crs, casa_crs = reference_window(casa, ref)
-    casa_nodata = casa.nodata
-    vrt = WarpedVRT(
-        casa,
-        src_crs=casa_crs,
-        crs=ref_crs,
-        transform=sub.transform,
-        width=sub.width,
-        height=sub.height,
-        resampling=Resampling.average,
-        src_nodata=casa_nodata,
-        nodata=np.nan,
-        dtype="float32",
-    )
+    vrt = _average_onto(casa, sub, ref_crs, casa_crs)
 
     def pair(window: Window) -> tuple[NDArray, NDArray]:
         full = Window(window.col_off + win.col_off, window.row_off + win.row_off, window.width, window.height)
@@ -236,49 +225,76 @@ def _compare(
 
     try:
         scan_blocks(sub, count, is_cancelled=cb.is_cancelled, progress=cb.progress, progress_range=(0, 50))
-        total = sum(counts)
-        if total < 2:
-            raise CasaInputError("REFERENCE", f"only {total} cells are valid in both rasters; nothing to compare.")
-        if n > total:
-            cb.warning(f"SAMPLE_SIZE: only {total} valid cells; all are used.")
-        rng = np.random.default_rng(seed)
-        chosen = np.sort(rng.choice(total, size=min(n, total), replace=False))
-        xs, ys, px = [], [], []  # px: (x, y) of the chosen cells' centres
-        state = {"start": 0, "block": 0}
-
-        def collect(window: Window) -> None:
-            x, y = pair(window)
-            valid = np.isfinite(x) & np.isfinite(y)
-            k = counts[state["block"]]
-            lo, hi = state["start"], state["start"] + k
-            pick = chosen[(chosen >= lo) & (chosen < hi)] - lo
-            if pick.size:
-                rows, cols = np.nonzero(valid)
-                rows, cols = rows[pick], cols[pick]
-                xs.append(x[rows, cols])
-                ys.append(y[rows, cols])
-                px.append(_centres(sub.transform, rows + window.row_off, cols + window.col_off))
-            state["start"] = hi
-            state["block"] += 1
-
-        scan_blocks(sub, collect, is_cancelled=cb.is_cancelled, progress=cb.progress, progress_range=(50, 100))
+        chosen = _draw(sum(counts), n, seed, cb)
+        x, y, px, py = _collect(sub, pair, counts, chosen, cb)
     finally:
         vrt.close()
-    x, y = np.concatenate(xs), np.concatenate(ys)
     r2, rmse, bias, slope, intercept = agreement(x, y)
-    return ValidationResult(
-        len(x),
-        r2,
-        rmse,
-        bias,
-        slope,
-        intercept,
-        year,
-        x,
-        y,
+    return ValidationResult(len(x), r2, rmse, bias, slope, intercept, year, x, y, px, py, ref_crs)
+
+
+def _average_onto(casa, sub: ModelGrid, ref_crs, casa_crs) -> WarpedVRT:
+    """Return ``casa`` averaged (GDAL average warp) onto the reference cells ``sub``, NaN where it has no data."""
+    return WarpedVRT(
+        casa,
+        src_crs=casa_crs,
+        crs=ref_crs,
+        transform=sub.transform,
+        width=sub.width,
+        height=sub.height,
+        resampling=Resampling.average,
+        src_nodata=casa.nodata,
+        nodata=np.nan,
+        dtype="float32",
+    )
+
+
+def _draw(total: int, n: int, seed: int, cb: Callbacks) -> NDArray:
+    """Return the sorted indices (into the ``total`` cells valid in both) of the ``n`` cells sampled with ``seed``."""
+    if total < 2:
+        raise CasaInputError("REFERENCE", f"only {total} cells are valid in both rasters; nothing to compare.")
+    if n > total:
+        cb.warning(f"SAMPLE_SIZE: only {total} valid cells; all are used.")
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(total, size=min(n, total), replace=False))
+
+
+def _collect(
+    sub: ModelGrid,
+    pair: Callable[[Window], tuple[NDArray, NDArray]],
+    counts: list[int],
+    chosen: NDArray,
+    cb: Callbacks,
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Return (x reference, y CASA, cell-centre x, cell-centre y) of the ``chosen`` cells, in scan order.
+
+    ``counts`` are the valid cells per window of the first scan, so a cell's index is its window's
+    offset plus its rank among the window's valid cells.
+    """
+    xs, ys, px = [], [], []  # px: (x, y) of the chosen cells' centres
+    state = {"start": 0, "block": 0}
+
+    def collect(window: Window) -> None:
+        x, y = pair(window)
+        valid = np.isfinite(x) & np.isfinite(y)
+        k = counts[state["block"]]
+        lo, hi = state["start"], state["start"] + k
+        pick = chosen[(chosen >= lo) & (chosen < hi)] - lo
+        if pick.size:
+            rows, cols = np.nonzero(valid)
+            rows, cols = rows[pick], cols[pick]
+            xs.append(x[rows, cols])
+            ys.append(y[rows, cols])
+            px.append(_centres(sub.transform, rows + window.row_off, cols + window.col_off))
+        state["start"] = hi
+        state["block"] += 1
+
+    scan_blocks(sub, collect, is_cancelled=cb.is_cancelled, progress=cb.progress, progress_range=(50, 100))
+    return (
+        np.concatenate(xs),
+        np.concatenate(ys),
         np.concatenate([p[0] for p in px]),
         np.concatenate([p[1] for p in px]),
-        ref_crs,
     )
 
 

@@ -24,110 +24,109 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="166"/>
+        <location filename="../algorithms/base.py" line="170"/>
         <source>Interrupted; no output was written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="265"/>
+        <location filename="../algorithms/base.py" line="277"/>
         <source>{name}: cannot load '{value}' as a raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/calibrate.py" line="79"/>
-        <location filename="../algorithms/parameters.py" line="78"/>
-        <location filename="../algorithms/uncertainty.py" line="53"/>
+        <location filename="../algorithms/parameters.py" line="79"/>
         <source>Land cover (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="82"/>
+        <location filename="../algorithms/calibrate.py" line="84"/>
         <source>Vegetation class parameters the NPP used (CSV; default Zhu et al. 2006)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="85"/>
+        <location filename="../algorithms/calibrate.py" line="92"/>
         <source>Purity: least share of one class in a reference cell</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="87"/>
+        <location filename="../algorithms/calibrate.py" line="97"/>
         <source>Cross-validation folds</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="99"/>
-        <source>Calibrated vegetation table</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="101"/>
-        <source>Factors per class</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="102"/>
-        <source>Skill before and after</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="104"/>
-        <location filename="../algorithms/validate.py" line="63"/>
-        <source>Scatter plot</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/calibrate.py" line="90"/>
+        <location filename="../algorithms/calibrate.py" line="100"/>
         <source>Spatial block side for cross-validation (reference cells)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="93"/>
+        <location filename="../algorithms/calibrate.py" line="107"/>
         <source>Fewest pure cells to calibrate a class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/calibrate.py" line="95"/>
+        <location filename="../algorithms/calibrate.py" line="112"/>
         <source>Random seed (folds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/era5land.py" line="65"/>
+        <location filename="../algorithms/calibrate.py" line="120"/>
+        <source>Calibrated vegetation table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/calibrate.py" line="121"/>
+        <source>Factors per class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/calibrate.py" line="122"/>
+        <source>Skill before and after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/calibrate.py" line="123"/>
+        <location filename="../algorithms/validate.py" line="69"/>
+        <source>Scatter plot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/era5land.py" line="68"/>
         <source>ERA5-Land monthly means (NetCDF or GRIB)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/era5land.py" line="67"/>
+        <location filename="../algorithms/era5land.py" line="76"/>
         <source>Hourly/daily input: none = refuse (download monthly means), mean = average steps into months</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverbudget.py" line="39"/>
+        <location filename="../algorithms/landcoverbudget.py" line="45"/>
         <source>Class fractions (from Land-cover fractions, on the fluxes' grid)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverbudget.py" line="43"/>
+        <location filename="../algorithms/landcoverbudget.py" line="52"/>
         <source>Land-cover budget table (.gpkg or .csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="53"/>
+        <location filename="../algorithms/landcoverclasses.py" line="52"/>
         <source>Land-cover product (class codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="54"/>
+        <location filename="../algorithms/landcoverclasses.py" line="53"/>
         <source>Product (shipped lookup table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="55"/>
+        <location filename="../algorithms/landcoverclasses.py" line="54"/>
         <source>Own lookup table (CSV code,class; replaces PRODUCT)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverclasses.py" line="60"/>
+        <location filename="../algorithms/landcoverclasses.py" line="62"/>
         <source>CASA vegetation classes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -142,410 +141,372 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="55"/>
+        <location filename="../algorithms/landcoverfractions.py" line="57"/>
         <source>Class table (product codes to the study's six classes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="58"/>
+        <location filename="../algorithms/landcoverfractions.py" line="63"/>
         <source>Own class table (CSV code,class; replaces the one above)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="60"/>
+        <location filename="../algorithms/landcoverfractions.py" line="67"/>
         <source>Model grid from this raster (e.g. the NPP stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="62"/>
+        <location filename="../algorithms/landcoverfractions.py" line="73"/>
         <source>Or: model cell size (land-cover CRS units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="65"/>
+        <location filename="../algorithms/landcoverfractions.py" line="80"/>
         <source>Class fractions (one band per class)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverfractions.py" line="67"/>
+        <location filename="../algorithms/landcoverfractions.py" line="84"/>
         <source>Majority class</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverproduct.py" line="26"/>
+        <location filename="../algorithms/landcoverproduct.py" line="27"/>
         <source>Land-cover product (its shipped code table maps the codes)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/landcoverproduct.py" line="29"/>
+        <location filename="../algorithms/landcoverproduct.py" line="31"/>
         <source>Or own class table (CSV code,class; replaces the product's table)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="78"/>
+        <location filename="../algorithms/ndvicomposite.py" line="85"/>
         <source>VI composites (files, stacks or HDF4 granules)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="80"/>
+        <location filename="../algorithms/ndvicomposite.py" line="92"/>
         <source>Folder of VI composites</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="83"/>
+        <location filename="../algorithms/ndvicomposite.py" line="98"/>
         <source>Pixel reliability rasters (paired by date; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="85"/>
+        <location filename="../algorithms/ndvicomposite.py" line="106"/>
         <source>Pixel reliability kept (good = 0, marginal = 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="88"/>
+        <location filename="../algorithms/ndvicomposite.py" line="112"/>
         <source>Resampling onto the model grid</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="101"/>
-        <source>Monthly NDVI (maximum-value composite)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/ndvicomposite.py" line="102"/>
-        <source>Valid composites per month</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/ndvicomposite.py" line="104"/>
-        <source>Filled months per cell and year</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/ndvicomposite.py" line="89"/>
-        <source>Layer of HDF4 granules (index name)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/ndvicomposite.py" line="91"/>
+        <location filename="../algorithms/ndvicomposite.py" line="121"/>
         <source>Scale factor (MODIS: 0.0001)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="93"/>
+        <location filename="../algorithms/ndvicomposite.py" line="122"/>
         <source>Fill value (stored units; MODIS: -3000)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="95"/>
+        <location filename="../algorithms/ndvicomposite.py" line="123"/>
         <source>Valid minimum (stored units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/ndvicomposite.py" line="97"/>
+        <location filename="../algorithms/ndvicomposite.py" line="124"/>
         <source>Valid maximum (stored units)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../algorithms/ndvicomposite.py" line="130"/>
+        <source>Monthly NDVI (maximum-value composite)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/ndvicomposite.py" line="132"/>
+        <source>Valid composites per month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/ndvicomposite.py" line="133"/>
+        <source>Filled months per cell and year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/ndvicomposite.py" line="116"/>
+        <source>Layer of HDF4 granules (index name)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../algorithms/nep.py" line="37"/>
-        <location filename="../algorithms/parameters.py" line="147"/>
+        <location filename="../algorithms/parameters.py" line="186"/>
         <source>NPP (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/nep.py" line="38"/>
-        <location filename="../algorithms/parameters.py" line="148"/>
+        <location filename="../algorithms/parameters.py" line="187"/>
         <source>RH (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="87"/>
+        <location filename="../algorithms/npp.py" line="90"/>
         <source>Optimal temperature as one value (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="91"/>
+        <location filename="../algorithms/npp.py" line="103"/>
+        <location filename="../algorithms/parameters.py" line="108"/>
         <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="94"/>
+        <location filename="../algorithms/npp.py" line="115"/>
         <source>Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="65"/>
+        <location filename="../algorithms/parameters.py" line="66"/>
         <source>Mean air temperature (degC, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="70"/>
+        <location filename="../algorithms/parameters.py" line="71"/>
         <source>Precipitation (mm month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="95"/>
-        <location filename="../algorithms/uncertainty.py" line="65"/>
+        <location filename="../algorithms/parameters.py" line="121"/>
         <source>NDVI scale factor (0.0001 for MODIS integers)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="129"/>
-        <location filename="../algorithms/uncertainty.py" line="54"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Class table (CSV code,class; default GLC_FCS30)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="134"/>
+        <location filename="../algorithms/parameters.py" line="169"/>
         <source>Warning threshold of RH/NPP (percent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="160"/>
+        <location filename="../algorithms/parameters.py" line="201"/>
         <source>Zone fields to keep (default: all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="166"/>
+        <location filename="../algorithms/parameters.py" line="210"/>
         <source>Cell weighting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="77"/>
-        <location filename="../algorithms/uncertainty.py" line="52"/>
+        <location filename="../algorithms/parameters.py" line="78"/>
         <source>NDVI (monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="80"/>
+        <location filename="../algorithms/parameters.py" line="81"/>
         <source>Solar radiation (MJ m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="84"/>
+        <location filename="../algorithms/parameters.py" line="85"/>
         <source>Actual evapotranspiration (mm month-1; Zhou &amp; Zhang when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87"/>
+        <location filename="../algorithms/parameters.py" line="88"/>
         <source>Potential evapotranspiration (mm month-1; Thornthwaite when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="89"/>
+        <location filename="../algorithms/parameters.py" line="91"/>
         <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="110"/>
+        <location filename="../algorithms/parameters.py" line="139"/>
         <source>Fill NDVI gaps in time</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="111"/>
+        <location filename="../algorithms/parameters.py" line="141"/>
         <source>Longest NDVI gap filled (months)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="149"/>
+        <location filename="../algorithms/parameters.py" line="188"/>
         <source>NEP (gC m-2 month-1, monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="175"/>
+        <location filename="../algorithms/parameters.py" line="220"/>
         <source>ZONES: the zone layer is empty (it has no features); give a layer with at least one polygon.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="178"/>
+        <location filename="../algorithms/parameters.py" line="224"/>
         <source>ZONES: the zone layer has no coordinate reference system, so it cannot be placed on the rasters. Assign one (Layer Properties &gt; Source, or 'Assign projection').</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="183"/>
+        <location filename="../algorithms/parameters.py" line="231"/>
         <source>ZONES: cannot read the zone layer.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="192"/>
+        <location filename="../algorithms/parameters.py" line="240"/>
         <source>CASA NPP (annual, or monthly stack)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="193"/>
+        <location filename="../algorithms/parameters.py" line="241"/>
         <source>Reference NPP (e.g. MOD17A3HGF)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="194"/>
+        <location filename="../algorithms/parameters.py" line="242"/>
         <source>Year (of a monthly NPP stack; default first whole)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="251"/>
+        <location filename="../algorithms/parameters.py" line="322"/>
         <source>Model grid: reference raster (its CRS, cells and extent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="253"/>
+        <location filename="../algorithms/parameters.py" line="328"/>
         <source>Model grid: extent (cuts the reference, or the input's grid when no grid is given)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="255"/>
+        <location filename="../algorithms/parameters.py" line="333"/>
         <source>Model grid: CRS (with extent and cell size)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="258"/>
+        <location filename="../algorithms/parameters.py" line="338"/>
         <source>Model grid: cell size (units of the grid CRS: metres, or degrees for lon/lat)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="123"/>
-        <location filename="../algorithms/uncertainty.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="155"/>
         <source>Vegetation class parameters (CSV; default Zhu et al. 2006)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="299"/>
+        <location filename="../algorithms/parameters.py" line="385"/>
         <source>GRID_CRS and GRID_CELL_SIZE are ignored: the reference raster sets the grid.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="203"/>
+        <location filename="../algorithms/parameters.py" line="254"/>
         <source>Scale of CASA NPP values to gC m-2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="205"/>
+        <location filename="../algorithms/parameters.py" line="261"/>
         <source>Scale of reference values to gC m-2 a-1 (MOD17: 0.1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="207"/>
+        <location filename="../algorithms/parameters.py" line="268"/>
         <source>Lowest reference fill code (MOD17: 32761)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="209"/>
+        <location filename="../algorithms/parameters.py" line="275"/>
         <source>Highest reference fill code (MOD17: 32767)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="304"/>
+        <location filename="../algorithms/parameters.py" line="391"/>
         <source>{names}: a model grid from a cell size needs an extent, a CRS and a cell size (or give a reference raster).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/rh.py" line="43"/>
+        <location filename="../algorithms/rh.py" line="44"/>
         <source>Land cover (class codes; masks water and ice, sets the grid)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="56"/>
-        <source>Solar radiation (MJ m-2 month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="57"/>
-        <source>Mean air temperature (degC)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="58"/>
-        <source>Precipitation (mm month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="59"/>
-        <source>Actual evapotranspiration (mm month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="61"/>
-        <source>Potential evapotranspiration (mm month-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="63"/>
-        <source>Optimal temperature (degC)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/uncertainty.py" line="67"/>
+        <location filename="../algorithms/uncertainty.py" line="52"/>
         <source>Zones (e.g. cities; the whole grid when empty)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="70"/>
+        <location filename="../algorithms/uncertainty.py" line="54"/>
         <source>Parameter distributions (CSV; default shipped)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="72"/>
+        <location filename="../algorithms/uncertainty.py" line="57"/>
         <source>Members</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="74"/>
-        <location filename="../algorithms/validate.py" line="58"/>
+        <location filename="../algorithms/uncertainty.py" line="62"/>
+        <location filename="../algorithms/validate.py" line="63"/>
         <source>Random seed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="76"/>
+        <location filename="../algorithms/uncertainty.py" line="68"/>
         <source>Interval (percent)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="86"/>
+        <location filename="../algorithms/uncertainty.py" line="79"/>
         <source>Zone table with intervals</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="88"/>
+        <location filename="../algorithms/uncertainty.py" line="80"/>
         <source>Standard deviation of annual NEP</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="89"/>
+        <location filename="../algorithms/uncertainty.py" line="81"/>
         <source>P(annual NEP &gt; 0)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="90"/>
+        <location filename="../algorithms/uncertainty.py" line="84"/>
         <source>Ensemble mean of annual NEP</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="92"/>
+        <location filename="../algorithms/uncertainty.py" line="89"/>
         <source>Chart of zone totals with intervals</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/uncertainty.py" line="94"/>
-        <location filename="../algorithms/workflow.py" line="114"/>
+        <location filename="../algorithms/workflow.py" line="132"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="79"/>
-        <source>One maximum light-use efficiency for all classes (gC MJ-1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/validate.py" line="56"/>
+        <location filename="../algorithms/validate.py" line="58"/>
         <source>Number of random cells</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="62"/>
+        <location filename="../algorithms/validate.py" line="68"/>
         <source>Sample points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/validate.py" line="64"/>
+        <location filename="../algorithms/validate.py" line="72"/>
         <source>Statistics</source>
         <translation type="unfinished"></translation>
     </message>
@@ -555,67 +516,67 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="98"/>
+        <location filename="../algorithms/workflow.py" line="100"/>
         <source>Zone name field</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="101"/>
+        <location filename="../algorithms/workflow.py" line="106"/>
         <source>Fine land cover (e.g. WorldCover 10 m)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="109"/>
+        <location filename="../algorithms/workflow.py" line="122"/>
         <source>Also one long table: zone, class, year, month, quantity, statistic, value, unit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="113"/>
+        <location filename="../algorithms/workflow.py" line="131"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="117"/>
+        <location filename="../algorithms/workflow.py" line="135"/>
         <source>Zone table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="118"/>
+        <location filename="../algorithms/workflow.py" line="136"/>
         <source>Land-cover budget (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="119"/>
+        <location filename="../algorithms/workflow.py" line="137"/>
         <source>Zones with their statistics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="120"/>
+        <location filename="../algorithms/workflow.py" line="138"/>
         <source>Long table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="181"/>
+        <location filename="../algorithms/workflow.py" line="208"/>
         <source>Zones</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="104"/>
+        <location filename="../algorithms/workflow.py" line="112"/>
         <source>Fine land-cover mapping to the six classes (CSV; default WorldCover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/workflow.py" line="111"/>
+        <location filename="../algorithms/workflow.py" line="128"/>
         <source>Report title</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="44"/>
+        <location filename="../algorithms/zonalstatistics.py" line="52"/>
         <source>NDVI months filled per cell and year (from casanep:ndvicomposite; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/zonalstatistics.py" line="47"/>
+        <location filename="../algorithms/zonalstatistics.py" line="58"/>
         <source>Zonal statistics (.gpkg layer or .csv)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -888,7 +849,7 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
         <location filename="../algorithms/nep.py" line="10"/>
         <location filename="../algorithms/npp.py" line="13"/>
         <location filename="../algorithms/rh.py" line="13"/>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>Carbon model</source>
         <translation type="unfinished"></translation>
     </message>
@@ -934,7 +895,7 @@ gives no NPP, and the cell drops out of that year's annual map.&lt;/p&gt;</sourc
         <location filename="../algorithms/calibrate.py" line="17"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/npp.py" line="13"/>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <location filename="../algorithms/validate.py" line="17"/>
         <location filename="../algorithms/workflow.py" line="39"/>
         <location filename="../algorithms/zonalstatistics.py" line="11"/>
@@ -1063,7 +1024,7 @@ warning and &amp;gt; 100 % (NEP &amp;lt; 0) as a net source.&lt;/p&gt;</source>
         <location filename="../algorithms/annual.py" line="11"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
         <location filename="../algorithms/nep.py" line="10"/>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <location filename="../algorithms/workflow.py" line="39"/>
         <location filename="../algorithms/zonalstatistics.py" line="11"/>
         <source>nep</source>
@@ -1467,17 +1428,17 @@ with their standard errors and pure-cell counts (CSV), the skill before and afte
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>Parameter uncertainty of NPP, RH and NEP (Monte Carlo)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>Intervals for annual NPP, RH and NEP per zone from a Monte Carlo ensemble over the model parameters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>&lt;p&gt;Runs the whole model (CASA NPP, Pei RH, NEP = NPP - RH) MEMBERS times (default 100), each member
 with its own draw of the parameters, and reports every annual number with its interval.&lt;/p&gt;
 &lt;p&gt;&lt;b&gt;Distributions&lt;/b&gt; come from UNCERTAINTY_TABLE (CSV: parameter, distribution, arguments, source; default the
@@ -1502,27 +1463,27 @@ table only).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>uncertainty</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>monte carlo</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>ensemble</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>interval</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/uncertainty.py" line="19"/>
+        <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>confidence</source>
         <translation type="unfinished"></translation>
     </message>
