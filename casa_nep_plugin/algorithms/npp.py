@@ -7,7 +7,15 @@ from qgis.core import QgsProcessingParameterNumber
 from .base import CasaAlgorithm, RasterOutput, static_enum
 from .compat import NUMBER_DOUBLE, set_advanced
 from .landcoverproduct import product_hint
-from .parameters import gap_fill, gap_fill_values, model_input_values, model_inputs, ndvi_scale, vegetation_table
+from .parameters import (
+    epsilon_max,
+    gap_fill,
+    gap_fill_values,
+    model_input_values,
+    model_inputs,
+    ndvi_scale,
+    vegetation_table,
+)
 
 
 class NppAlgorithm(CasaAlgorithm):
@@ -96,18 +104,7 @@ gives no NPP, and the cell drops out of that year's annual map.</p>"""
             )
         )
         add(ndvi_scale(self))
-        add(
-            set_advanced(
-                QgsProcessingParameterNumber(
-                    self.EPSILON_MAX,
-                    self.tr("One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)"),
-                    type=NUMBER_DOUBLE,
-                    optional=True,
-                    minValue=0.0,
-                    maxValue=5.0,
-                )
-            )
-        )
+        add(epsilon_max(self))
         add(
             set_advanced(
                 static_enum(

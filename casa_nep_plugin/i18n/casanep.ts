@@ -258,18 +258,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="90"/>
+        <location filename="../algorithms/npp.py" line="98"/>
         <source>Optimal temperature as one value (degC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="103"/>
-        <location filename="../algorithms/parameters.py" line="108"/>
-        <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../algorithms/npp.py" line="115"/>
+        <location filename="../algorithms/npp.py" line="112"/>
         <source>Class NDVI bounds: vegetation table, or 5 %/95 % percentiles of the input</source>
         <translation type="unfinished"></translation>
     </message>
@@ -331,6 +325,11 @@
     <message>
         <location filename="../algorithms/parameters.py" line="91"/>
         <source>Optimal temperature Topt (degC; NDVI-peak month when empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="108"/>
+        <source>One maximum light-use efficiency for all classes (gC MJ-1; Potter: 0.389)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -746,7 +745,7 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
     </message>
     <message>
         <location filename="../algorithms/ndvicomposite.py" line="28"/>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>ndvi</source>
         <translation type="unfinished"></translation>
     </message>
@@ -840,26 +839,26 @@ without a CRS is read in the CRS of the grid it builds or cuts. Without a model 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>Net primary productivity (CASA)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/annual.py" line="11"/>
         <location filename="../algorithms/nep.py" line="10"/>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <location filename="../algorithms/rh.py" line="13"/>
         <location filename="../algorithms/uncertainty.py" line="16"/>
         <source>Carbon model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>Monthly net primary productivity (gC m-2 month-1) by the CASA light-use-efficiency model.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>&lt;p&gt;Monthly net primary productivity (gC m&lt;sup&gt;-2&lt;/sup&gt; month&lt;sup&gt;-1&lt;/sup&gt;) by the CASA
 light-use-efficiency model, one output band per month (described YYYY-MM).&lt;/p&gt;
 &lt;p&gt;&lt;code&gt;NPP = APAR &amp;times; &amp;epsilon;&lt;/code&gt;, &lt;code&gt;APAR = SOL &amp;times; FPAR &amp;times; 0.5&lt;/code&gt;,
@@ -894,7 +893,7 @@ gives no NPP, and the cell drops out of that year's annual map.&lt;/p&gt;</sourc
     <message>
         <location filename="../algorithms/calibrate.py" line="17"/>
         <location filename="../algorithms/landcoverbudget.py" line="11"/>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <location filename="../algorithms/uncertainty.py" line="16"/>
         <location filename="../algorithms/validate.py" line="17"/>
         <location filename="../algorithms/workflow.py" line="39"/>
@@ -903,55 +902,55 @@ gives no NPP, and the cell drops out of that year's annual map.&lt;/p&gt;</sourc
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <location filename="../algorithms/workflow.py" line="39"/>
         <source>casa</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>net primary productivity</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../algorithms/calibrate.py" line="17"/>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>light use efficiency</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>fpar</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <location filename="../algorithms/rh.py" line="13"/>
         <source>carbon</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>NPP (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>FPAR (unitless)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>Light-use efficiency (gC MJ-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>RH in the same pass (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../algorithms/npp.py" line="13"/>
+        <location filename="../algorithms/npp.py" line="21"/>
         <source>NEP in the same pass (gC m-2 month-1)</source>
         <translation type="unfinished"></translation>
     </message>
