@@ -102,7 +102,7 @@ def main() -> int:
         return 0
     from bench_chain import make_inputs
 
-    from casa_nep_plugin.core import cluster
+    from casa_nep_plugin.core import cluster, cluster_staging
 
     os.environ.pop(cluster.ENV, None)
     work = Path(tempfile.mkdtemp(prefix="casanep-bench-cluster-"))
@@ -125,16 +125,16 @@ def main() -> int:
 
             def run(where: str, n: int = n, address: str = address) -> float:
                 os.environ.pop(cluster.ENV, None)
-                os.environ.pop(cluster.STAGING_ENV, None)
+                os.environ.pop(cluster_staging.STAGING_ENV, None)
                 if where != "local":
                     os.environ[cluster.ENV] = address
                 if where == "transfer":
-                    os.environ[cluster.STAGING_ENV] = "off"
+                    os.environ[cluster_staging.STAGING_ENV] = "off"
                 try:
                     return chain(inputs, work / f"{where}{n}", n if where == "local" else None)
                 finally:
                     os.environ.pop(cluster.ENV, None)
-                    os.environ.pop(cluster.STAGING_ENV, None)
+                    os.environ.pop(cluster_staging.STAGING_ENV, None)
 
             try:
                 for where in ("local", "staging", "transfer"):  # warm-up on 4 windows

@@ -228,7 +228,7 @@ class CasaAlgorithm(QgsProcessingAlgorithm):
 
         from qgis.core import QgsMessageLog
 
-        from ..core.safety import explain_exception
+        from ..core.explain import explain_exception
         from .compat import MESSAGE_INFO
 
         inputs, outputs = self.paths(parameters, context)

@@ -8,13 +8,10 @@ cluster's workers and their arrays come to this machine, where the engine
 writes them exactly as it writes local results, so the outputs are bit-identical
 to a local run for any number of workers and appear atomically as locally.
 
-How the arrays come back (:class:`Staging`): where every worker can write to a
-staging folder made beside the outputs (a shared file system), each task saves
-its arrays there and returns only the file's name, which this machine loads and
-deletes; otherwise (the probe file is not seen by a worker, or
-``CASANEP_DASK_STAGING=off``) the arrays travel back through Dask.  The folder
-is registered with :mod:`core.safety` (SIGTERM and SIGINT remove it) and is
-removed as soon as the run's last task is consumed or cancelled.
+How the arrays come back: through a staging folder beside the outputs, where
+every worker can use it (:mod:`core.cluster_staging`), else through Dask.  The
+folder is removed as soon as the run's last task is consumed or cancelled.  What
+runs on the workers is in :mod:`core.cluster_worker`.
 
 The address: the environment variable ``CASANEP_DASK_SCHEDULER`` (for
 ``qgis_process`` and scripts), else the provider setting "Dask scheduler
@@ -33,26 +30,19 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import logging
 import os
 import pickle
-import shutil
-import sys
-import tempfile
 import threading
 import types
 import uuid
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import fields, is_dataclass
 from typing import Any
 
-import numpy as np
-
 from . import engine, safety
+from .cluster_staging import STAGED_KEY, STAGING_ENV, Staging, load_result, run_to_staging, staging_wanted
+from .cluster_worker import ERROR_KEY, TaskTimeout, one_line, run_on_worker
 from .errors import CasaInputError
 
 log = logging.getLogger(__name__)
@@ -67,10 +57,6 @@ CONNECT_TIMEOUT = 10.0
 RETRIES = 2
 #: Versions that must match between this machine and every worker.
 MATCHED = ("casa_nep_plugin", "dask", "distributed", "python")
-#: The environment variable that turns the shared staging folder off (``off``): results then travel through Dask.
-STAGING_ENV = "CASANEP_DASK_STAGING"
-#: Name prefix of the staging folder made beside the outputs.
-STAGING_PREFIX = ".casanep-staging-"
 
 _setting = ""
 _clients: dict[str, Any] = {}
@@ -119,17 +105,6 @@ def output_folder() -> str | None:
     return None
 
 
-def staging_wanted() -> bool:
-    """Whether to try the shared staging folder (``CASANEP_DASK_STAGING`` is not ``off``/``0``/``no``)."""
-    return os.environ.get(STAGING_ENV, "").strip().lower() not in ("off", "0", "no", "false")
-
-
-# -- connecting ---------------------------------------------------------------------------
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def connect(address: str, parameter: str = SETTING, timeout: float | None = None):
     """Return a checked ``distributed.Client`` on ``address`` (reused while it stays connected).
 
@@ -157,7 +132,7 @@ def connect(address: str, parameter: str = SETTING, timeout: float | None = None
             raise CasaInputError(
                 parameter,
                 f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s "
-                f"({_one_line(exc)}); start it (dask scheduler), correct the address, or leave it empty "
+                f"({one_line(exc)}); start it (dask scheduler), correct the address, or leave it empty "
                 "to run on this machine.",
             ) from None
         try:
@@ -221,7 +196,7 @@ def check_versions(client, parameter: str = SETTING) -> None:
     except Exception as exc:  # noqa: BLE001 - a worker that cannot even run the probe
         raise CasaInputError(
             parameter,
-            f"the Dask workers could not report their versions ({_one_line(exc)}); "
+            f"the Dask workers could not report their versions ({one_line(exc)}); "
             "install the same Python, dask and distributed on every worker.",
         ) from None
     for address, theirs in sorted(found.items()):
@@ -232,302 +207,6 @@ def check_versions(client, parameter: str = SETTING) -> None:
                 f"the Dask worker {address} has {', '.join(diff)}; install the same versions on every "
                 "worker (the plugin folder on its PYTHONPATH) and restart it.",
             )
-
-
-# -- on the workers --------------------------------------------------------------------------
-_TASKS: OrderedDict[str, Any] = OrderedDict()
-_TASKS_LOCK = threading.Lock()
-#: Runs whose task (and its open file handles) a worker keeps.
-KEEP_TASKS = 4
-
-
-#: glibc allocator on a worker: the largest array taken from the heap (bytes) and the free memory
-#: kept at its top (bytes).  Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
-#: which switches glibc's adaptive mmap threshold off: every temporary array of a window task
-#: (megabytes) is then a fresh mmap whose pages fault in zeroed.  Measured on the bench's
-#: 1000^2 x 12 chain on 2 workers: 880,000 page faults and 3.5 CPU-s per run, against 28,000
-#: and 1.8 CPU-s with glibc's own adaptive ceiling restored (these values).
-WORKER_MMAP_THRESHOLD = 32 << 20
-WORKER_TRIM_THRESHOLD = 64 << 20
-_allocator_tuned = False
-
-
-def tune_allocator() -> bool:
-    """Restore glibc's adaptive heap sizes in a worker whose nanny fixed ``MALLOC_TRIM_THRESHOLD_``.
-
-    Once per process, on Linux only, and only where that variable is set; returns whether it did.
-    """
-    global _allocator_tuned
-    if _allocator_tuned or not sys.platform.startswith("linux") or not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
-        return False
-    _allocator_tuned = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, WORKER_MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, WORKER_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
-    except Exception:  # noqa: BLE001 - another C library: leave it as it is
-        return False
-    return True
-
-
-def _task(key: str, blob: bytes):
-    """Return the task of run ``key``, unpickled once per worker process.
-
-    Its inputs' handles then stay open for the run's later windows.
-    """
-    with _TASKS_LOCK:
-        task = _TASKS.get(key)
-        if task is not None:
-            _TASKS.move_to_end(key)
-            return task
-    tune_allocator()
-    task = pickle.loads(blob)
-    with _TASKS_LOCK:
-        task = _TASKS.setdefault(key, task)
-        while len(_TASKS) > KEEP_TASKS:
-            _TASKS.popitem(last=False)
-    return task
-
-
-def _worker_name() -> str:
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except Exception:  # noqa: BLE001 - not on a worker (a direct call)
-        import socket
-
-        return f"{socket.gethostname()} (pid {os.getpid()})"
-
-
-def input_paths(task: object, depth: int = 3) -> Iterator[tuple[str, str]]:
-    """Yield (parameter, path) of every input a task reads.
-
-    Its :class:`RasterInput` fields (in dicts and lists too), or what its
-    ``input_paths()`` method lists.
-    """
-    from .raster import RasterInput
-
-    if task is None or depth < 0:
-        return
-    if hasattr(task, "input_paths") and not isinstance(task, type):
-        yield from task.input_paths()
-    elif isinstance(task, RasterInput):
-        yield task.parameter, task.path
-    elif isinstance(task, dict):
-        for v in task.values():
-            yield from input_paths(v, depth - 1)
-    elif isinstance(task, (list, tuple)):
-        for v in task:
-            yield from input_paths(v, depth - 1)
-    elif is_dataclass(task) and not isinstance(task, type):
-        for f in fields(task):
-            yield from input_paths(getattr(task, f.name, None), depth - 1)
-
-
-def unreadable_input(task: object) -> CasaInputError | None:
-    """Return the error naming the first input of ``task`` this process cannot open, and the worker."""
-    import warnings
-
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
-    seen = set()
-    for parameter, path in input_paths(task):
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                rasterio.open(path).close()
-        except Exception as exc:  # noqa: BLE001 - any reason it cannot be read
-            return CasaInputError(
-                parameter,
-                f"the Dask worker {_worker_name()} cannot read '{path}' ({_one_line(exc)}); every "
-                "worker needs read access to the inputs under the same path (a shared file system) or as "
-                "GDAL /vsis3/ or /vsicurl/ paths.",
-            )
-    return None
-
-
-class TaskTimeout(RuntimeError):
-    """A window task raised a timeout itself (kept apart from the engine's polling timeouts)."""
-
-
-#: Key of a result that carries a CasaInputError back as data: distributed versions differ in how
-#: (and whether) they rebuild an exception class of ours on the client, plain data travels everywhere.
-ERROR_KEY = "__casanep_error__"
-
-
-def run_on_worker(key: str, blob: bytes, window, part: int) -> dict:
-    """Run one window task on a worker; a failure to read an input names the path and the worker.
-
-    A ``CasaInputError`` comes back as data (``{ERROR_KEY: (parameter, message)}``) and is
-    raised again on the client by :class:`DaskFuture`.
-    """
-    task = _task(key, blob)
-    try:
-        return task(window, part)
-    except Exception as exc:
-        named = unreadable_input(task)
-        if named is not None:
-            return {ERROR_KEY: (named.parameter, named.message)}
-        if isinstance(exc, CasaInputError):
-            return {ERROR_KEY: (exc.parameter, exc.message)}
-        if isinstance(exc, TimeoutError):
-            raise TaskTimeout(f"a window task timed out on the Dask worker {_worker_name()}: {_one_line(exc)}") from exc
-        raise
-
-
-# -- the shared staging folder -------------------------------------------------------------------
-#: Key of a result left in the staging folder: the file's name there.
-STAGED_KEY = "__casanep_staged__"
-_MAGIC = b"CASANEP1"
-
-
-def save_result(result: dict, path: str) -> bool:
-    """Save a window task's result (arrays, ``(array, bands)`` pairs, counters) to ``path``.
-
-    The file: a magic, the length of a JSON header, the header (key, dtype, shape and bands
-    of each array) and the arrays' bytes; no pickle, so loading it runs no code.  Written
-    beside ``path`` first and renamed, so a reader never sees half a file.  Returns False
-    (nothing written) for a result holding something else than plain arrays.
-    """
-    entries, arrays = [], []
-    for key, value in result.items():
-        data, bands = value if isinstance(value, tuple) and len(value) == 2 else (value, None)
-        arr = np.asarray(data)
-        if arr.dtype.hasobject or arr.dtype.fields is not None:
-            return False
-        arrays.append(np.ascontiguousarray(arr))
-        entries.append(
-            {
-                "key": key,
-                "dtype": arr.dtype.str,
-                "shape": list(arr.shape),
-                "bands": None if bands is None else [int(b) for b in bands],
-            }
-        )
-    header = json.dumps(entries).encode()
-    tmp = f"{path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(_MAGIC + len(header).to_bytes(8, "little") + header)
-            for arr in arrays:
-                fh.write(np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-    return True
-
-
-def load_result(path: str) -> dict:
-    """Load what :func:`save_result` saved (arrays and ``(array, bands)`` pairs)."""
-    with open(path, "rb") as fh:
-        if fh.read(len(_MAGIC)) != _MAGIC:
-            raise RuntimeError(f"'{path}' is not a window result of this plugin")
-        header = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))
-        out: dict = {}
-        for e in header:
-            dtype = np.dtype(e["dtype"])
-            if dtype.hasobject or dtype.fields is not None:  # only plain numbers: nothing to run, nothing to point
-                raise RuntimeError(f"'{path}' holds a {dtype} array, not a window result of this plugin")
-            shape = tuple(int(n) for n in e["shape"])
-            arr = np.empty(shape, dtype)
-            if arr.nbytes and fh.readinto(arr.reshape(-1).view(np.uint8).data) != arr.nbytes:
-                raise RuntimeError(f"'{path}' is truncated")
-            out[e["key"]] = arr if e["bands"] is None else (arr, e["bands"])
-    return out
-
-
-def run_to_staging(key: str, blob: bytes, window, part: int, folder: str, name: str) -> dict:
-    """Run one window task on a worker and leave its arrays in the staging ``folder``.
-
-    Returns ``{STAGED_KEY: name}`` (the client loads the file), an error as data, or the
-    result itself where it cannot be saved.  The folder is never created here: once the
-    client removed it (run over, cancelled), a late task cannot write.
-    """
-    result = run_on_worker(key, blob, window, part)
-    if ERROR_KEY in result or not os.path.isdir(folder):
-        return result
-    if save_result(result, os.path.join(folder, name)):
-        return {STAGED_KEY: name}
-    return result
-
-
-def _probe_sees(path: str, token: str) -> str:
-    """On a worker: "" where it reads ``token`` from ``path`` and can write beside it, else why not."""
-    import os as _os
-    import uuid as _uuid
-
-    try:
-        with open(path, encoding="ascii") as fh:
-            if fh.read() != token:
-                return "the probe file holds something else"
-        mine = f"{path}.{_uuid.uuid4().hex}.w"  # workers on several hosts may share a pid
-        with open(mine, "w", encoding="ascii") as fh:
-            fh.write(token)
-        _os.remove(mine)
-    except OSError as exc:
-        return f"{type(exc).__name__}: {exc.strerror or exc}"
-    return ""
-
-
-class Staging:
-    """A staging folder beside the outputs, shared with the workers.
-
-    Made with the mode of any folder the user makes (``0777`` less the umask) so that workers
-    running as another user of the same group can write where the umask allows; registered
-    with :mod:`core.safety` (removed on SIGTERM and SIGINT) until :meth:`remove`.
-    """
-
-    def __init__(self, folder: str) -> None:
-        make = getattr(safety, "new_temp_file", None)  # made and registered with SIGTERM held back, where it exists
-        if make is not None:
-            self.path = make(folder, STAGING_PREFIX, "", directory=True)
-        else:
-            self.path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)
-            safety.register_temp(self.path)
-        self._gone = weakref.finalize(self, shutil.rmtree, self.path, True)  # a run that never settled
-        with contextlib.suppress(OSError):
-            os.chmod(self.path, 0o777 & ~safety.current_umask())
-
-    def probe_path(self) -> str:
-        """Return the probe file the client writes and every worker must see."""
-        return os.path.join(self.path, "probe")
-
-    def visible(self, client) -> str:
-        """Return why the workers cannot use the folder (empty: each reads the probe and writes beside it)."""
-        token = uuid.uuid4().hex
-        path = self.probe_path()
-        written = os.path.join(self.path, "probe")
-        with open(written, "w", encoding="ascii") as fh:
-            fh.write(token)
-        try:
-            seen = client.run(_probe_sees, path, token)
-        except Exception as exc:  # noqa: BLE001 - a worker that cannot run it
-            return _one_line(exc)
-        finally:
-            with contextlib.suppress(OSError):
-                os.remove(written)
-        for worker, why in sorted(seen.items()):
-            if why:
-                return f"the Dask worker {worker} cannot use '{self.path}' ({why})"
-        return ""
-
-    def remove(self) -> None:
-        """Remove the folder and all in it (a write still open elsewhere loses its file)."""
-        self._gone.detach()
-        for _ in range(3):
-            shutil.rmtree(self.path, ignore_errors=True)
-            if not os.path.exists(self.path):
-                break
-        safety.unregister_temp(self.path)
 
 
 # -- results straight from the workers ---------------------------------------------------------
@@ -603,14 +282,14 @@ class DaskFuture:
             return value
         except TimeoutError as exc:  # asyncio's and concurrent.futures' are builtin TimeoutError on 3.11
             if self.future.status == "error":
-                raise TaskTimeout(_one_line(exc)) from exc
+                raise TaskTimeout(one_line(exc)) from exc
             raise FutureTimeout() from None
         except Exception as exc:
             from distributed.scheduler import KilledWorker
 
             if isinstance(exc, KilledWorker):
                 raise RuntimeError(
-                    f"a window task was running on every Dask worker that died ({_one_line(exc)}); a worker "
+                    f"a window task was running on every Dask worker that died ({one_line(exc)}); a worker "
                     "may be out of memory: give workers more memory or set a smaller window "
                     "(the engine's block size)"
                 ) from exc
@@ -671,7 +350,7 @@ class DaskExecutor:
             try:
                 staging = Staging(self.folder)
             except OSError as exc:
-                self.reason = f"cannot make a staging folder in '{self.folder}' ({_one_line(exc)})"
+                self.reason = f"cannot make a staging folder in '{self.folder}' ({one_line(exc)})"
             else:
                 self.reason = staging.visible(self.client)
                 if self.reason:
@@ -712,7 +391,7 @@ class DaskExecutor:
                 blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
                 raise RuntimeError(
-                    f"this window task cannot go to a Dask cluster ({_one_line(exc)}); "
+                    f"this window task cannot go to a Dask cluster ({one_line(exc)}); "
                     "run it locally (unset the Dask scheduler address)"
                 ) from exc
             held = self._blobs[id(fn)] = (fn, f"{self._run}-{len(self._blobs)}", blob)

@@ -12,22 +12,21 @@ block engine and the workflow:
 * :func:`register_temp` / :func:`unregister_temp` and :func:`signal_cleanup`:
   SIGTERM and SIGINT remove the registered temporary files and staging folders
   before the process ends.
-* :func:`folder_lock`: one workflow per output folder at a time, with a lock
-  file that says which run holds it.
+* :func:`new_temp_file` and :func:`move_into_place`: a temporary file made and
+  registered at once, and moved onto its output atomically.
+
+The folder lock is in :mod:`core.folderlock`, errors from GDAL and the OS as one
+sentence in :mod:`core.explain`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import errno
-import json
 import os
 import shutil
 import signal
-import socket
 import stat
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -38,9 +37,6 @@ from .errors import CasaInputError
 
 #: Extensions written as GeoTIFF (compared case-insensitively).
 GEOTIFF_EXTENSIONS = (".tif", ".tiff")
-
-#: Name of the workflow's lock file inside its output folder.
-LOCK_NAME = ".casanep-workflow.lock"
 
 
 # ---------------------------------------------------------------------------
@@ -337,263 +333,8 @@ def temp_registered(path: str) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------------------
-# one workflow per folder
+# temporary files: made registered, moved into place
 # ---------------------------------------------------------------------------
-def _process_start(pid: int) -> str | None:
-    """Return the start time of process ``pid`` in clock ticks since boot (Linux), to tell a reused pid."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            text = fh.read()
-        return text.rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int, start: str | None) -> bool:
-    """Tell whether ``pid`` runs on this host and (when known) started at ``start``."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    except OSError:
-        return True
-    if start is not None:
-        now = _process_start(pid)
-        if now is not None and now != start:
-            return False  # the pid was reused by another process
-    return True
-
-
-class FolderLock:
-    """A held lock on a folder (see :func:`folder_lock`)."""
-
-    def __init__(self, path: str, token: str) -> None:
-        self.path = path
-        self.token = token
-
-    def release(self) -> None:
-        """Remove the lock file if it is still this run's."""
-        with contextlib.suppress(OSError, ValueError):
-            with open(self.path, encoding="utf-8") as fh:
-                info = json.load(fh)
-            if info.get("token") == self.token:
-                os.remove(self.path)
-
-
-def _describe(info: dict) -> str:
-    return (
-        f"run {info.get('command') or 'casanep:workflow'} (pid {info.get('pid', '?')} on "
-        f"{info.get('host', '?')}, started {info.get('started', '?')})"
-    )
-
-
-def acquire_folder_lock(
-    folder: str, command: str = "casanep:workflow", parameter: str = "OUTPUT_FOLDER", grace_seconds: float = 30.0
-) -> FolderLock:
-    """Take the folder's lock file atomically, or refuse naming the run that holds it.
-
-    The lock file (``.casanep-workflow.lock``, JSON: pid, host, start, command)
-    is created with O_CREAT | O_EXCL.  A lock left by a process that no longer
-    runs on this host is stale and taken over; one from another host, or one
-    that cannot be read and is younger than ``grace_seconds`` (being written),
-    is respected.
-    """
-    path = os.path.join(folder, LOCK_NAME)
-    token = uuid.uuid4().hex
-    host = socket.gethostname()
-    info = {
-        "pid": os.getpid(),
-        "pid_start": _process_start(os.getpid()),
-        "host": host,
-        "started": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "command": command,
-        "argv": " ".join(sys.argv[:3]) if sys.argv else "",
-        "token": token,
-    }
-    for _ in range(3):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-        except FileExistsError:
-            seen = _read_bytes(path)
-            held = _read_lock(path)
-            if held is None:
-                try:
-                    age = _dt.datetime.now().timestamp() - os.stat(path).st_mtime
-                except FileNotFoundError:
-                    continue
-                if age < grace_seconds:
-                    raise CasaInputError(
-                        parameter,
-                        f"another run is starting in '{folder}' (lock file {LOCK_NAME} is being "
-                        "written); wait for it or choose another folder.",
-                    ) from None
-            elif held.get("host") != host or _alive(int(held.get("pid", 0) or 0), held.get("pid_start")):
-                raise CasaInputError(
-                    parameter,
-                    f"'{folder}' is in use by another {_describe(held)}; two runs into one folder would overwrite "
-                    f"each other. Wait for it to finish or choose another folder (if that run is gone, delete "
-                    f"{os.path.join(folder, LOCK_NAME)}).",
-                ) from None
-            _take_over_stale(path, seen)
-            continue
-        except OSError as exc:
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                raise CasaInputError(parameter, f"'{folder}' is not writable; choose another folder.") from exc
-            raise
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(info, fh)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(path)
-            raise
-        return FolderLock(path, token)
-    raise CasaInputError(parameter, f"cannot take the lock {LOCK_NAME} in '{folder}'; try again.")
-
-
-def _read_lock(path: str) -> dict | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            info = json.load(fh)
-        return info if isinstance(info, dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _read_bytes(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
-
-
-def _take_over_stale(path: str, seen: bytes | None) -> None:
-    """Remove the stale lock whose content was ``seen``, and only that one.
-
-    The lock is renamed aside (atomic); if what was moved is not the stale lock
-    (another contender replaced it meanwhile), it is put back with a hard link,
-    which never overwrites.
-    """
-    aside = f"{path}.stale-{uuid.uuid4().hex}"
-    try:
-        os.rename(path, aside)
-    except OSError:
-        return
-    if _read_bytes(aside) != seen:
-        with contextlib.suppress(OSError):
-            os.link(aside, path)
-    with contextlib.suppress(OSError):
-        os.remove(aside)
-
-
-@contextlib.contextmanager
-def folder_lock(
-    folder: str, command: str = "casanep:workflow", parameter: str = "OUTPUT_FOLDER"
-) -> Iterator[FolderLock]:
-    """Hold the folder's lock while inside (see :func:`acquire_folder_lock`); released in ``finally``."""
-    lock = acquire_folder_lock(folder, command, parameter)
-    register_temp(lock.path)
-    try:
-        yield lock
-    finally:
-        unregister_temp(lock.path)
-        lock.release()
-
-
-# ---------------------------------------------------------------------------
-# errors from below (GDAL, the OS) as one sentence
-# ---------------------------------------------------------------------------
-#: errno values that mean "the disk cannot take more".
-DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded", "file too large")
-
-
-def is_disk_full(exc: BaseException | None) -> bool:
-    """Tell whether ``exc`` (or what caused it) says the disk or quota is full."""
-    seen = 0
-    while exc is not None and seen < 8:
-        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
-            return True
-        if any(t in str(exc).lower() for t in _DISK_FULL_TEXTS):
-            return True
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
-
-
-def disk_is_full(folder: str, reserve: int = 64 * 1024) -> bool:
-    """Tell whether the file system holding ``folder`` has less than ``reserve`` bytes left for the user."""
-    try:
-        st = os.statvfs(folder)
-    except (OSError, AttributeError):
-        return False
-    return st.f_bavail * st.f_frsize < reserve
-
-
-def disk_full_error(parameter: str, where: str) -> CasaInputError:
-    """Return the error for a full disk while writing into ``where``."""
-    return CasaInputError(
-        parameter,
-        f"the disk holding '{where}' is full (no space left on device); nothing was written and existing files "
-        "were kept. Free some space or choose another folder, then run again.",
-    )
-
-
-def _first_line(text: str, limit: int = 200) -> str:
-    line = next((ln.strip() for ln in str(text).splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def explain_exception(
-    exc: BaseException, inputs: Mapping[str, str | None], outputs: Mapping[str, str | None]
-) -> CasaInputError | None:
-    """One clear sentence for an error from GDAL or the OS, naming the parameter; None if unknown.
-
-    ``inputs``/``outputs``: parameter -> path as the user gave them.  A full
-    disk names the first output (its folder); a read error naming an input's
-    file says that this file is not a readable raster (truncated or damaged);
-    a folder that is a file, or a missing one, names the output.
-    """
-    outs = [(p, str(v)) for p, v in outputs.items() if v]
-    if is_disk_full(exc):
-        param, path = outs[0] if outs else ("OUTPUT", "the output folder")
-        return disk_full_error(param, os.path.dirname(os.path.abspath(path)) if outs else path)
-    text = str(exc)
-    module = type(exc).__module__ or ""
-    gdal_error = module.startswith(("rasterio", "osgeo", "fiona", "pyogrio")) or "IReadBlock" in text
-    for param, source in inputs.items():
-        f = input_file_of(source) if isinstance(source, (str, os.PathLike)) else None
-        if not f:
-            continue
-        names = {f, os.path.abspath(f), os.path.realpath(f)}
-        if any(n in text for n in names) or (getattr(exc, "filename", None) in names):
-            if isinstance(exc, FileNotFoundError):
-                return CasaInputError(param, f"'{f}' does not exist (any more); give an existing file.")
-            if isinstance(exc, PermissionError):
-                return CasaInputError(param, f"'{f}' cannot be read (permission denied).")
-            if gdal_error or isinstance(exc, OSError):
-                return CasaInputError(
-                    param,
-                    f"'{os.path.basename(f)}' is not a readable raster: reading it failed ({_first_line(text)}). "
-                    "The file may be truncated or damaged; copy or download it again.",
-                )
-    for param, path in outs:
-        names = {path, os.path.abspath(path), os.path.dirname(os.path.abspath(path))}
-        if isinstance(exc, OSError) and (getattr(exc, "filename", None) in names or any(n in text for n in names)):
-            if isinstance(exc, (NotADirectoryError, FileExistsError)):
-                return CasaInputError(
-                    param,
-                    f"'{path}' cannot be used: a part of the path is a file, not a folder. Choose a path in a folder.",
-                )
-            return CasaInputError(param, f"cannot write '{path}' ({exc.strerror or _first_line(text)}).")
-    return None  # the caller says "unexpected error" with GDAL's or Python's own words
-
-
 def move_into_place(src: str, target: str) -> str:
     """Move the finished file ``src`` onto ``target`` atomically; returns the path written.
 

@@ -22,16 +22,14 @@ from .balance import DEFAULT_WARNING_THRESHOLD
 from .columns import column
 from .engine import Callbacks
 from .errors import CasaCancelled, CasaInputError
+from .explain import disk_full_error, disk_is_full, is_disk_full
+from .folderlock import folder_lock
 from .gapfill import DEFAULT_MAX_GAP, check_gap_fill, npp_gap_kwargs, run_filled_count
 from .model import run_annual, run_npp
 from .safety import (
     apply_umask,
     check_output_folder,
     check_output_paths,
-    disk_full_error,
-    disk_is_full,
-    folder_lock,
-    is_disk_full,
     move_into_place,
     new_temp_file,
     signal_cleanup,

@@ -21,7 +21,7 @@ import rasterio
 
 distributed = pytest.importorskip("distributed")
 
-from casa_nep_plugin.core import cluster, engine  # noqa: E402
+from casa_nep_plugin.core import cluster, cluster_staging, cluster_worker, engine  # noqa: E402
 from casa_nep_plugin.core.engine import Callbacks  # noqa: E402
 from casa_nep_plugin.core.errors import CasaCancelled, CasaInputError  # noqa: E402
 from casa_nep_plugin.core.fractions import landcover_fractions  # noqa: E402
@@ -360,7 +360,7 @@ def test_without_distributed_the_address_says_what_to_install(monkeypatch):
 
 # -- how results come back: the shared staging folder, or through Dask -------------------------
 def staging_left(folder: Path) -> list[str]:
-    return sorted(f for f in os.listdir(folder) if f.startswith(cluster.STAGING_PREFIX))
+    return sorted(f for f in os.listdir(folder) if f.startswith(cluster_staging.STAGING_PREFIX))
 
 
 @pytest.fixture
@@ -385,7 +385,7 @@ def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene,
     during: list[list[str]] = []
 
     def progress(_pct: float) -> None:  # the staging folder is there, registered for SIGTERM
-        during.append([p for p in safety.registered() if cluster.STAGING_PREFIX in p])
+        during.append([p for p in safety.registered() if cluster_staging.STAGING_PREFIX in p])
 
     with caplog.at_level("INFO", logger=cluster.__name__):
         npp_chain(paths, out, callbacks=Callbacks(progress=progress))
@@ -396,7 +396,7 @@ def test_results_are_staged_beside_the_outputs_and_equal_the_local_engine(scene,
     for k in OUTPUTS:
         assert content(out / f"{k}.tif") == content(folder / "local" / f"{k}.tif"), k
     assert sorted(os.listdir(out)) == ["nep.tif", "npp.tif", "rh.tif"]  # no staging folder, no part file
-    assert not [p for p in safety.registered() if cluster.STAGING_PREFIX in p]
+    assert not [p for p in safety.registered() if cluster_staging.STAGING_PREFIX in p]
 
 
 def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(
@@ -406,7 +406,9 @@ def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(
     client, _ = on_cluster
     monkeypatch.setattr(client, "direct_to_workers", None)
     # the client writes its probe where the workers do not look: as if the folder were not shared
-    monkeypatch.setattr(cluster.Staging, "probe_path", lambda self: os.path.join(self.path, "elsewhere", "probe"))
+    monkeypatch.setattr(
+        cluster_staging.Staging, "probe_path", lambda self: os.path.join(self.path, "elsewhere", "probe")
+    )
     out = tmp_path / "moved"
     with caplog.at_level("INFO", logger=cluster.__name__):
         npp_chain(paths, out)
@@ -422,9 +424,9 @@ def test_a_staging_folder_the_workers_cannot_see_falls_back_to_transfer(
 
 def test_staging_can_be_turned_off(scene, on_cluster, modes, tmp_path, monkeypatch):
     paths, folder = scene
-    monkeypatch.setenv(cluster.STAGING_ENV, "off")
+    monkeypatch.setenv(cluster_staging.STAGING_ENV, "off")
     npp_chain(paths, tmp_path / "off")
-    assert modes == [("transfer", f"{cluster.STAGING_ENV} is off")]
+    assert modes == [("transfer", f"{cluster_staging.STAGING_ENV} is off")]
     assert content(tmp_path / "off" / "nep.tif") == content(folder / "local" / "nep.tif")
 
 
@@ -451,7 +453,7 @@ def test_staged_runs_leave_nothing_after_failure_and_cancel(scene, on_cluster, m
     assert [m for m, _ in modes] == ["staging", "staging"]
     time.sleep(1.0)  # a task cancelled while it ran finishes on its worker: it must not stage anything
     assert os.listdir(tmp_path / "cancelled") == [] and os.listdir(tmp_path / "failed") == []
-    assert not [p for p in safety.registered() if cluster.STAGING_PREFIX in p]
+    assert not [p for p in safety.registered() if cluster_staging.STAGING_PREFIX in p]
 
 
 def test_workers_get_back_glibcs_adaptive_heap(scene, on_cluster):
@@ -460,7 +462,7 @@ def test_workers_get_back_glibcs_adaptive_heap(scene, on_cluster):
     npp_chain(paths, folder / "heap")
     # the nanny fixed the trim threshold (which turns glibc's adaptive mmap threshold off); the task restored it
     assert set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == {"65536"}
-    assert all(client.run(lambda: cluster._allocator_tuned).values())
+    assert all(client.run(lambda: cluster_worker._allocator_tuned).values())
 
 
 def test_a_staged_result_loads_back_as_it_was(tmp_path):
@@ -474,8 +476,8 @@ def test_a_staged_result_loads_back_as_it_was(tmp_path):
         "empty": np.zeros((0, 3), np.float64),
     }
     path = str(tmp_path / "r.res")
-    assert cluster.save_result(result, path)
-    back = cluster.load_result(path)
+    assert cluster_staging.save_result(result, path)
+    back = cluster_staging.load_result(path)
     assert list(back) == list(result)
     assert back["npp"][1] == [1, 2, 3] and back["npp"][0].tobytes() == npp.tobytes()
     assert back["npp"][0].dtype == np.float32 and back["npp"][0].shape == (12, 5, 7)
@@ -483,13 +485,13 @@ def test_a_staged_result_loads_back_as_it_was(tmp_path):
         assert back[k].dtype == result[k].dtype and np.array_equal(back[k], result[k]), k
     assert os.listdir(tmp_path) == ["r.res"]
     # not plain arrays: not saved (the result then travels through Dask)
-    assert not cluster.save_result({"x": np.array([{"a": 1}], dtype=object)}, str(tmp_path / "o.res"))
+    assert not cluster_staging.save_result({"x": np.array([{"a": 1}], dtype=object)}, str(tmp_path / "o.res"))
     assert os.listdir(tmp_path) == ["r.res"]
     # a file that claims object arrays (written by someone else into the folder) is refused, not read
     header = b'[{"key": "x", "dtype": "|O", "shape": [1], "bands": null}]'
     (tmp_path / "forged.res").write_bytes(b"CASANEP1" + len(header).to_bytes(8, "little") + header + bytes(8))
     with pytest.raises(RuntimeError, match="holds a object array"):
-        cluster.load_result(str(tmp_path / "forged.res"))
+        cluster_staging.load_result(str(tmp_path / "forged.res"))
 
 
 def test_results_come_through_the_scheduler_where_a_worker_cannot_be_reached(on_cluster):

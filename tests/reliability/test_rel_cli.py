@@ -74,8 +74,8 @@ def test_sigterm_during_a_workflow_leaves_nothing(tmp_path):
 HOLDER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from casa_nep_plugin.core import safety
-with safety.signal_cleanup(), safety.folder_lock({out!r}, "casanep:workflow"):
+from casa_nep_plugin.core import folderlock, safety
+with safety.signal_cleanup(), folderlock.folder_lock({out!r}, "casanep:workflow"):
     print("holding", flush=True)
     time.sleep(120)
 """

@@ -194,19 +194,19 @@ def test_npp_output_extension_is_refused(tmp_path):
 def test_disk_full_and_gdal_errors_in_one_sentence(tmp_path):
     import errno
 
-    from casa_nep_plugin.core import safety
+    from casa_nep_plugin.core import explain
 
-    assert safety.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert explain.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
     try:
         try:
             raise OSError(errno.EDQUOT, "Disk quota exceeded")
         except OSError as inner:
             raise RuntimeError("write failed") from inner
     except RuntimeError as outer:
-        assert safety.is_disk_full(outer)
-    assert safety.is_disk_full(RuntimeError("TIFFAppendToStrip: Write error: No space left on device"))
-    assert not safety.is_disk_full(ValueError("bad value"))
-    err = safety.explain_exception(
+        assert explain.is_disk_full(outer)
+    assert explain.is_disk_full(RuntimeError("TIFFAppendToStrip: Write error: No space left on device"))
+    assert not explain.is_disk_full(ValueError("bad value"))
+    err = explain.explain_exception(
         OSError(errno.ENOSPC, "No space left on device"), {}, {"OUTPUT": str(tmp_path / "npp.tif")}
     )
     assert err.parameter == "OUTPUT" and "full" in err.message and str(tmp_path) in err.message
@@ -216,10 +216,10 @@ def test_disk_full_and_gdal_errors_in_one_sentence(tmp_path):
         __module__ = "rasterio.errors"
 
     exc = RasterioIOError(f"Read or write failed. {t}, band 1: IReadBlock failed at X offset 0, Y offset 0")
-    err = safety.explain_exception(exc, {"NDVI": str(tmp_path / "n.tif"), "TEMPERATURE": t}, {})
+    err = explain.explain_exception(exc, {"NDVI": str(tmp_path / "n.tif"), "TEMPERATURE": t}, {})
     assert err.parameter == "TEMPERATURE" and "'t.tif' is not a readable raster" in err.message
-    assert safety.explain_exception(ZeroDivisionError("x"), {"NDVI": t}, {}) is None
-    assert safety.disk_is_full(str(tmp_path), reserve=1 << 62) and not safety.disk_is_full(str(tmp_path), 0)
+    assert explain.explain_exception(ZeroDivisionError("x"), {"NDVI": t}, {}) is None
+    assert explain.disk_is_full(str(tmp_path), reserve=1 << 62) and not explain.disk_is_full(str(tmp_path), 0)
 
 
 def test_move_into_place_across_file_systems(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from casa_nep_plugin.core import safety
+from casa_nep_plugin.core import folderlock, safety
 from casa_nep_plugin.core.errors import CasaInputError
 from casa_nep_plugin.core.workflow import FILES, WorkflowInputs, run_workflow
 from tests.reliability.helpers import ROOT, checksums, copy_sample, leftovers, old_output, sha
@@ -28,24 +28,24 @@ def workflow_inputs(s: dict[str, str]) -> WorkflowInputs:
 
 # --- the lock on its own --------------------------------------------------------------------------
 def test_lock_refuses_a_second_holder_and_is_released(tmp_path):
-    lock = safety.acquire_folder_lock(str(tmp_path), "casanep:workflow")
-    info = json.loads((tmp_path / safety.LOCK_NAME).read_text())
+    lock = folderlock.acquire_folder_lock(str(tmp_path), "casanep:workflow")
+    info = json.loads((tmp_path / folderlock.LOCK_NAME).read_text())
     assert info["pid"] == os.getpid() and info["host"] == socket.gethostname() and info["command"]
     with pytest.raises(CasaInputError) as err:
-        safety.acquire_folder_lock(str(tmp_path))
+        folderlock.acquire_folder_lock(str(tmp_path))
     assert err.value.parameter == "OUTPUT_FOLDER"
     assert f"pid {os.getpid()}" in err.value.message and "in use" in err.value.message
     lock.release()
-    assert not (tmp_path / safety.LOCK_NAME).exists()
-    with safety.folder_lock(str(tmp_path)):
-        assert (tmp_path / safety.LOCK_NAME).exists()
+    assert not (tmp_path / folderlock.LOCK_NAME).exists()
+    with folderlock.folder_lock(str(tmp_path)):
+        assert (tmp_path / folderlock.LOCK_NAME).exists()
     assert os.listdir(tmp_path) == []
 
 
 def test_stale_lock_is_taken_over_foreign_one_respected(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    path = tmp_path / safety.LOCK_NAME
+    path = tmp_path / folderlock.LOCK_NAME
     path.write_text(
         json.dumps(
             {
@@ -57,16 +57,16 @@ def test_stale_lock_is_taken_over_foreign_one_respected(tmp_path):
             }
         )
     )
-    with safety.folder_lock(str(tmp_path)) as lock:  # the process is gone: stale
+    with folderlock.folder_lock(str(tmp_path)) as lock:  # the process is gone: stale
         assert json.loads(path.read_text())["token"] == lock.token
     # our own pid but another process start time: the pid was reused, the lock is stale
     path.write_text(json.dumps({"pid": os.getpid(), "pid_start": "1", "host": socket.gethostname(), "token": "y"}))
-    with safety.folder_lock(str(tmp_path)):
+    with folderlock.folder_lock(str(tmp_path)):
         pass
     # another machine (shared folder): cannot tell, so respected
     path.write_text(json.dumps({"pid": 1, "host": "elsewhere.example", "started": "today", "token": "z"}))
     with pytest.raises(CasaInputError, match="elsewhere.example"):
-        safety.acquire_folder_lock(str(tmp_path))
+        folderlock.acquire_folder_lock(str(tmp_path))
     assert json.loads(path.read_text())["token"] == "z"
 
 
