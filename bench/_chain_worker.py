@@ -118,23 +118,31 @@ def apply_patches(patches: dict) -> None:
 
         engine.gdal_cache = model.gdal_cache = contextlib.contextmanager(patched)
     if "profile" in patches:
-        from casa_nep_plugin.core import outputs
-
-        prof = dict(outputs.GTIFF_PROFILE)
+        profile = gtiff_profile()
+        prof = dict(profile)
         for k, v in patches["profile"].items():
             if v is None:
                 prof.pop(k, None)
             else:
                 prof[k] = v
-        outputs.GTIFF_PROFILE.clear()
-        outputs.GTIFF_PROFILE.update(prof)
+        profile.clear()
+        profile.update(prof)
+
+
+def gtiff_profile() -> dict:
+    """The plugin's GeoTIFF creation options (``core.outputs``; ``core.engine`` in older trees)."""
+    try:
+        from casa_nep_plugin.core.outputs import GTIFF_PROFILE
+    except ImportError:  # commits before the output files had a module of their own (e.g. 4aeb060)
+        from casa_nep_plugin.core.engine import GTIFF_PROFILE
+    return GTIFF_PROFILE
 
 
 def engine_settings() -> dict:
     """The engine's effective GeoTIFF options and window size (after any patches)."""
-    from casa_nep_plugin.core import engine, outputs
+    from casa_nep_plugin.core import engine
 
-    prof = outputs.GTIFF_PROFILE
+    prof = gtiff_profile()
     keys = ("compress", "zstd_level", "zlevel", "predictor", "num_threads")
     return {**{k: prof.get(k) for k in keys}, "block_values": engine.DEFAULT_BLOCK_VALUES}
 
@@ -270,7 +278,7 @@ def _read_all(path: str) -> np.ndarray:
 
 def run_fused(cfg: dict) -> dict:
     """Read everything, compute fused, write with the plugin's GeoTIFF profile; compare."""
-    from casa_nep_plugin.core.outputs import GTIFF_PROFILE  # the profile only, for a fair write
+    GTIFF_PROFILE = gtiff_profile()  # the profile only, for a fair write
 
     inp, out = cfg["inputs"], Path(cfg["out"])
     times = {}
