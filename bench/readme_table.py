@@ -103,7 +103,8 @@ def main() -> int:
         rows.append(
             (
                 "projection: China at 250 m, 20 years (88 G px-months), 16 cores",
-                f"{p['hours_amdahl']:.2f} h (Amdahl from the measured 1 -> 2 thread scaling {p['speedup']:.2f}x)",
+                f"{p['hours_amdahl']:.2f} h (Amdahl from the measured 1 -> 2 "
+                f"{'core' if p.get('one_core') else 'thread'} scaling {p['speedup']:.2f}x)",
                 "target < 1 h",
             )
         )
