@@ -28,19 +28,17 @@ from which the mean, standard deviation and percentiles are taken
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from . import plausibility
 from .engine import Callbacks, RunStats, run_chunks
 from .errors import CasaInputError
 from .gapfill import check_gap_fill
 from .grid import ModelGrid
-from .inputs import Inputs, block_of, check_years, match_stack, open_topt, quick_look, reference_months
+from .inputs import Inputs, NppInputs, block_of, open_npp_inputs
 from .outputs import OutputSpec, check_writable, metadata_json
 from .params import ModelParams
-from .raster import RasterInput, group_years
 from .tables import ClassLookup, load_code_table, load_vegetation_table
 from .uncertainty_draws import (
     DEFAULT_UNCERTAINTY_TABLE,
@@ -70,20 +68,6 @@ MAPS = (
     ("prob", "1", "P(annual NEP > 0): share of members with a net sink", "PROBABILITY_OUTPUT"),
     ("mean", "gC m-2 a-1", "ensemble mean of annual NEP", "MEAN_OUTPUT"),
 )
-
-
-@dataclass
-class _Opened:
-    """The checked inputs of a run, read onto the NDVI grid."""
-
-    nd: RasterInput
-    months: list[str]
-    grid: ModelGrid
-    stacks: dict[str, RasterInput | None]
-    lc: RasterInput
-    topt_in: RasterInput | None
-    topt_const: float | None
-    years: dict[str, list[int]]
 
 
 def _check_arguments(
@@ -121,37 +105,6 @@ def _classes(class_table: str | None, vegetation_table: str | None, params: Mode
         "ndvi_max": np.array([veg[k].ndvi_max for k in keys]),
     }
     return lookup, keys, pos_class, base
-
-
-def _open_inputs(
-    inp: Inputs, paths: dict[str, str | None], optimal_temperature, ndvi_scale: float, cb: Callbacks
-) -> _Opened:
-    """Open and check the inputs as :func:`.model.run_npp` does, and read them onto the NDVI grid."""
-    nd = inp.need("ndvi", paths["NDVI"], "NDVI", scale=ndvi_scale)
-    months = reference_months(nd)
-    grid = nd.grid
-    t = inp.need("t", paths["TEMPERATURE"], "TEMPERATURE")
-    stacks: dict[str, RasterInput | None] = {
-        "sol": inp.need("sol", paths["SOLAR_RADIATION"], "SOLAR_RADIATION"),
-        "t": t,
-        "p": inp.need("p", paths["PRECIPITATION"], "PRECIPITATION"),
-        "e": inp.open("e", paths["EVAPOTRANSPIRATION"], "EVAPOTRANSPIRATION"),
-        "pet": inp.open("pet", paths["POTENTIAL_ET"], "POTENTIAL_ET"),
-    }
-    for s in stacks.values():
-        if s is not None:
-            match_stack(s, months, nd, cb)
-    lc = inp.need("lc", paths["LANDCOVER"], "LANDCOVER", categorical=True, monthly=False)
-    if lc.count != 1:
-        raise CasaInputError("LANDCOVER", f"must have one band of class codes, not {lc.count}.")
-    topt_in, topt_const = open_topt(inp, optimal_temperature)
-    years = group_years(months)
-    check_years(months, years, topt_in, topt_const, stacks["pet"])
-    plausibility.screen(quick_look(t), "temperature", "TEMPERATURE")
-    for s in [nd, *stacks.values(), lc, topt_in]:
-        if s is not None:
-            s.attach(grid)
-    return _Opened(nd, months, grid, stacks, lc, topt_in, topt_const, years)
 
 
 def _zones(zones, grid: ModelGrid, weighting: str, cb: Callbacks):
@@ -270,9 +223,10 @@ def run_uncertainty(
         "PRECIPITATION": precipitation,
         "EVAPOTRANSPIRATION": evapotranspiration,
         "POTENTIAL_ET": potential_et,
+        "CLASS_TABLE": class_table,
     }
     with Inputs() as inp:
-        o = _open_inputs(inp, paths, optimal_temperature, ndvi_scale, cb)
+        o = open_npp_inputs(inp, paths, optimal_temperature, ndvi_scale, lookup, cb)
         zs, labels = _zones(zones, o.grid, weighting, cb)
         task = _task(o, lookup, pos_class, mp, params, zs, len(labels), gap_fill, max_gap)
         specs = _output_specs(outputs, list(o.years), mp, seed)
@@ -289,7 +243,7 @@ def run_uncertainty(
             is_cancelled=cb.is_cancelled,
             depth=12 * 16,
             block_values=block_values,
-            block=block_of(o.nd, *o.stacks.values()),
+            block=block_of(o.ndvi, *o.stacks.values()),
             threads=threads,
         )
     return _finish(_collect(stats, labels, list(o.years), confidence, mp), table_output, chart_output, specs)
@@ -313,7 +267,7 @@ def _finish(
 
 
 def _task(
-    o: _Opened,
+    o: NppInputs,
     lookup: ClassLookup,
     pos_class: np.ndarray,
     mp: MemberParams,
@@ -325,10 +279,10 @@ def _task(
 ) -> EnsembleTask:
     """Return the pure, picklable window task of the run."""
     return EnsembleTask(
-        o.nd,
-        o.lc,
+        o.ndvi,
+        o.landcover,
         o.stacks,
-        o.topt_in,
+        o.topt_raster,
         o.topt_const,
         lookup,
         pos_class,
