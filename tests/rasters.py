@@ -55,3 +55,21 @@ def read(path: Path | str) -> np.ndarray:
     """All bands as float64 with NaN for nodata."""
     with rasterio.open(path) as ds:
         return ds.read(masked=True).astype(np.float64).filled(np.nan)
+
+
+def npp_chain(paths: dict[str, str], out: Path, **kw) -> dict[str, str]:
+    """Run ``run_npp`` with RH and NEP in the same pass on ``paths`` (keys ndvi, lc, sol, t, p) into ``out``."""
+    from casa_nep_plugin.core.model import run_npp
+
+    out.mkdir(exist_ok=True)
+    return run_npp(
+        paths["ndvi"],
+        paths["lc"],
+        paths["sol"],
+        paths["t"],
+        paths["p"],
+        str(out / "npp.tif"),
+        rh_output=str(out / "rh.tif"),
+        nep_output=str(out / "nep.tif"),
+        **kw,
+    )

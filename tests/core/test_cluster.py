@@ -25,8 +25,7 @@ from casa_nep_plugin.core import cluster, cluster_staging, cluster_worker, engin
 from casa_nep_plugin.core.engine import Callbacks  # noqa: E402
 from casa_nep_plugin.core.errors import CasaCancelled, CasaInputError  # noqa: E402
 from casa_nep_plugin.core.fractions import landcover_fractions  # noqa: E402
-from casa_nep_plugin.core.model import run_npp  # noqa: E402
-from tests.rasters import months_of, write  # noqa: E402
+from tests.rasters import months_of, npp_chain, write  # noqa: E402
 
 TILED = dict(tiled=True, blockxsize=256, blockysize=256)
 OUTPUTS = ("npp", "rh", "nep")
@@ -75,21 +74,6 @@ def make_scene(folder: Path, h: int = 512, w: int = 768, years=(2021, 2022), see
     lc = np.tile(codes[rng.integers(0, len(codes), (100, 100))], reps[1:])[:h, :w]
     paths["lc"] = write(folder / "lc.tif", lc, ["code"], nodata=None, compress="zstd", **TILED)
     return paths
-
-
-def npp_chain(paths: dict[str, str], out: Path, **kw) -> dict[str, str]:
-    out.mkdir(exist_ok=True)
-    return run_npp(
-        paths["ndvi"],
-        paths["lc"],
-        paths["sol"],
-        paths["t"],
-        paths["p"],
-        str(out / "npp.tif"),
-        rh_output=str(out / "rh.tif"),
-        nep_output=str(out / "nep.tif"),
-        **kw,
-    )
 
 
 @pytest.fixture(scope="module")

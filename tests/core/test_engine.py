@@ -27,7 +27,7 @@ from casa_nep_plugin.core import engine
 from casa_nep_plugin.core.engine import Callbacks
 from casa_nep_plugin.core.errors import CasaCancelled, CasaInputError
 from casa_nep_plugin.core.model import run_annual, run_nep, run_npp, run_rh
-from tests.rasters import months_of, read, write
+from tests.rasters import months_of, npp_chain, read, write
 
 ROOT = Path(__file__).resolve().parents[2]
 TILED = dict(tiled=True, blockxsize=256, blockysize=256)
@@ -60,21 +60,6 @@ def make_scene(folder: Path, h: int = 300, w: int = 530, years=(2021,), seed: in
     lc = codes[rng.integers(0, len(codes), (h, w))]
     paths["lc"] = write(folder / "lc.tif", lc, ["code"], nodata=None, **layout)
     return paths
-
-
-def npp_chain(paths: dict[str, str], out: Path, **kw) -> dict[str, str]:
-    out.mkdir(exist_ok=True)
-    return run_npp(
-        paths["ndvi"],
-        paths["lc"],
-        paths["sol"],
-        paths["t"],
-        paths["p"],
-        str(out / "npp.tif"),
-        rh_output=str(out / "rh.tif"),
-        nep_output=str(out / "nep.tif"),
-        **kw,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +247,8 @@ def test_cancel_is_seen_within_two_seconds_and_leaves_nothing(scene, tmp_path, m
 SIGNAL_SCRIPT = textwrap.dedent("""
     import sys, time
     from casa_nep_plugin.core import model
-    from tests.core.test_engine import make_scene, npp_chain
+    from tests.core.test_engine import make_scene
+    from tests.rasters import npp_chain
     from pathlib import Path
     folder = Path(sys.argv[1])
     paths = make_scene(folder, h=600, w=600, tiled=True, blockxsize=256, blockysize=256)
