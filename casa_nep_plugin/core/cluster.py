@@ -40,7 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from . import engine, safety
+from . import engine
 from .cluster_staging import STAGED_KEY, STAGING_ENV, Staging, load_result, run_to_staging, staging_wanted
 from .cluster_worker import ERROR_KEY, TaskTimeout, one_line, run_on_worker
 from .errors import CasaInputError
@@ -86,23 +86,13 @@ def install() -> None:
 def executor_from_settings(folder: str | None = None) -> DaskExecutor | None:
     """Return a :class:`DaskExecutor` on the configured scheduler, or None (local threads).
 
-    ``folder``: where the run's outputs go (the staging folder is made there); default: the
-    folder of the output the engine opened last (its temporary file, in :mod:`core.safety`'s
-    registry).
+    ``folder``: where the run's outputs go (the engine passes it); the shared staging
+    folder is made there.  Without it results travel back through Dask.
     """
     address, source = scheduler_address()
     if not address:
         return None
-    return DaskExecutor(connect(address, source), folder=folder if folder is not None else output_folder())
-
-
-def output_folder() -> str | None:
-    """Return the folder of the engine's newest temporary output file (``.name.XXXX.part.tif``), or None."""
-    for path in reversed(safety.registered()):
-        name = os.path.basename(path)
-        if name.startswith(".") and ".part" in name and os.path.isfile(path):
-            return os.path.dirname(path)
-    return None
+    return DaskExecutor(connect(address, source), folder=folder)
 
 
 def connect(address: str, parameter: str = SETTING, timeout: float | None = None):
