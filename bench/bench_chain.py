@@ -462,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - the variant cata
         settings = runs["new"][0].get("settings", {}) if "new" in runs else {}
         from casa_nep_plugin.core import kernels
 
-        default = kernels.use_kernel()  # the kernel is the default unless numpy has AVX-512 vector math
+        default = kernels.use_kernel()  # the kernel is the default where numba is installed and it is faster
         for name, want_numba in (("new", default), ("new_1t", default), ("new_numpy", False), ("new_kernel", True)):
             got = {r.get("numba") for r in runs.get(name, [])}
             if runs.get(name) and got != {want_numba}:
