@@ -20,6 +20,7 @@ vector code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -59,6 +60,27 @@ def use_kernel() -> bool:
 
 _FASTER: list[bool] = []
 _FASTER_LOCK = threading.Lock()
+
+
+def prepare_in_background() -> None:
+    """Load numba, the kernel and the block loops (:mod:`.blockops`) on a thread of their own.
+
+    About 0.4 s, once per process (importing numba, loading the compiled code from its
+    cache, :func:`kernel_is_faster`), that would otherwise hold up the first windows:
+    a run calls this before it opens its inputs.  Nothing happens where the kernel may
+    not run or was already prepared; a failure here is met again, and reported, where
+    the kernel is used.
+    """
+    if available() and not _FASTER:
+        threading.Thread(target=_prepare, name="casanep-prepare", daemon=True).start()
+
+
+def _prepare() -> None:
+    from . import blockops
+
+    with contextlib.suppress(Exception):
+        kernel_is_faster()
+        blockops.prepare()
 
 
 def kernel_is_faster() -> bool:

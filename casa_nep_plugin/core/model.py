@@ -11,7 +11,7 @@ follows the window, not the length of the stack.
 
 from __future__ import annotations
 
-from . import balance, gapfill, plausibility
+from . import balance, gapfill, kernels, plausibility
 from .engine import Callbacks, run_chunks
 from .errors import CasaInputError
 from .inputs import (
@@ -144,6 +144,7 @@ def run_npp(
     # output paths first: nothing is read before a wrong output is refused
     check_output_paths([OutputSpec(k, path, [], parameter=param) for k, (path, param) in outs.items() if path], paths)
     lookup = class_lookup(class_table, vegetation_table)
+    kernels.prepare_in_background()  # numba loads while the inputs are opened and checked
     with Inputs() as inp:
         x = open_npp_inputs(inp, paths, optimal_temperature, ndvi_scale, lookup, cb)
         if ndvi_bounds == "percentiles":

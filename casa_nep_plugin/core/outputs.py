@@ -12,11 +12,13 @@ does the same for files other code writes (tables, reports).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import queue
+import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,7 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from . import safety
+from .blockops import to_nodata
 from .errors import CasaCancelled, CasaInputError
 from .grid import TILE, ModelGrid
 
@@ -45,6 +48,59 @@ GTIFF_PROFILE = dict(
     interleave="band",
     bigtiff="if_safer",
 )
+
+
+def _load_writeback() -> Callable[..., int] | None:
+    """Return libc's ``sync_file_range`` (Linux), or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):  # pragma: no cover - a libc without it
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+    return fn
+
+
+_SYNC_FILE_RANGE = _load_writeback()
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def start_writeback(fd: int) -> None:
+    """Ask the kernel to start writing a file's dirty pages to disk now, without waiting.
+
+    Without it the file system allocates the blocks of a whole output at once, when
+    GDAL closes it (ext4 does so for a file created over an empty one) or when it is
+    renamed over the previous output, on one thread and, since rasterio's close holds
+    the GIL, one output after the other: 0.25-0.4 s at the end of the benchmark's
+    run.  Started window by window, that work overlaps the computing (measured: the
+    2000 x 2000 x 12 chain 0.1 s faster).  The pages stay cached; nothing waits for
+    the disk.  A no-op where ``sync_file_range`` is missing or fails.
+    """
+    if _SYNC_FILE_RANGE is not None:
+        _SYNC_FILE_RANGE(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+
+
+def _hold_open(path: str) -> int | None:
+    """Open the file at ``path`` for reading, if there is one (POSIX only; None otherwise).
+
+    While it is open, renaming a new file over it does not free its blocks: freeing a
+    large file's blocks takes the file system 0.03-0.05 s per output here, one after the
+    other, inside the rename.  :func:`_close_later` then frees them on a thread of their
+    own; the process frees them when it ends if it ends first, so nothing is ever left
+    on disk.  (Windows cannot rename over an open file, so there the rename frees them.)
+    """
+    if os.name != "posix":
+        return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+
+
+def _close_later(fd: int) -> None:
+    """Close ``fd`` (the file system frees the replaced file's blocks then) on a daemon thread."""
+    threading.Thread(target=os.close, args=(fd,), name="casanep-free", daemon=True).start()
 
 
 @dataclass
@@ -133,6 +189,7 @@ class OutputFile:
             profile.pop("blockxsize")
             profile.pop("blockysize")
         self.profile = profile
+        self._fd: int | None = None  # a descriptor of the file for start_writeback
         self.ds = self._guard("create", lambda: rasterio.open(self.tmp, "w", **profile))
         for i, d in enumerate(spec.descriptions, start=1):
             self.ds.set_band_description(i, d)
@@ -209,16 +266,24 @@ class OutputFile:
         n = len(bands) if bands is not None else len(self.spec.descriptions)
         if data.shape[0] != n:
             raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
-        bad = ~np.isfinite(data)
-        nbad = int(np.count_nonzero(bad))
-        self.valid += data.size - nbad
         if data.dtype == np.dtype(self.spec.dtype):
-            # never in place: a task may hand back a view of its caller's array
-            out = np.where(bad, data.dtype.type(self.spec.nodata), data) if nbad else data
+            out, valid = to_nodata(data, self.spec.nodata)  # a copy: data may be a view of the caller's
         else:
+            bad = ~np.isfinite(data)
+            valid = data.size - int(np.count_nonzero(bad))
             out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
+        self.valid += valid
         idx = list(bands) if bands is not None else list(range(1, n + 1))
         self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))
+        if self._fd is None:
+            self._fd = os.open(self.tmp, os.O_RDONLY)
+        start_writeback(self._fd)
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
     def commit(self) -> None:
         """Close, check and move the file into place (the previous file stays on any failure)."""
@@ -228,6 +293,7 @@ class OutputFile:
     def seal(self) -> None:
         """Close and check the temporary file (and make it a COG if asked); nothing is replaced yet."""
         self._guard("close", self.ds.close)
+        self._close_fd()
         if self.spec.require_valid and self.valid == 0:
             raise CasaInputError(
                 self.spec.parameter,
@@ -244,8 +310,11 @@ class OutputFile:
             if os.path.exists(stale):
                 os.remove(stale)
         apply_umask(self.tmp)
+        previous = _hold_open(self.target)
         os.replace(self.tmp, self.target)
         safety.unregister_temp(self.tmp)
+        if previous is not None:
+            _close_later(previous)
 
     def _check_readable(self, path: str) -> None:
         def check() -> None:
@@ -293,6 +362,7 @@ class OutputFile:
             self._thread = None
         with contextlib.suppress(Exception):
             self.ds.close()
+        self._close_fd()
         with contextlib.suppress(OSError):
             os.remove(self.tmp)
         safety.unregister_temp(self.tmp)

@@ -16,6 +16,7 @@ import os
 import numpy as np
 from numpy.typing import NDArray
 
+from .blockops import any_outside
 from .errors import CasaInputError
 
 #: Plausible monthly mean air temperature, degC (the Earth's records lie inside).
@@ -221,10 +222,8 @@ def screen(
         lo, hi = -_F32_MAX, _F32_MAX
     else:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
-    with np.errstate(invalid="ignore"):
-        outside = (block < lo) | (block > hi)
     n = 0
-    if outside.any():
+    if any_outside(block, lo, hi):
         block, n = replace_inf(block)
     elif not (kind == "ndvi" and not nodata_declared):
         return block, 0
