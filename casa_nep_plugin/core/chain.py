@@ -3,8 +3,8 @@
 :func:`npp_year` strings the science functions of :mod:`.casa`, :mod:`.climate`,
 :mod:`.respiration` and :mod:`.balance` together exactly as METHOD.md writes them:
 it is the reference.  :mod:`.kernels` computes the same numbers in one fused,
-compiled pass per pixel (numba) when it is installed; :func:`compute_year` picks
-one.  Both work in float32 on numpy 1 and numpy 2 alike.
+compiled pass per row of cells (numba, SIMD) when it is installed; :func:`compute_year`
+picks one.  Both work in float32 on numpy 1 and numpy 2 alike.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ with no call in it (:mod:`.vmath`'s exp and log are arithmetic), and LLVM turns
 it into vector code.  Two LLVM settings make that happen (:func:`.vmath.tune_llvm`):
 inlining of the maths into the loops, and enough run-time checks that the
 loop's arrays do not overlap.  Measured on the benchmark's 1280 x 256 x 12
-window: 25 ns per cell-month against 40 for the numpy path and 110-160 without
+window: 16 ns per cell-month against 36-40 for the numpy path and 110-160 without
 vector code.
 """
 
@@ -195,7 +195,7 @@ if _HAVE_NUMBA:
     # the loops and the kernel are cached on disk; the small functions they inline are
     # not: a cached function is linked as machine code, which LLVM cannot inline
     _OPTS = {"nogil": True, "cache": True, "error_model": "numpy"}
-    _INLINE = {"nogil": True, "cache": True, "error_model": "numpy"}
+    _INLINE = {"nogil": True, "cache": False, "error_model": "numpy"}
 
     @numba.njit(**_INLINE)
     def _max(a, b):  # np.maximum: NaN if either is NaN
