@@ -72,7 +72,10 @@ def write_nc(
                 v = ds.createVariable(name, "f4", dims, fill_value=np.float32(np.nan))
             if unit is not None:
                 v.units = unit
-            v[:] = np.ma.masked_invalid(data)
+            # masked cells become the fill value; their data must still be finite, or numpy 2
+            # warns when netCDF4 packs them to int16
+            finite = np.isfinite(data)
+            v[:] = np.ma.array(np.where(finite, data, 0.0 if not pack else offset), mask=~finite)
     return str(path)
 
 
