@@ -138,3 +138,13 @@ def test_the_environment_chooses_the_path(monkeypatch):
     assert kernels.use_kernel()
     monkeypatch.delenv("CASANEP_NUMBA")
     assert kernels.use_kernel() == kernels.kernel_is_faster()
+
+
+def test_a_kernel_that_fails_leaves_the_numpy_path(monkeypatch):
+    def broken():
+        raise RuntimeError("numba could not compile")
+
+    monkeypatch.delenv("CASANEP_NUMBA", raising=False)
+    monkeypatch.setattr(kernels, "_FASTER", [])
+    monkeypatch.setattr(kernels, "_time_paths", broken)
+    assert kernels.use_kernel() is False
