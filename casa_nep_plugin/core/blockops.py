@@ -95,18 +95,21 @@ def nan_where_equal(arr: NDArray, value: float) -> None:
     arr[arr == arr.dtype.type(value)] = np.nan
 
 
-def to_nodata(data: NDArray, nodata: float) -> tuple[NDArray, int]:
-    """Return a copy of ``data`` (float) with every NaN and infinity set to ``nodata``, and the count of the rest.
+def to_nodata(data: NDArray, nodata: float, dtype: str | None = None) -> tuple[NDArray, int]:
+    """Return ``data`` with every NaN and infinity set to ``nodata``, cast to ``dtype``, and the count of the rest.
 
     ``data`` itself is never changed (a task may hand back a view of its caller's array).
     """
-    loops = _compiled(data)
+    same = dtype is None or np.dtype(dtype) == data.dtype
+    loops = _compiled(data) if same else None
     if loops is not None:
         out = np.empty_like(data)
         valid = loops[1](data.reshape(-1), data.dtype.type(nodata), out.reshape(-1))
         return out, int(valid)
     bad = ~np.isfinite(data)
     nbad = int(np.count_nonzero(bad))
+    if not same:
+        return np.where(bad, nodata, data).astype(dtype, copy=False), data.size - nbad
     out = np.where(bad, data.dtype.type(nodata), data) if nbad else data
     return out, data.size - nbad
 

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import rasterio
 from numpy.typing import NDArray
 from rasterio.windows import Window
@@ -266,12 +265,7 @@ class OutputFile:
         n = len(bands) if bands is not None else len(self.spec.descriptions)
         if data.shape[0] != n:
             raise RuntimeError(f"{self.spec.key}: {data.shape[0]} bands for {n} outputs")
-        if data.dtype == np.dtype(self.spec.dtype):
-            out, valid = to_nodata(data, self.spec.nodata)  # a copy: data may be a view of the caller's
-        else:
-            bad = ~np.isfinite(data)
-            valid = data.size - int(np.count_nonzero(bad))
-            out = np.where(bad, self.spec.nodata, data).astype(self.spec.dtype, copy=False)
+        out, valid = to_nodata(data, self.spec.nodata, self.spec.dtype)  # never in place: data may be a view
         self.valid += valid
         idx = list(bands) if bands is not None else list(range(1, n + 1))
         self._guard("write", lambda: self.ds.write(out, indexes=idx, window=window))

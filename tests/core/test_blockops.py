@@ -90,3 +90,10 @@ def test_writeback_is_harmless(tmp_path):
     finally:
         os.close(fd)
     assert f.read_bytes() == b"\1" * 100_000
+
+
+def test_to_nodata_casts_to_the_output_type(path):
+    # an integer output (e.g. classes) from a float block: NaN -> nodata, then the cast numpy does
+    a = np.array([[1.0, np.nan, 3.0, np.inf]], np.float32)
+    out, valid = blockops.to_nodata(a, 255, "uint8")
+    assert out.dtype == np.uint8 and out.tolist() == [[1, 255, 3, 255]] and valid == 2
